@@ -1,0 +1,12 @@
+// `plainwire echo-server`: placeholder until its issue lands.
+import type { Command } from 'commander';
+
+export function register(program: Command): void {
+  program
+    .command('echo-server')
+    .description('(not built yet)')
+    .action(() => {
+      process.stderr.write('plainwire echo-server: not built yet\n');
+      process.exit(1);
+    });
+}

@@ -1,0 +1,37 @@
+// Parsers for the option values several commands share (ports, host:port), with errors a person can act on.
+import { InvalidArgumentError } from 'commander';
+
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) {
+    throw new InvalidArgumentError(`"${value}" is not a port number (0-65535; 0 picks a free one).`);
+  }
+  return port;
+}
+
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1)
+    throw new InvalidArgumentError(`"${value}" is not a positive whole number.`);
+  return n;
+}
+
+/** "host", "host:port", ":port", "[::1]:port" -> {host, port}; missing parts take the defaults. */
+export function parseHostPort(
+  value: string,
+  defaults: { host: string; port: number },
+): { host: string; port: number } {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
+  if (bracketed) return { host: bracketed[1]!, port: bracketed[2] ? parsePort(bracketed[2]) : defaults.port };
+  const colons = value.split(':').length - 1;
+  if (colons === 1) {
+    const [host, port] = value.split(':') as [string, string];
+    return { host: host || defaults.host, port: port ? parsePort(port) : defaults.port };
+  }
+  return { host: value || defaults.host, port: defaults.port };
+}
+
+/** How to show a listening address: IPv6 in brackets. */
+export function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
