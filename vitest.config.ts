@@ -7,6 +7,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Integration tests start real servers and child processes; on two cores, too many at once starve each other.
     maxWorkers: 2,
-    reporters: ['default'],
+    // The JSON report feeds the plain closing line .ci/run prints (scripts/test-summary.mjs).
+    reporters: ['default', 'json'],
+    outputFile: { json: '.vitest/results.json' },
   },
 });
