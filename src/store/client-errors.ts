@@ -1,0 +1,136 @@
+// The errors StoreClient throws, and how an HTTP answer or a socket failure maps onto them.
+// Callers branch on the class (or its stable `code`), never on message text.
+
+export class StoreError extends Error {
+  readonly code: string;
+  readonly status?: number;
+
+  constructor(code: string, message: string, status?: number) {
+    super(message);
+    this.name = 'StoreError';
+    this.code = code;
+    if (status !== undefined) this.status = status;
+  }
+}
+
+/** A compare-and-set (`ifVersion`) found the key at another version; `actual` is 0 when the key is absent. */
+export class VersionConflictError extends StoreError {
+  readonly key: string;
+  readonly expected: number;
+  readonly actual: number;
+
+  constructor(key: string, expected: number, actual: number, message?: string) {
+    super(
+      'VERSION_CONFLICT',
+      message ||
+        `version conflict on "${key}": expected version ${expected}, the store has ${actual === 0 ? 'no such key' : `version ${actual}`}`,
+      409,
+    );
+    this.name = 'VersionConflictError';
+    this.key = key;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** The store could not be reached or did not answer in time: refused, reset, timed out, or 503. */
+export class StoreUnavailableError extends StoreError {
+  constructor(message: string, status?: number) {
+    super('UNAVAILABLE', message, status);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/** A watch asked for changes older than the store still keeps (410): re-list, then watch from that revision. */
+export class CompactedError extends StoreError {
+  constructor(message: string) {
+    super('COMPACTED', message, 410);
+    this.name = 'CompactedError';
+  }
+}
+
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'VERSION_CONFLICT',
+  410: 'COMPACTED',
+  413: 'TOO_LARGE',
+  429: 'TOO_MANY_REQUESTS',
+};
+
+/** The longest server explanation kept in an error message: the body is meant to be one line. */
+const MAX_EXPLANATION_CHARS = 500;
+
+/** The first line of a server's error body, bounded, so a hostile or broken server cannot flood a message. */
+export function explanationOf(body: string): string {
+  const line = body.trim().split('\n', 1)[0] ?? '';
+  return line.length > MAX_EXPLANATION_CHARS ? `${line.slice(0, MAX_EXPLANATION_CHARS)}...` : line;
+}
+
+export interface FailedAnswer {
+  status: number;
+  body: string;
+  /** X-Plainwire-Version of the answer, when present. */
+  version?: number;
+}
+
+/**
+ * The error for a non-2xx answer. `key` and `expected` describe the request that failed, so a 409 can say
+ * which compare-and-set lost.
+ */
+export function errorForAnswer(
+  answer: FailedAnswer,
+  request: { key?: string; expected?: number },
+): StoreError {
+  const { status } = answer;
+  const explanation = explanationOf(answer.body);
+  if (status === 409) {
+    return new VersionConflictError(
+      request.key ?? '',
+      request.expected ?? Number.NaN,
+      answer.version ?? Number.NaN,
+      explanation || undefined,
+    );
+  }
+  if (status === 410) return new CompactedError(explanation || 'the store no longer keeps those changes');
+  if (status === 502 || status === 503 || status === 504) {
+    return new StoreUnavailableError(explanation || `the store answered ${status}`, status);
+  }
+  const code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'SERVER_ERROR' : 'HTTP_ERROR');
+  return new StoreError(code, explanation || `the store answered ${status}`, status);
+}
+
+const SOCKET_ERROR_WORDS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection closed while sending',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'host name lookup failed',
+  EADDRNOTAVAIL: 'address not available',
+  ECONNABORTED: 'connection aborted',
+};
+
+/** Error codes of failures that mean "the store is not there (now)", as opposed to a programming error. */
+export function isUnreachableCode(code: string | undefined): boolean {
+  return code !== undefined && (code in SOCKET_ERROR_WORDS || code === 'UND_ERR_SOCKET');
+}
+
+/** A socket-level failure as a StoreUnavailableError naming the store: "cannot reach URL: connection refused". */
+export function unavailableFromSocketError(err: unknown, where: string): StoreUnavailableError {
+  const code = (err as { code?: string } | undefined)?.code;
+  const words =
+    (code && SOCKET_ERROR_WORDS[code]) ||
+    (err instanceof Error && err.message === 'socket hang up'
+      ? 'connection closed before an answer'
+      : undefined) ||
+    (err instanceof Error ? err.message : String(err));
+  const error = new StoreUnavailableError(`cannot reach ${where}: ${words}`);
+  if (err instanceof Error) error.cause = err;
+  return error;
+}

@@ -1,0 +1,371 @@
+// StoreClient: a program's handle on a plainwire store (or any server speaking the lab's ?action= URL API),
+// with versions, compare-and-set, paged listing and a watch iterator that outlives store restarts.
+import {
+  CompactedError,
+  StoreError,
+  StoreUnavailableError,
+  errorForAnswer,
+} from './client-errors.js';
+import { type Answer, StoreHttp } from './client-http.js';
+import {
+  type Change,
+  type Entry,
+  type QueryParams,
+  type StoreTarget,
+  actionPath,
+  assertSendable,
+  headerNumber,
+  parseKeys,
+  parseListAnswer,
+  parseRevisionAnswer,
+  parseStoreUrl,
+  parseWatchAnswer,
+  setRequest,
+} from './client-protocol.js';
+import { StoreDict } from './dict.js';
+
+export type { Change, Entry } from './client-protocol.js';
+export { CompactedError, StoreError, StoreUnavailableError, VersionConflictError } from './client-errors.js';
+
+export interface StoreClientOptions {
+  /** Sent as `Authorization: Bearer TOKEN` (needed for writes on a store started with --token). */
+  token?: string;
+  /** Per request, default 10000. A watch's long poll gets its own server timeout plus this. */
+  timeoutMs?: number;
+  /** Bound on one answer's body, default 64 MiB (the store's own value limit defaults to 1 MiB). */
+  maxResponseBytes?: number;
+  /** Kept-alive connections to the store at most; default unlimited, as node:http's agent. */
+  maxSockets?: number;
+}
+
+export interface WatchOnceOptions {
+  key?: string;
+  prefix?: string;
+  /** Changes with a revision above this; default: the store's current revision. */
+  after?: number;
+  /** How long the store holds the poll open without a change, default 30 (the store caps it at 300). */
+  timeoutSeconds?: number;
+  signal?: AbortSignal;
+}
+
+export interface WatchOptions {
+  key?: string;
+  prefix?: string;
+  after?: number;
+  signal?: AbortSignal;
+  /** Long-poll length in seconds, default 30. */
+  timeoutSeconds?: number;
+  /**
+   * Called before each wait while the store is unreachable; `attempt` is 1 for the first failure of an outage,
+   * so a CLI can say "store unreachable, retrying" once. The iteration itself goes on.
+   */
+  onRetry?: (error: StoreUnavailableError, attempt: number, delayMs: number) => void;
+}
+
+/** Backoff while the store is unreachable: doubles from the first delay up to the cap. */
+export const WATCH_RETRY_FIRST_MS = 100;
+export const WATCH_RETRY_MAX_MS = 2000;
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+const DEFAULT_WATCH_SECONDS = 30;
+const LIST_PAGE = 1000;
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * A signal that aborts when either does (AbortSignal.any needs Node 20.3), and a release() that drops its
+ * listeners, so a long-lived client does not collect one per finished watch.
+ */
+function linkSignals(a: AbortSignal, b: AbortSignal): { signal: AbortSignal; release: () => void } {
+  const linked = new AbortController();
+  const cleanup = new AbortController();
+  for (const source of [a, b]) {
+    if (source.aborted) linked.abort(source.reason);
+    else
+      source.addEventListener('abort', () => linked.abort(source.reason), {
+        once: true,
+        signal: cleanup.signal,
+      });
+  }
+  return { signal: linked.signal, release: () => cleanup.abort() };
+}
+
+function watchParams(opts: WatchOnceOptions): QueryParams {
+  if ((opts.key === undefined) === (opts.prefix === undefined)) {
+    throw new StoreError('BAD_REQUEST', 'watch needs exactly one of key and prefix');
+  }
+  if (opts.key !== undefined) assertSendable('key', opts.key);
+  if (opts.prefix !== undefined) assertSendable('prefix', opts.prefix);
+  return [
+    ['action', 'watch'],
+    ['key', opts.key],
+    ['prefix', opts.prefix],
+    ['after', opts.after],
+    ['timeout', opts.timeoutSeconds],
+  ];
+}
+
+export class StoreClient {
+  /** The store's base URL as parsed, e.g. "http://127.0.0.1:8001/". */
+  readonly url: string;
+  private readonly target: StoreTarget;
+  private readonly http: StoreHttp;
+  private readonly timeoutMs: number;
+  /** Aborted by close(), so running watch iterations end instead of retrying for ever. */
+  private readonly closing = new AbortController();
+
+  constructor(baseUrl: string, options: StoreClientOptions = {}) {
+    this.target = parseStoreUrl(baseUrl);
+    this.url = this.target.display;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const httpOptions: ConstructorParameters<typeof StoreHttp>[1] = {
+      maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    };
+    if (options.token !== undefined) httpOptions.token = options.token;
+    if (options.maxSockets !== undefined) httpOptions.maxSockets = options.maxSockets;
+    this.http = new StoreHttp(this.target, httpOptions);
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return (await this.getEntry(key))?.value;
+  }
+
+  /**
+   * The value with its version. The store says "absent" with X-Plainwire-Version: 0; a server without versions
+   * (the lab's PHP page) sends no such header, and then an empty body counts as absent, as the lab's proxy did.
+   */
+  async getEntry(key: string): Promise<Entry | undefined> {
+    assertSendable('key', key);
+    const answer = await this.call(
+      [
+        ['action', 'get'],
+        ['key', key],
+      ],
+      { key },
+    );
+    const version = headerNumber(answer.headers['x-plainwire-version']);
+    if (version === 0 || (version === undefined && answer.body === '')) return undefined;
+    return { key, value: answer.body, version: version ?? 0 };
+  }
+
+  /** Writes the value; resolves once it is durably committed. With ifVersion, a VersionConflictError if beaten. */
+  async set(
+    key: string,
+    value: string,
+    opts: { ifVersion?: number; ttl?: number } = {},
+  ): Promise<{ version: number; revision: number }> {
+    const request = setRequest(this.target, key, value, opts);
+    const answer = await this.send(request.method, request.path, request.body, {
+      key,
+      expected: opts.ifVersion,
+    });
+    return {
+      version: headerNumber(answer.headers['x-plainwire-version']) ?? 0,
+      revision: headerNumber(answer.headers['x-plainwire-revision']) ?? 0,
+    };
+  }
+
+  /** Removes the key (fine if it is absent). With ifVersion, a VersionConflictError if the version differs. */
+  async unset(key: string, opts: { ifVersion?: number } = {}): Promise<{ revision: number }> {
+    assertSendable('key', key);
+    const answer = await this.call(
+      [
+        ['action', 'unset'],
+        ['key', key],
+        ['ifVersion', opts.ifVersion],
+      ],
+      { key, expected: opts.ifVersion },
+    );
+    return { revision: headerNumber(answer.headers['x-plainwire-revision']) ?? 0 };
+  }
+
+  /** Every key, from the lab's `?action=keys` (one per line: a key holding "\n" is listed whole only by list()). */
+  async keys(): Promise<string[]> {
+    return parseKeys((await this.call([['action', 'keys']])).body);
+  }
+
+  async clear(): Promise<void> {
+    await this.call([['action', 'clear']]);
+  }
+
+  /** One page of entries sorted by key; pass the returned cursor to get the next page (null: no more). */
+  async list(
+    opts: { prefix?: string; limit?: number; cursor?: string } = {},
+  ): Promise<{ items: Entry[]; cursor: string | null; revision: number }> {
+    if (opts.prefix !== undefined) assertSendable('prefix', opts.prefix);
+    const answer = await this.call([
+      ['action', 'list'],
+      ['prefix', opts.prefix],
+      ['format', 'json'],
+      ['limit', opts.limit],
+      ['cursor', opts.cursor],
+    ]);
+    return parseListAnswer(answer.body);
+  }
+
+  /**
+   * Every entry under the prefix, following cursors. The revision is the first page's: watching from it after
+   * the listing sees every later change (at worst a change twice, never a change lost).
+   */
+  async listAll(prefix?: string): Promise<{ items: Entry[]; revision: number }> {
+    const items: Entry[] = [];
+    let cursor: string | undefined;
+    let revision: number | undefined;
+    for (;;) {
+      const opts: { prefix?: string; limit: number; cursor?: string } = { limit: LIST_PAGE };
+      if (prefix !== undefined) opts.prefix = prefix;
+      if (cursor !== undefined) opts.cursor = cursor;
+      const page = await this.list(opts);
+      revision ??= page.revision;
+      items.push(...page.items);
+      if (page.cursor === null || page.items.length === 0) return { items, revision };
+      cursor = page.cursor;
+    }
+  }
+
+  async revision(): Promise<number> {
+    return parseRevisionAnswer((await this.call([['action', 'revision']])).body);
+  }
+
+  /** One long poll. Throws CompactedError (410) if `after` is older than the store's change log. */
+  async watchOnce(opts: WatchOnceOptions): Promise<{ revision: number; changes: Change[] }> {
+    const params = watchParams(opts);
+    const seconds = opts.timeoutSeconds ?? DEFAULT_WATCH_SECONDS;
+    const answer = await this.call(
+      params,
+      {},
+      { timeoutMs: seconds * 1000 + this.timeoutMs, signal: opts.signal },
+    );
+    const result = parseWatchAnswer(answer.body);
+    // Defensive: a change at or below `after` was already delivered by the previous poll.
+    if (opts.after !== undefined) result.changes = result.changes.filter((c) => c.revision > opts.after!);
+    return result;
+  }
+
+  /**
+   * Every matching change, each exactly once, in revision order, until `signal` aborts or close() is called
+   * (then the iteration simply ends). While the store is unreachable it retries with backoff (100 ms doubling
+   * to 2 s), so a store restart does not end it. A CompactedError (history gone) or any other store error is
+   * thrown: re-list with listAll() and watch again from its revision.
+   */
+  watch(opts: WatchOptions): AsyncIterable<Change> {
+    watchParams(opts);
+    return { [Symbol.asyncIterator]: () => this.watchChanges(opts) };
+  }
+
+  /** A Map-like view for the lab's `server['key'] = 'value'` habit, with async methods; see StoreDict. */
+  dict(prefix = ''): StoreDict {
+    return new StoreDict(this, prefix);
+  }
+
+  /** Ends the kept-alive connections and any running watch iteration. */
+  close(): void {
+    this.closing.abort();
+    this.http.close();
+  }
+
+  private async *watchChanges(opts: WatchOptions): AsyncGenerator<Change, void, undefined> {
+    const { signal, release } = linkSignals(opts.signal ?? this.closing.signal, this.closing.signal);
+    try {
+      yield* this.pollChanges(opts, signal);
+    } finally {
+      release();
+    }
+  }
+
+  private async *pollChanges(
+    opts: WatchOptions,
+    signal: AbortSignal,
+  ): AsyncGenerator<Change, void, undefined> {
+    let after = opts.after;
+    let failures = 0;
+    while (!signal.aborted) {
+      let result: { revision: number; changes: Change[] };
+      try {
+        if (failures > 0 && after !== undefined) await this.checkNotRewound(after, signal);
+        const once: WatchOnceOptions = { signal };
+        if (opts.key !== undefined) once.key = opts.key;
+        if (opts.prefix !== undefined) once.prefix = opts.prefix;
+        if (after !== undefined) once.after = after;
+        if (opts.timeoutSeconds !== undefined) once.timeoutSeconds = opts.timeoutSeconds;
+        result = await this.watchOnce(once);
+      } catch (err) {
+        if (signal.aborted) return;
+        if (!(err instanceof StoreUnavailableError)) throw err;
+        failures++;
+        const delay = Math.min(WATCH_RETRY_MAX_MS, WATCH_RETRY_FIRST_MS * 2 ** (failures - 1));
+        opts.onRetry?.(err, failures, delay);
+        await sleep(delay, signal);
+        continue;
+      }
+      failures = 0;
+      for (const change of result.changes) {
+        if (signal.aborted) return;
+        yield change;
+      }
+      if (after === undefined || result.revision > after) after = result.revision;
+    }
+  }
+
+  /**
+   * After an outage: a store restarted without its data (--memory) starts its revisions again from 0, and
+   * waiting for revisions above `after` would silently skip everything it does until it catches up.
+   */
+  private async checkNotRewound(after: number, signal: AbortSignal): Promise<void> {
+    const revision = parseRevisionAnswer((await this.call([['action', 'revision']], {}, { signal })).body);
+    if (revision < after) {
+      throw new CompactedError(
+        `the store's revision went back from ${after} to ${revision}: it restarted without its data; re-list`,
+      );
+    }
+  }
+
+  private call(
+    params: QueryParams,
+    request: { key?: string; expected?: number | undefined } = {},
+    extra: { timeoutMs?: number; signal?: AbortSignal | undefined } = {},
+  ): Promise<Answer> {
+    return this.send('GET', actionPath(this.target, params), undefined, request, extra);
+  }
+
+  private async send(
+    method: 'GET' | 'POST',
+    path: string,
+    body: string | undefined,
+    request: { key?: string; expected?: number | undefined },
+    extra: { timeoutMs?: number; signal?: AbortSignal | undefined } = {},
+  ): Promise<Answer> {
+    const exchange: Parameters<StoreHttp['exchange']>[0] = {
+      method,
+      path,
+      timeoutMs: extra.timeoutMs ?? this.timeoutMs,
+      retryOnStaleConnection: request.expected === undefined,
+    };
+    if (body !== undefined) exchange.body = body;
+    if (extra.signal) exchange.signal = extra.signal;
+    const answer = await this.http.exchange(exchange);
+    if (answer.status >= 200 && answer.status < 300) return answer;
+    const failed: { status: number; body: string; version?: number } = {
+      status: answer.status,
+      body: answer.body,
+    };
+    const version = headerNumber(answer.headers['x-plainwire-version']);
+    if (version !== undefined) failed.version = version;
+    const context: { key?: string; expected?: number } = {};
+    if (request.key !== undefined) context.key = request.key;
+    if (request.expected !== undefined) context.expected = request.expected;
+    throw errorForAnswer(failed, context);
+  }
+}
