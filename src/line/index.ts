@@ -1,2 +1,12 @@
-// Public API of src/line/.
-export {};
+// Public API of src/line/: the line framework (the lab's ex3utils done properly).
+export { LineDecoder, DEFAULT_MAX_LINE_BYTES, type LineDecoderOptions } from './decoder.js';
+export {
+  LineError,
+  LineTooLongError,
+  LineConnectError,
+  describeConnectFailure,
+  type LineErrorCode,
+} from './errors.js';
+export { Connection, DEFAULT_MAX_OUTPUT_BYTES } from './connection.js';
+export { LineServer, type LineServerOptions, type DisconnectReason } from './server.js';
+export { LineClient, type LineClientOptions } from './client.js';

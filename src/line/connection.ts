@@ -1,0 +1,131 @@
+// One client connection of a LineServer: its typed state, and its output side (coalesced, bounded writes).
+// Reading and the hooks live in server.ts; this file owns what goes out and how the socket ends.
+import type { Socket } from 'node:net';
+import { LineError } from './errors.js';
+import { type FlushScheduler, hasLineBreak, joinLines } from './output.js';
+
+export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
+/** How long a closing connection may take to deliver its last lines before it is cut. */
+export const DEFAULT_LINGER_MS = 2000;
+
+export interface ConnectionOptions {
+  maxOutputBytes: number;
+  scheduler: FlushScheduler;
+  lingerMs?: number;
+}
+
+export class Connection<S = Record<string, unknown>> {
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** The subclass's own per-connection fields (screen name, groups...), made by LineServer.createState. */
+  state: S;
+
+  private readonly socket: Socket;
+  private readonly maxOutputBytes: number;
+  private readonly scheduler: FlushScheduler;
+  private readonly lingerMs: number;
+  private queue: string[] = [];
+  private queuedBytes = 0;
+  private waitingForDrain = false;
+  private isClosed = false;
+  private reason: string | undefined;
+  private lingerTimer: NodeJS.Timeout | undefined;
+
+  constructor(id: number, socket: Socket, options: ConnectionOptions) {
+    this.id = id;
+    this.socket = socket;
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.remotePort = socket.remotePort ?? 0;
+    this.maxOutputBytes = options.maxOutputBytes;
+    this.scheduler = options.scheduler;
+    this.lingerMs = options.lingerMs ?? DEFAULT_LINGER_MS;
+    this.state = {} as S;
+    socket.on('drain', () => {
+      this.waitingForDrain = false;
+      this.flush();
+    });
+    socket.once('close', () => {
+      if (this.lingerTimer) clearTimeout(this.lingerTimer);
+      this.isClosed = true;
+      this.queue = [];
+      this.queuedBytes = 0;
+    });
+  }
+
+  /** True once close() was called or the socket went away; send() then returns false. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Output queued here or in the socket, not yet accepted by the kernel. */
+  get bufferedBytes(): number {
+    return this.queuedBytes + this.socket.writableLength;
+  }
+
+  /** Why the connection ended (or is ending), once it is. */
+  get closeReason(): string | undefined {
+    return this.reason;
+  }
+
+  /**
+   * Queues one line (a "\n" is appended). Throws LineError LINE_HAS_NEWLINE if the line contains "\n" or "\r":
+   * a line is never silently split. Returns false if the connection is closed, or if this line pushed the
+   * output over maxOutputBytes (the connection is then dropped as a slow consumer).
+   */
+  send(line: string): boolean {
+    if (hasLineBreak(line)) {
+      throw new LineError('LINE_HAS_NEWLINE', 'a line sent with send() must not contain "\\n" or "\\r"');
+    }
+    if (this.isClosed) return false;
+    this.queue.push(line);
+    this.queuedBytes += Buffer.byteLength(line) + 1;
+    if (this.queuedBytes + this.socket.writableLength > this.maxOutputBytes) {
+      this.abort('slow-consumer');
+      return false;
+    }
+    if (this.queue.length === 1 && !this.waitingForDrain) this.scheduler.schedule(this);
+    return true;
+  }
+
+  /** Sends what is queued, then ends the socket. Lines already queued are delivered; later sends return false. */
+  close(reason = 'server-closed'): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.reason ??= reason;
+    this.writeQueued();
+    this.socket.end();
+    // A peer that neither reads nor closes must not keep the socket (and a stop()) waiting for ever.
+    this.lingerTimer = setTimeout(() => this.socket.destroy(), this.lingerMs);
+    this.lingerTimer.unref();
+  }
+
+  /** Drops the connection at once, discarding queued output. */
+  abort(reason: string): void {
+    this.reason ??= reason;
+    this.isClosed = true;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.socket.destroy();
+  }
+
+  /** @internal Called by the FlushScheduler once per turn, and on 'drain'. */
+  flush(): void {
+    if (this.waitingForDrain || this.queue.length === 0 || this.socket.destroyed) return;
+    if (!this.writeQueued()) this.waitingForDrain = true;
+  }
+
+  /** @internal The server records why the socket ended before the connection knew. */
+  noteReason(reason: string): void {
+    this.reason ??= reason;
+    this.isClosed = true;
+  }
+
+  private writeQueued(): boolean {
+    if (this.queue.length === 0 || this.socket.destroyed) return true;
+    const chunk = joinLines(this.queue);
+    this.queue = [];
+    this.queuedBytes = 0;
+    return this.socket.write(chunk);
+  }
+}
