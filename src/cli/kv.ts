@@ -1,12 +1,305 @@
-// `plainwire kv`: placeholder until its issue lands.
-import type { Command } from 'commander';
+// `plainwire kv URL OPERATION ...`: the store from the shell, a thin layer over StoreClient.
+// Data goes to stdout (raw, or sanitised when stdout is a terminal), one-line diagnostics to stderr.
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import {
+  CompactedError,
+  StoreError,
+  StoreUnavailableError,
+  VersionConflictError,
+} from '../store/client-errors.js';
+import { type Change, type Entry, StoreClient } from '../store/client.js';
+import { sanitizeLine, sanitizeText } from '../text/sanitize.js';
+
+const OPERATIONS = ['get', 'set', 'unset', 'keys', 'list', 'watch', 'clear', 'revision'] as const;
+type Operation = (typeof OPERATIONS)[number];
+
+/** Values read from stdin (`set KEY -`) above this are refused rather than held in memory. */
+const MAX_STDIN_BYTES = 64 * 1024 * 1024;
+
+interface KvOptions {
+  json?: boolean;
+  token?: string;
+  ifVersion?: number;
+  ttl?: number;
+  prefix?: string;
+  after?: number;
+  timeout?: number;
+}
+
+const HELP_AFTER = `
+Operations:
+  get KEY                      print the value (raw); a missing key exits 1 with "no such key" on stderr
+  set KEY VALUE|-              store VALUE ("-" reads it from stdin); prints the key's new version
+        [--if-version N] [--ttl S]   write only if the key is at version N (0: only if absent); expire after S s
+  unset KEY [--if-version N]   remove the key (fine if absent)
+  keys                         every key, one per line
+  list [PREFIX]                "KEY<tab>VALUE" per line, sorted (\\n, \\t and \\\\ in them are escaped)
+  watch [KEY | --prefix P] [--after REV]
+                               print each change as "REVISION<tab>TYPE<tab>KEY[<tab>VALUE]" until Ctrl-C;
+                               keeps retrying while the store restarts
+  clear                        remove every key
+  revision                     the store's current revision
+
+With --json every answer is JSON (watch: one JSON object per line). Exit status: 0 ok, 1 failure (store
+unreachable, missing key, version conflict, refused), 2 bad usage. A value starting with "-" goes after "--".
+
+Examples:
+  plainwire kv http://127.0.0.1:8001/ set greeting 'hello world'
+  plainwire kv http://127.0.0.1:8001/ get greeting
+  plainwire kv http://127.0.0.1:8001/ set notes - < notes.txt
+  plainwire kv http://127.0.0.1:8001/ set counter 8 --if-version 41
+  plainwire kv http://127.0.0.1:8001/ watch --prefix chat/ --json
+  PLAINWIRE_TOKEN=secret plainwire kv http://127.0.0.1:8001/ clear`;
+
+function parseCount(value: string): number {
+  if (!/^\d{1,15}$/.test(value))
+    throw new InvalidArgumentError(`"${value}" is not a whole number (0 or more).`);
+  return Number(value);
+}
+
+function parseSeconds(value: string): number {
+  if (!/^\d{1,9}$/.test(value) || Number(value) < 1)
+    throw new InvalidArgumentError(`"${value}" is not a whole number of seconds (1 or more).`);
+  return Number(value);
+}
+
+/** Keeps one record on one line whatever the key or value holds: backslash escapes for \\, \n, \r and \t. */
+function escapeField(text: string): string {
+  return text.replace(/[\\\n\r\t]/g, (c) =>
+    c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t',
+  );
+}
+
+class Output {
+  private readonly tty = process.stdout.isTTY === true;
+
+  /** A raw value: as sent on a pipe (so `get k > file` round-trips), sanitised and newline-ended on a TTY. */
+  value(text: string): void {
+    if (!this.tty) return void process.stdout.write(text);
+    const safe = sanitizeText(text);
+    process.stdout.write(safe.endsWith('\n') || safe === '' ? safe : `${safe}\n`);
+  }
+
+  line(text: string): void {
+    process.stdout.write(`${this.tty ? sanitizeLine(text) : text}\n`);
+  }
+
+  /** JSON escapes every control character, so it is terminal-safe as it is. */
+  json(value: unknown): void {
+    process.stdout.write(`${JSON.stringify(value)}\n`);
+  }
+}
+
+function entryLine(entry: Entry): string {
+  return `${escapeField(entry.key)}\t${escapeField(entry.value)}`;
+}
+
+function changeLine(change: Change): string {
+  const head = `${change.revision}\t${change.type}\t${escapeField(change.key)}`;
+  return change.value === undefined ? head : `${head}\t${escapeField(change.value)}`;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_STDIN_BYTES)
+      throw new UsageError(`the value on stdin is over ${MAX_STDIN_BYTES} bytes`, 1);
+    chunks.push(chunk);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks, size));
+  } catch {
+    throw new UsageError('the value on stdin is not valid UTF-8 text; the store keeps text', 1);
+  }
+}
+
+/** A failure the CLI reports in one line; exitCode 2 for bad usage, 1 otherwise. */
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2 = 2,
+  ) {
+    super(message);
+  }
+}
+
+/** The one line a person reads when an operation fails, with what to do where we know it. */
+function describeFailure(err: unknown, url: string): string {
+  if (err instanceof UsageError) return err.message;
+  if (err instanceof StoreUnavailableError) {
+    const hint = /refused/.test(err.message) ? ' (is `plainwire store` running?)' : '';
+    return `${err.message}${hint}`;
+  }
+  if (err instanceof VersionConflictError) return err.message;
+  if (err instanceof CompactedError) {
+    return `${err.message} (list again with \`plainwire kv ${url} list\`, then watch with --after its revision)`;
+  }
+  if (err instanceof StoreError) {
+    if (err.code === 'UNAUTHORIZED') return `${err.message} (pass --token or set PLAINWIRE_TOKEN)`;
+    return err.message;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+function expectArgs(operation: Operation, args: string[], min: number, max: number, usage: string): void {
+  if (args.length < min || args.length > max)
+    throw new UsageError(`usage: plainwire kv URL ${operation} ${usage}`);
+}
+
+async function runOperation(
+  client: StoreClient,
+  operation: Operation,
+  args: string[],
+  opts: KvOptions,
+  out: Output,
+): Promise<void> {
+  switch (operation) {
+    case 'get': {
+      expectArgs(operation, args, 1, 1, 'KEY');
+      const entry = await client.getEntry(args[0]!);
+      if (!entry) throw new UsageError(`no such key: ${args[0]}`, 1);
+      if (opts.json) out.json(entry);
+      else out.value(entry.value);
+      return;
+    }
+    case 'set': {
+      expectArgs(operation, args, 2, 2, 'KEY VALUE (or - to read the value from stdin)');
+      const value = args[1] === '-' ? await readStdin() : args[1]!;
+      const setOpts: { ifVersion?: number; ttl?: number } = {};
+      if (opts.ifVersion !== undefined) setOpts.ifVersion = opts.ifVersion;
+      if (opts.ttl !== undefined) setOpts.ttl = opts.ttl;
+      const result = await client.set(args[0]!, value, setOpts);
+      if (opts.json) out.json({ key: args[0], ...result });
+      else out.line(String(result.version));
+      return;
+    }
+    case 'unset': {
+      expectArgs(operation, args, 1, 1, 'KEY [--if-version N]');
+      const result = await client.unset(
+        args[0]!,
+        opts.ifVersion === undefined ? {} : { ifVersion: opts.ifVersion },
+      );
+      if (opts.json) out.json({ key: args[0], ...result });
+      return;
+    }
+    case 'keys': {
+      expectArgs(operation, args, 0, 0, '');
+      const keys = await client.keys();
+      if (opts.json) out.json(keys);
+      else for (const key of keys) out.line(escapeField(key));
+      return;
+    }
+    case 'list': {
+      expectArgs(operation, args, 0, 1, '[PREFIX]');
+      const prefix = args[0] ?? opts.prefix;
+      const listing = await client.listAll(prefix);
+      if (opts.json) out.json(listing);
+      else for (const entry of listing.items) out.line(entryLine(entry));
+      return;
+    }
+    case 'watch':
+      expectArgs(operation, args, 0, 1, '[KEY | --prefix P] [--after REV]');
+      if (args[0] !== undefined && opts.prefix !== undefined)
+        throw new UsageError('watch takes a KEY or --prefix, not both');
+      return watch(client, args[0], opts, out);
+    case 'clear': {
+      expectArgs(operation, args, 0, 0, '');
+      await client.clear();
+      if (opts.json) out.json({ cleared: true });
+      return;
+    }
+    case 'revision': {
+      expectArgs(operation, args, 0, 0, '');
+      const revision = await client.revision();
+      if (opts.json) out.json({ revision });
+      else out.line(String(revision));
+      return;
+    }
+  }
+}
+
+async function watch(
+  client: StoreClient,
+  key: string | undefined,
+  opts: KvOptions,
+  out: Output,
+): Promise<void> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  // A closed pipe (`... | head -3`) ends the watch quietly, as any Unix filter would.
+  process.stdout.on('error', onSignal);
+  try {
+    const changes = client.watch({
+      ...(key !== undefined ? { key } : { prefix: opts.prefix ?? '' }),
+      ...(opts.after !== undefined ? { after: opts.after } : {}),
+      signal: stop.signal,
+      onRetry: (err, attempt) => {
+        if (attempt === 1)
+          process.stderr.write(`plainwire kv: ${sanitizeLine(err.message)}; retrying (Ctrl-C to stop)\n`);
+      },
+    });
+    for await (const change of changes) {
+      if (opts.json) out.json(change);
+      else out.line(changeLine(change));
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
 
 export function register(program: Command): void {
   program
     .command('kv')
-    .description('(not built yet)')
-    .action(() => {
-      process.stderr.write('plainwire kv: not built yet\n');
-      process.exit(1);
+    .description("read, write and watch a plainwire store (or the lab's ?action= URL API) from the shell")
+    .argument('<url>', 'the store, e.g. http://127.0.0.1:8001/ (http:// may be left out)')
+    .argument('<operation>', `one of: ${OPERATIONS.join(', ')}`)
+    .argument('[args...]', "the operation's arguments (see below)")
+    .option('--json', 'print answers as JSON (watch: one JSON object per line)')
+    .addOption(
+      new Option('--token <secret>', 'token for a store started with --token').env('PLAINWIRE_TOKEN'),
+    )
+    .option('--if-version <n>', 'set/unset only if the key is at version N (0: only if absent)', parseCount)
+    .option('--ttl <seconds>', 'set: the key expires after this many seconds', parseSeconds)
+    .option('--prefix <prefix>', 'watch/list: only keys starting with this')
+    .option('--after <revision>', 'watch: changes after this revision (default: from now)', parseCount)
+    .option(
+      '--timeout <seconds>',
+      'give up on an unanswered request after this long (default 10)',
+      parseSeconds,
+    )
+    .addHelpText('after', HELP_AFTER)
+    .action(async (url: string, operation: string, args: string[], opts: KvOptions, command: Command) => {
+      if (!(OPERATIONS as readonly string[]).includes(operation)) {
+        command.error(`plainwire kv: unknown operation "${operation}" (one of: ${OPERATIONS.join(', ')})`, {
+          exitCode: 2,
+          code: 'kv.usage',
+        });
+      }
+      let client: StoreClient;
+      try {
+        const clientOpts: { token?: string; timeoutMs?: number } = {};
+        if (opts.token !== undefined) clientOpts.token = opts.token;
+        if (opts.timeout !== undefined) clientOpts.timeoutMs = opts.timeout * 1000;
+        client = new StoreClient(url, clientOpts);
+      } catch (err) {
+        command.error(`plainwire kv: ${describeFailure(err, url)}`, { exitCode: 2, code: 'kv.usage' });
+        return;
+      }
+      try {
+        await runOperation(client, operation as Operation, args, opts, new Output());
+      } catch (err) {
+        if (err instanceof UsageError && err.exitCode === 2) {
+          command.error(`plainwire kv: ${err.message}`, { exitCode: 2, code: 'kv.usage' });
+        }
+        process.stderr.write(`plainwire kv: ${sanitizeLine(describeFailure(err, client.url))}\n`);
+        process.exitCode = 1;
+      } finally {
+        client.close();
+      }
     });
 }

@@ -1,0 +1,134 @@
+// StoreClient against peers that are not a working store: nothing listening, a server that never answers,
+// one that hangs up, one that floods. Real sockets; the client must turn each into a typed error, never hang.
+import http from 'node:http';
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { StoreError, StoreUnavailableError } from '../../src/store/client-errors.js';
+import { StoreClient } from '../../src/store/client.js';
+
+const cleanups: Array<() => void | Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function tcpServer(onConnection: (socket: net.Socket) => void): Promise<number> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    onConnection(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  return (server.address() as net.AddressInfo).port;
+}
+
+function client(port: number, options: ConstructorParameters<typeof StoreClient>[1] = {}): StoreClient {
+  const c = new StoreClient(`http://127.0.0.1:${port}/`, options);
+  cleanups.push(() => c.close());
+  return c;
+}
+
+describe('StoreClient when the store is not working', () => {
+  it('reports a refused connection as StoreUnavailableError naming the store', async () => {
+    const port = await freePort();
+    const err = await client(port)
+      .get('k')
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreUnavailableError);
+    expect((err as Error).message).toBe(`cannot reach http://127.0.0.1:${port}/: connection refused`);
+  });
+
+  it('gives up on a store that accepts but never answers, after timeoutMs', async () => {
+    const port = await tcpServer(() => {});
+    const err = await client(port, { timeoutMs: 300 })
+      .set('k', 'v')
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreUnavailableError);
+    expect((err as Error).message).toMatch(/no answer within 300 ms/);
+  });
+
+  it('reports a store that hangs up mid-request as unavailable', async () => {
+    const port = await tcpServer((socket) => socket.once('data', () => socket.destroy()));
+    await expect(client(port).keys()).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  it('refuses an answer larger than maxResponseBytes instead of buffering it', async () => {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'x-plainwire-version': '1' });
+      res.end(Buffer.alloc(100_000, 'a'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    server.closeIdleConnections?.();
+    const port = (server.address() as net.AddressInfo).port;
+    const err = await client(port, { maxResponseBytes: 10_000 })
+      .get('k')
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as StoreError).code).toBe('BAD_RESPONSE');
+    server.closeAllConnections();
+  });
+
+  it('keeps a watch retrying with capped backoff while nothing listens, and ends it on abort', async () => {
+    const port = await freePort();
+    const stop = new AbortController();
+    const delays: number[] = [];
+    const changes: unknown[] = [];
+    const iteration = (async () => {
+      for await (const change of client(port).watch({
+        prefix: '',
+        signal: stop.signal,
+        onRetry: (err, attempt, delayMs) => {
+          expect(err).toBeInstanceOf(StoreUnavailableError);
+          expect(attempt).toBe(delays.length + 1);
+          delays.push(delayMs);
+          if (delays.length === 6) stop.abort();
+        },
+      })) {
+        changes.push(change);
+      }
+    })();
+    await iteration;
+    expect(changes).toEqual([]);
+    expect(delays).toEqual([100, 200, 400, 800, 1600, 2000]);
+  }, 15_000);
+
+  it('ends a running watch iteration when the client is closed', async () => {
+    const port = await tcpServer(() => {}); // a long poll that never returns
+    const c = client(port);
+    const iteration = (async () => {
+      for await (const _ of c.watch({ key: 'k' })) throw new Error('no change was made');
+    })();
+    setTimeout(() => c.close(), 100);
+    await expect(iteration).resolves.toBeUndefined();
+  });
+
+  it('rejects watchOnce with the abort reason when its signal aborts', async () => {
+    const port = await tcpServer(() => {});
+    const stop = new AbortController();
+    const poll = client(port).watchOnce({ key: 'k', signal: stop.signal });
+    setTimeout(() => stop.abort(), 50);
+    await expect(poll).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('refuses a watch without exactly one of key and prefix', () => {
+    const c = client(1);
+    expect(() => c.watch({})).toThrow(/exactly one of key and prefix/);
+    expect(() => c.watch({ key: 'a', prefix: 'b' })).toThrow(StoreError);
+  });
+});
