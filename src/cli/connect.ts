@@ -1,12 +1,131 @@
-// `plainwire connect`: placeholder until its issue lands.
-import type { Command } from 'commander';
+// `plainwire connect HOST PORT`: a line client like telnet, for trying every plainwire protocol by hand or
+// from a script. Server lines are sanitised before they reach the terminal.
+import { clearLine, createInterface, cursorTo } from 'node:readline';
+import { type Command, InvalidArgumentError } from 'commander';
+import { LineClient } from '../line/client.js';
+import { LineConnectError } from '../line/errors.js';
+import { sanitizeLine } from '../text/sanitize.js';
+import { formatHostPort, parsePort, parsePositiveInt } from './options.js';
+
+function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new InvalidArgumentError(`"${value}" is not a number of seconds (e.g. 2 or 0.5).`);
+  }
+  return n;
+}
+
+const CLOSE_MESSAGES: Record<string, string> = {
+  reset: 'connection reset by the server',
+  timeout: 'connection timed out',
+  'line-too-long': 'the server sent a line longer than --max-line-bytes; disconnected',
+  error: 'connection failed',
+};
+
+interface ConnectOptions {
+  wait: number;
+  timeout: number;
+  maxLineBytes: number;
+}
 
 export function register(program: Command): void {
   program
     .command('connect')
-    .description('(not built yet)')
-    .action(() => {
-      process.stderr.write('plainwire connect: not built yet\n');
-      process.exit(1);
+    .description('line client like telnet: your lines go to the server, its lines come to you')
+    .argument('<host>', 'server host, e.g. 127.0.0.1')
+    .argument('<port>', 'server port', parsePort)
+    .option(
+      '--wait <seconds>',
+      'when input ends, how long to wait for the server to finish answering',
+      parseSeconds,
+      2,
+    )
+    .option('--timeout <seconds>', 'give up connecting after this long', parseSeconds, 10)
+    .option('--max-line-bytes <n>', 'longest line accepted from the server', parsePositiveInt, 1024 * 1024)
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  $ plainwire connect 127.0.0.1 8090                  (type lines; Ctrl-D or Ctrl-C to quit)',
+        "  $ printf 'hello\\nworld\\n' | plainwire connect 127.0.0.1 8091",
+        '',
+        'With piped input every line is sent; when the input ends the connection is half-closed and the',
+        'command waits (up to --wait seconds) for the server to answer and close. Exit status: 0 on a normal',
+        'end, 1 if the server cannot be reached or the connection drops.',
+        '',
+      ].join('\n'),
+    )
+    .action(async (host: string, port: number, opts: ConnectOptions) => {
+      await runConnect(host, port, opts);
     });
+}
+
+async function runConnect(host: string, port: number, opts: ConnectOptions): Promise<void> {
+  const where = formatHostPort(host, port);
+  const client = new LineClient({ maxLineBytes: opts.maxLineBytes, lingerMs: opts.wait * 1000 });
+  try {
+    await client.connect(host, port, { timeoutMs: Math.max(1, opts.timeout * 1000) });
+  } catch (err) {
+    const message =
+      err instanceof LineConnectError ? err.message : `cannot connect to ${where}: ${String(err)}`;
+    process.stderr.write(`plainwire connect: ${message}\n`);
+    process.exit(1);
+  }
+
+  const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
+  let inputEnded = false;
+  let exiting = false;
+  const exit = (code: number, message?: string) => {
+    if (exiting) return;
+    exiting = true;
+    if (message) process.stderr.write(`plainwire connect: ${message}\n`);
+    process.stdout.write('', () => process.exit(code));
+  };
+  // A reader that went away (`| head -1`) is a normal end, not a crash.
+  process.stdout.on('error', () => exit(0));
+
+  const rl = createInterface({
+    input: process.stdin,
+    output: interactive ? process.stdout : undefined,
+    terminal: interactive,
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
+  rl.setPrompt('');
+  if (interactive) process.stderr.write(`connected to ${where} (Ctrl-D or Ctrl-C to quit)\n`);
+
+  client.onMessage = (line) => {
+    const text = sanitizeLine(line);
+    if (interactive) {
+      // Print above what the user is typing, then redraw their unfinished line.
+      clearLine(process.stdout, 0);
+      cursorTo(process.stdout, 0);
+      process.stdout.write(`${text}\n`);
+      rl.prompt(true);
+    } else {
+      process.stdout.write(`${text}\n`);
+    }
+  };
+  client.onClose = (reason) => {
+    rl.close();
+    if (reason === 'client-closed') exit(0);
+    else if (reason === 'server-closed')
+      exit(0, interactive && !inputEnded ? 'connection closed by the server' : undefined);
+    else exit(1, `${CLOSE_MESSAGES[reason] ?? `connection lost (${reason})`}`);
+  };
+
+  rl.on('line', (line) => {
+    // A stray "\r" cannot travel inside a line; the protocol's line end is the only one there is.
+    const text = line.replace(/\r/g, '');
+    if (text.length > 0) client.send(text);
+  });
+  rl.on('close', () => {
+    if (inputEnded) return;
+    inputEnded = true;
+    client.end();
+  });
+  rl.on('SIGINT', () => {
+    inputEnded = true;
+    client.close();
+  });
 }

@@ -10,3 +10,5 @@ export {
 export { Connection, DEFAULT_MAX_OUTPUT_BYTES } from './connection.js';
 export { LineServer, type LineServerOptions, type DisconnectReason } from './server.js';
 export { LineClient, type LineClientOptions } from './client.js';
+export { EchoServer } from './echo-server.js';
+export { EgoServer, EGO_SENTENCE } from './ego-server.js';
