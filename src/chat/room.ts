@@ -77,6 +77,11 @@ export class Room {
     return this.members.get(client)?.name;
   }
 
+  /** True while someone holds this name (compared ignoring case). */
+  hasName(name: string): boolean {
+    return this.byName.has(nameKey(name));
+  }
+
   /** A new connection: present, but not yet registered (and so invisible to others). */
   connect(client: ClientId): void {
     if (!this.members.has(client)) this.members.set(client, { id: client, groups: new Set() });

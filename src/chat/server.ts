@@ -1,0 +1,210 @@
+// The chat server: the Room carried out over the line framework, plus what needs a clock: flood control
+// (delaying commands beyond the bucket, cutting off clients far beyond it) and idle PINGs.
+import { formatHostPort } from '../cli/options.js';
+import { type Connection, type DisconnectReason, LineServer, type LineServerOptions } from '../line/index.js';
+import { DEFAULT_FLOOD_LIMITS, FloodGate, type FloodLimits } from './flood.js';
+import { formatError, formatEvent, formatGreeting } from './protocol.js';
+import { type Delivery, Room } from './room.js';
+
+export interface ChatServerOptions extends LineServerOptions {
+  /** Silence after which the server sends PING <token> (default 120 000 ms). */
+  idleMs?: number;
+  /** How long a PINGed client has to send any line before it is dropped (default 30 000 ms). */
+  pingTimeoutMs?: number;
+  /** Flood control (defaults: burst 10, 5 commands/s, disconnect beyond 100 waiting commands). */
+  flood?: Partial<FloodLimits>;
+}
+
+export const DEFAULT_IDLE_MS = 120_000;
+export const DEFAULT_PING_TIMEOUT_MS = 30_000;
+
+interface ChatState {
+  gate: FloodGate;
+  /** Commands held back by flood control, in arrival order, each with the time it may run. */
+  waiting: Array<{ line: string; due: number }>;
+  timer: NodeJS.Timeout | undefined;
+  lastHeard: number;
+  pingSentAt: number | undefined;
+}
+
+export class ChatServer extends LineServer<ChatState> {
+  readonly room = new Room();
+  readonly flood: Readonly<FloodLimits>;
+  readonly idleMs: number;
+  readonly pingTimeoutMs: number;
+  private readonly byId = new Map<number, Connection<ChatState>>();
+  private sweeper: NodeJS.Timeout | undefined;
+  private pingCounter = 0;
+  private stopLogged = false;
+
+  constructor(options: ChatServerOptions = {}) {
+    super(options);
+    this.flood = { ...DEFAULT_FLOOD_LIMITS, ...options.flood };
+    this.idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
+    this.pingTimeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
+    for (const [key, value] of Object.entries(this.flood)) {
+      if (!(value > 0)) throw new RangeError(`flood.${key} must be a positive number, not ${value}`);
+    }
+  }
+
+  override async start(opts: { host?: string; port?: number } = {}): Promise<{ host: string; port: number }> {
+    const address = await super.start(opts);
+    this.logger.info(
+      { idleMs: this.idleMs, pingTimeoutMs: this.pingTimeoutMs, flood: this.flood },
+      `listening on ${formatHostPort(address.host, address.port)}`,
+    );
+    return address;
+  }
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    if (!this.stopLogged) {
+      this.stopLogged = true;
+      this.logger.info('stopped');
+    }
+  }
+
+  /** Connected clients (registered or not). */
+  get clientCount(): number {
+    return this.byId.size;
+  }
+
+  protected override createState(): ChatState {
+    return {
+      gate: new FloodGate(this.flood),
+      waiting: [],
+      timer: undefined,
+      lastHeard: Date.now(),
+      pingSentAt: undefined,
+    };
+  }
+
+  protected override onStart(): void {
+    // A sweep over all connections rather than a timer each: 10,000 idle clients cost one interval.
+    const period = Math.max(5, Math.min(1000, Math.min(this.idleMs, this.pingTimeoutMs) / 4));
+    this.sweeper = setInterval(() => this.sweepIdle(), period);
+    this.sweeper.unref();
+  }
+
+  protected override onStop(): void {
+    clearInterval(this.sweeper);
+    this.logger.info({ clients: this.byId.size, users: this.room.userCount }, 'stopping');
+  }
+
+  protected override onConnect(conn: Connection<ChatState>): void {
+    this.byId.set(conn.id, conn);
+    this.room.connect(conn.id);
+    this.logger.info(
+      { conn: conn.id, remote: formatHostPort(conn.remoteAddress, conn.remotePort), clients: this.byId.size },
+      'connect',
+    );
+    conn.send(formatGreeting('plainwire'));
+  }
+
+  protected override onMessage(conn: Connection<ChatState>, line: string): void {
+    const state = conn.state;
+    const now = Date.now();
+    state.lastHeard = now;
+    state.pingSentAt = undefined;
+    const decision = state.gate.admit(now);
+    if (decision.action === 'disconnect') {
+      this.logger.warn(
+        { conn: conn.id, name: this.room.nameOf(conn.id), waiting: state.waiting.length },
+        'flooding; disconnecting',
+      );
+      conn.send(
+        formatError(
+          'FLOOD',
+          `more than ${this.flood.maxQueued} commands waiting (the limit is ${this.flood.ratePerSecond}/s after a burst of ${this.flood.burst}); disconnecting`,
+        ),
+      );
+      this.dropWaiting(state);
+      conn.close('flood');
+      return;
+    }
+    const due = decision.action === 'run' ? now : now + decision.ms;
+    if (state.waiting.length === 0 && due <= now) {
+      this.execute(conn, line);
+      return;
+    }
+    state.waiting.push({ line, due });
+    this.runDue(conn);
+  }
+
+  protected override onDisconnect(conn: Connection<ChatState>, reason: DisconnectReason): void {
+    this.dropWaiting(conn.state);
+    const name = this.room.nameOf(conn.id);
+    this.deliver(this.room.disconnect(conn.id));
+    this.byId.delete(conn.id);
+    this.logger.info({ conn: conn.id, name, reason, clients: this.byId.size }, 'disconnect');
+  }
+
+  /** Runs the held-back commands whose time has come, and arms a timer for the next one. */
+  private runDue(conn: Connection<ChatState>): void {
+    const state = conn.state;
+    state.timer = undefined;
+    const now = Date.now();
+    while (state.waiting.length > 0 && state.waiting[0]!.due <= now && !conn.closed) {
+      this.execute(conn, state.waiting.shift()!.line);
+    }
+    if (conn.closed) {
+      this.dropWaiting(state);
+      return;
+    }
+    if (state.waiting.length > 0 && state.timer === undefined) {
+      state.timer = setTimeout(() => this.runDue(conn), state.waiting[0]!.due - now);
+    }
+  }
+
+  private dropWaiting(state: ChatState): void {
+    clearTimeout(state.timer);
+    state.timer = undefined;
+    state.waiting = [];
+  }
+
+  private execute(conn: Connection<ChatState>, line: string): void {
+    const outcome = this.room.handleLine(conn.id, line);
+    this.logger.info(
+      {
+        conn: conn.id,
+        name: this.room.nameOf(conn.id),
+        verb: outcome.verb ?? '?',
+        ok: outcome.reply.startsWith('OK'),
+      },
+      'command',
+    );
+    conn.send(outcome.reply);
+    this.deliver(outcome.deliveries);
+    if (outcome.close) conn.close('quit');
+  }
+
+  private deliver(deliveries: readonly Delivery[]): void {
+    for (const delivery of deliveries) {
+      const { line, to } = delivery;
+      for (let i = 0; i < to.length; i++) this.byId.get(to[i]!)?.send(line);
+    }
+  }
+
+  private sweepIdle(): void {
+    const now = Date.now();
+    for (const conn of this.byId.values()) {
+      if (conn.closed) continue;
+      const state = conn.state;
+      if (state.pingSentAt !== undefined) {
+        if (now - state.pingSentAt >= this.pingTimeoutMs) {
+          this.logger.info({ conn: conn.id, name: this.room.nameOf(conn.id) }, 'no answer to PING; dropping');
+          conn.send(
+            formatEvent({
+              type: 'BYE',
+              text: `idle: no answer to PING within ${Math.round(this.pingTimeoutMs / 1000)} s`,
+            }),
+          );
+          conn.close('timeout');
+        }
+      } else if (now - state.lastHeard >= this.idleMs) {
+        state.pingSentAt = now;
+        conn.send(formatEvent({ type: 'PING', token: String(++this.pingCounter) }));
+      }
+    }
+  }
+}

@@ -1,0 +1,259 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ChatClient } from '../../src/chat/client.js';
+import { ChatServer, type ChatServerOptions } from '../../src/chat/server.js';
+import { RawClient } from './raw-client.js';
+
+const servers: ChatServer[] = [];
+const clients: RawClient[] = [];
+
+async function startServer(options: ChatServerOptions = {}): Promise<{ server: ChatServer; port: number }> {
+  const server = new ChatServer(options);
+  servers.push(server);
+  const { port } = await server.start({ port: 0 });
+  return { server, port };
+}
+
+async function join(port: number, name?: string): Promise<RawClient> {
+  const c = await RawClient.join(port, name);
+  clients.push(c);
+  return c;
+}
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.destroy();
+  await Promise.all(servers.splice(0).map((s) => s.stop()));
+});
+
+/** Waits until a condition holds (the server's bookkeeping after sockets close). */
+async function eventually(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('ChatServer over TCP', () => {
+  it('greets, then answers every command with exactly one OK or ERROR line', async () => {
+    const { port } = await startServer();
+    const a = await join(port);
+    expect(a.lines[0]).toMatch(/^HELLO .*type HELP/);
+    expect(await a.ask('MESSAGE hi')).toMatch(/^ERROR NOT_REGISTERED /);
+    expect(await a.ask('users')).toBe('OK USERS 0');
+    expect(await a.ask('PING 42')).toBe('OK PONG 42');
+    expect(await a.ask('HELP')).toMatch(/^OK HELP commands: /);
+    expect(await a.ask('HELP join')).toMatch(/^OK HELP JOIN <group>: /);
+    expect(await a.ask('NONSENSE')).toBe('ERROR UNKNOWN_COMMAND unknown command "NONSENSE" (type HELP)');
+    expect(await a.ask('REGISTER')).toMatch(/^ERROR BAD_ARGUMENTS name is missing/);
+    expect(await a.ask('REGISTER bad*name')).toMatch(/^ERROR BAD_NAME /);
+    expect(await a.ask('REGISTER alice')).toBe('OK REGISTERED alice');
+    const b = await join(port, 'bob');
+    expect(await a.next()).toBe('JOINED bob');
+    expect(await b.ask('REGISTER Alice')).toMatch(/^ERROR NAME_TAKEN /);
+    expect(await a.ask('MESSAGE hello, bob')).toBe('OK SENT 1');
+    expect(await b.next()).toBe('MESSAGE alice hello, bob');
+    expect(await b.ask('PRIVATE alice psst')).toBe('OK SENT 1');
+    expect(await a.next()).toBe('PRIVATE bob psst');
+    expect(await a.ask('JOIN devs')).toBe('OK JOINED devs');
+    expect(await b.ask('JOIN Devs')).toBe('OK JOINED devs');
+    expect(await a.next()).toBe('JOINED bob devs');
+    expect(await a.ask('GROUPS')).toBe('OK GROUPS 1 devs:2');
+    expect(await a.ask('GROUP devs ship it')).toBe('OK SENT 1');
+    expect(await b.next()).toBe('GROUP devs alice ship it');
+    expect(await b.ask('LEAVE devs')).toBe('OK LEFT devs');
+    expect(await a.next()).toBe('LEFT bob devs');
+    expect(await b.ask('GROUP devs hi')).toMatch(/^ERROR NOT_MEMBER /);
+    expect(await b.ask('REGISTER rob')).toBe('OK RENAMED bob rob');
+    expect(await a.next()).toBe('RENAMED bob rob');
+    expect(await a.ask('USERS')).toBe('OK USERS 2 alice rob');
+    expect(await b.ask('QUIT bye now')).toBe('OK BYE');
+    await b.closed;
+    expect(await a.next()).toBe('LEFT rob');
+    expect(a.unread()).toEqual([]);
+  });
+
+  it('sends a PRIVATE with a missing name to nobody', async () => {
+    const { port } = await startServer();
+    const a = await join(port, 'alice');
+    const b = await join(port, 'bob');
+    await a.next(); // JOINED bob
+    expect(await a.ask('PRIVATE bob,ghost,alice secret')).toBe(
+      'ERROR NO_SUCH_USER no such user: "ghost" (nothing was sent; type USERS)',
+    );
+    expect(await a.ask('PRIVATE bob after')).toBe('OK SENT 1');
+    // The first line bob receives is the second send: the failed one left nothing behind.
+    expect(await b.next()).toBe('PRIVATE alice after');
+  });
+
+  it('removes control characters and escape sequences from relayed text, and stamps the sender', async () => {
+    const { port } = await startServer();
+    const a = await join(port, 'alice');
+    const b = await join(port, 'bob');
+    await a.next();
+    a.send(
+      Buffer.from('MESSAGE \u001b]0;owned\u0007hi \u001b[2J\u009b31mthere\u0000\u0008 bob: fake\r\n', 'utf8'),
+    );
+    expect(await a.next()).toBe('OK SENT 1');
+    expect(await b.next()).toBe('MESSAGE alice hi there bob: fake');
+    // Invalid UTF-8 is replaced, never a crash.
+    a.send(Buffer.from([0x4d, 0x45, 0x53, 0x53, 0x41, 0x47, 0x45, 0x20, 0xff, 0xfe, 0x41, 0x0a]));
+    expect(await a.next()).toBe('OK SENT 1');
+    expect(await b.next()).toBe('MESSAGE alice \ufffd\ufffdA');
+  });
+
+  it('delays commands beyond the bucket but runs every one, in order', async () => {
+    const { port } = await startServer({ flood: { burst: 3, ratePerSecond: 100, maxQueued: 100 } });
+    const a = await join(port, 'alice');
+    a.send(Array.from({ length: 30 }, (_, i) => `PING ${i}\r\n`).join(''));
+    for (let i = 0; i < 30; i++) expect(await a.next()).toBe(`OK PONG ${i}`);
+  });
+
+  it('disconnects a client far beyond the limit and keeps serving the others', async () => {
+    const { server, port } = await startServer({ flood: { burst: 3, ratePerSecond: 2, maxQueued: 5 } });
+    const a = await join(port, 'alice');
+    const b = await join(port, 'bob');
+    await a.next();
+    b.send(Array.from({ length: 50 }, (_, i) => `PING ${i}\r\n`).join(''));
+    await b.closed;
+    // Two ran at once (the rest of the burst after REGISTER); the rest were waiting when the flood was cut off, with an error.
+    expect(b.lines.slice(2, 4)).toEqual(['OK PONG 0', 'OK PONG 1']);
+    expect(b.lines.at(-1)).toMatch(/^ERROR FLOOD more than 5 commands waiting/);
+    expect(await a.next()).toBe('LEFT bob');
+    expect(await a.ask('USERS')).toBe('OK USERS 1 alice');
+    await eventually(() => server.clientCount === 1);
+  });
+
+  it('PINGs an idle client, keeps it when it answers and drops it when it does not', async () => {
+    const { server, port } = await startServer({ idleMs: 150, pingTimeoutMs: 150 });
+    const answering = await join(port, 'alice');
+    const silent = await join(port, 'bob');
+    expect(await answering.next()).toBe('JOINED bob');
+    const ping = await answering.next(3000);
+    expect(ping).toMatch(/^PING \d+$/);
+    expect(await answering.ask(`PING ${ping.slice(5)}`)).toBe(`OK PONG ${ping.slice(5)}`);
+    await silent.closed;
+    expect(silent.lines.slice(-2)).toEqual([
+      expect.stringMatching(/^PING \d+$/),
+      expect.stringMatching(/^BYE idle/),
+    ]);
+    // Meanwhile alice keeps answering her PINGs, and stays.
+    for (;;) {
+      const line = await answering.next(3000);
+      if (line === 'LEFT bob') break;
+      expect(line).toMatch(/^(PING \d+|OK PONG \d+)$/);
+      if (line.startsWith('PING ')) answering.send(line);
+    }
+    await eventually(() => server.room.userCount === 1);
+    // ChatClient answers by itself and stays.
+    const program = new ChatClient();
+    await program.connect('127.0.0.1', port);
+    await program.register('carol');
+    const pings: string[] = [];
+    program.onEvent = (e) => {
+      if (e.type === 'PING') pings.push(e.token);
+    };
+    await eventually(() => pings.length >= 3, 5000);
+    expect(program.connected).toBe(true);
+    expect(await program.users()).toContain('carol');
+    program.close();
+  });
+
+  it('isolates a client that never reads: the others keep getting every message', async () => {
+    const { server, port } = await startServer({
+      maxOutputBytes: 256 * 1024,
+      flood: { burst: 100_000, ratePerSecond: 100_000, maxQueued: 100_000 },
+    });
+    const sender = await join(port, 'sender');
+    const reader = await join(port, 'reader');
+    const stuck = await join(port, 'stuck');
+    await sender.next();
+    await sender.next();
+    await reader.next();
+    stuck.socket.pause();
+    const text = 'x'.repeat(1000);
+    // 8 MB for the stuck client: far over its 256 KiB output bound plus what the kernel buffers on loopback.
+    const total = 8000;
+    const sending = (async () => {
+      for (let i = 0; i < total; i += 20) {
+        sender.send(Array.from({ length: 20 }, (_, j) => `MESSAGE ${i + j} ${text}\r\n`).join(''));
+        await new Promise((r) => setTimeout(r, 0));
+      }
+    })();
+    let seen = 0;
+    let stuckLeft = false;
+    for (;;) {
+      const line = await reader.next(10_000);
+      if (line.startsWith('MESSAGE sender ')) {
+        expect(line.startsWith(`MESSAGE sender ${seen} `)).toBe(true);
+        seen++;
+        if (seen === total) break;
+      } else {
+        expect(line).toBe('LEFT stuck');
+        stuckLeft = true;
+      }
+    }
+    await sending;
+    expect(stuckLeft).toBe(true);
+    await eventually(() => server.room.nameOf(3) === undefined && server.room.userCount === 2, 10_000);
+  });
+
+  it('leaks no names or sockets over 1000 connect/disconnect cycles', async () => {
+    const { server, port } = await startServer();
+    const slots = 25;
+    await Promise.all(
+      Array.from({ length: slots }, async (_, slot) => {
+        for (let i = 0; i < 1000 / slots; i++) {
+          const c = await RawClient.join(port, `cycler${slot}`);
+          // Alternate a polite QUIT with an abrupt close.
+          if (i % 2 === 0) {
+            expect(await c.reply('QUIT')).toBe('OK BYE');
+            await c.closed;
+          } else {
+            c.destroy();
+          }
+          // The name is free again only once the server saw the close; wait for it before reusing the name.
+          await eventually(() => !server.room.hasName(`cycler${slot}`));
+        }
+      }),
+    );
+    await eventually(() => server.clientCount === 0 && server.connections.size === 0);
+    expect(server.room.userCount).toBe(0);
+    expect(server.room.clientCount).toBe(0);
+    const last = await join(port, 'last');
+    expect(await last.ask('USERS')).toBe('OK USERS 1 last');
+  });
+
+  it('answers random byte lines: exactly one reply each, and it stays up', async () => {
+    const fc = (await import('fast-check')).default;
+    const { port } = await startServer({
+      flood: { burst: 100_000, ratePerSecond: 100_000, maxQueued: 100_000 },
+    });
+    let c = await join(port, 'fuzzer');
+    const other = await join(port, 'other');
+    let marker = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 300 }), async (bytes) => {
+        const line = Buffer.from(bytes.filter((b) => b !== 0x0a && b !== 0x0d));
+        const text = line.toString('utf8');
+        if (line.length === 0) return; // empty lines are ignored by the framing
+        if (/^[ \t]*quit([ \t]|$)/i.test(text)) return; // QUIT closes, tested elsewhere
+        if (/^[ \t]*register[ \t]/i.test(text)) return; // would rename the fuzzer; names are tested elsewhere
+        const id = ++marker;
+        c.send(Buffer.concat([line, Buffer.from(`\nPING m${id}\n`)]));
+        const replies: string[] = [];
+        for (;;) {
+          const l = await c.next();
+          if (l === `OK PONG m${id}`) break;
+          if (l.startsWith('OK') || l.startsWith('ERROR')) replies.push(l);
+        }
+        expect(replies).toHaveLength(1);
+      }),
+      { numRuns: 300 },
+    );
+    // Still up and still routing.
+    expect(await other.ask('PING alive')).toBe('OK PONG alive');
+    c.destroy();
+    c = await join(port, 'fuzzer2');
+    expect(await c.ask('USERS')).toMatch(/^OK USERS 2 /);
+  });
+});
