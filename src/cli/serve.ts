@@ -1,12 +1,55 @@
-// `plainwire serve`: placeholder until its issue lands.
+// `plainwire serve [DIR]`: the lab's `python -m SimpleHTTPServer`, telnet-friendly down to HTTP/0.9.
 import type { Command } from 'commander';
+import { createLogger } from '../log.js';
+import { ServeRootError, startStaticServer } from '../web/server.js';
+import { parsePort } from './options.js';
+import { runServer } from './server-run.js';
+
+interface ServeOptions {
+  host: string;
+  port: number;
+}
 
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('(not built yet)')
-    .action(() => {
-      process.stderr.write('plainwire serve: not built yet\n');
-      process.exit(1);
+    .description('serve the files of a directory over HTTP (HTTP/0.9 too, for telnet)')
+    .argument('[dir]', 'the directory to serve', '.')
+    .option('--host <host>', 'address to listen on (use 0.0.0.0 to let other machines in)', '127.0.0.1')
+    .option('-p, --port <port>', 'port to listen on (0 picks a free one)', parsePort, 8000)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  plainwire serve examples/site            # then: plainwire browse http://127.0.0.1:8000/
+  plainwire serve . --port 8080
+  telnet 127.0.0.1 8000                    # then type: GET /page1.html and press Enter
+
+Directories show their index.html, or a listing. Hidden files (.git, .env) are never served.
+See docs/SERVE.md for the telnet sessions, line by line.`,
+    )
+    .action(async (dir: string, options: ServeOptions) => {
+      const logger = createLogger('serve');
+      try {
+        await runServer({
+          command: 'serve',
+          host: options.host,
+          port: options.port,
+          start: async () => {
+            try {
+              return await startStaticServer({ root: dir, host: options.host, port: options.port, logger });
+            } catch (err) {
+              if (err instanceof ServeRootError) {
+                process.stderr.write(`plainwire serve: ${err.message} (give the directory to serve)\n`);
+                process.exit(1);
+              }
+              throw err;
+            }
+          },
+        });
+      } catch (err) {
+        process.stderr.write(`plainwire serve: ${(err as Error).message}\n`);
+        process.exit(1);
+      }
     });
 }

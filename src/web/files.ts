@@ -1,0 +1,141 @@
+// Finds what a request path names inside the served directory: a file (opened, ready to stream), a directory
+// (its index.html or its entries), or nothing. Symlinks are resolved with realpath and must stay inside.
+import type { Dirent } from 'node:fs';
+import { type FileHandle, open, readdir, realpath, stat } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+import { CHARSET_SNIFF_BYTES, needsCharsetSniff } from './mime.js';
+import type { ListingEntry } from './pages.js';
+
+export type Found =
+  | { kind: 'missing' }
+  /** The path exists but resolves (through a symlink) outside the served directory. */
+  | { kind: 'outside' }
+  /** A directory asked for without its trailing slash: the client should come back with one. */
+  | { kind: 'directory-without-slash' }
+  | { kind: 'listing'; entries: ListingEntry[]; omitted: number }
+  | {
+      kind: 'file';
+      /** The name the type is chosen by: the requested one (or index.html), not a symlink's target. */
+      name: string;
+      /** Open handle: the caller streams from it and must close it. */
+      handle: FileHandle;
+      size: number;
+      mtimeMs: number;
+      /** The first bytes, for textual types only (charset choice); empty otherwise. */
+      head: Buffer;
+    };
+
+export interface LookupOptions {
+  /** A directory listing shows at most this many entries. */
+  maxListingEntries: number;
+}
+
+/** True if `real` is `root` or inside it. Both must be real (symlink-free) absolute paths. */
+export function isInside(root: string, real: string): boolean {
+  if (real === root) return true;
+  return real.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/** realpath, or null when the path does not exist or cannot be reached. */
+async function realOrNull(path: string): Promise<string | null> {
+  try {
+    return await realpath(path);
+  } catch {
+    return null;
+  }
+}
+
+async function openFile(real: string, name: string): Promise<Found> {
+  let handle: FileHandle;
+  try {
+    handle = await open(real, 'r');
+  } catch {
+    return { kind: 'missing' };
+  }
+  try {
+    // Size and date from the open file, so the headers describe exactly the bytes that will be streamed.
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      await handle.close();
+      return { kind: 'missing' };
+    }
+    let head = Buffer.alloc(0);
+    if (needsCharsetSniff(name) && info.size > 0) {
+      const buffer = Buffer.alloc(Math.min(info.size, CHARSET_SNIFF_BYTES));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      head = buffer.subarray(0, bytesRead);
+    }
+    return { kind: 'file', name, handle, size: info.size, mtimeMs: info.mtimeMs, head };
+  } catch (err) {
+    await handle.close().catch(() => {});
+    throw err;
+  }
+}
+
+async function listDirectory(root: string, dir: string, options: LookupOptions): Promise<Found> {
+  let dirents: Dirent[];
+  try {
+    dirents = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return { kind: 'missing' };
+  }
+  const entries: ListingEntry[] = [];
+  let omitted = 0;
+  for (const dirent of dirents) {
+    // Hidden files are not served (see request-target.ts), so they are not listed either.
+    if (dirent.name.startsWith('.')) continue;
+    let isDirectory = dirent.isDirectory();
+    if (dirent.isSymbolicLink()) {
+      const real = await realOrNull(join(dir, dirent.name));
+      if (real === null || !isInside(root, real)) continue;
+      try {
+        const info = await stat(real);
+        if (!info.isFile() && !info.isDirectory()) continue;
+        isDirectory = info.isDirectory();
+      } catch {
+        continue;
+      }
+    } else if (!dirent.isFile() && !isDirectory) {
+      continue;
+    }
+    if (entries.length >= options.maxListingEntries) {
+      omitted++;
+      continue;
+    }
+    entries.push({ name: dirent.name, isDirectory });
+  }
+  return { kind: 'listing', entries, omitted };
+}
+
+/**
+ * Looks up checked segments (from parseRequestTarget) under `root`, which must itself be a real path.
+ * Never returns anything outside root: every candidate is resolved with realpath and checked.
+ */
+export async function lookup(
+  root: string,
+  segments: readonly string[],
+  trailingSlash: boolean,
+  options: LookupOptions,
+): Promise<Found> {
+  const real = await realOrNull(join(root, ...segments));
+  if (real === null) return { kind: 'missing' };
+  if (!isInside(root, real)) return { kind: 'outside' };
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(real);
+  } catch {
+    return { kind: 'missing' };
+  }
+  if (info.isDirectory()) {
+    if (!trailingSlash && segments.length > 0) return { kind: 'directory-without-slash' };
+    const index = await realOrNull(join(real, 'index.html'));
+    if (index !== null && isInside(root, index)) {
+      const found = await openFile(index, 'index.html');
+      if (found.kind === 'file') return found;
+    }
+    return listDirectory(root, real, options);
+  }
+  // A file asked for as a directory ("/page1.html/") does not exist, as on any POSIX path.
+  if (!info.isFile() || trailingSlash) return { kind: 'missing' };
+  return openFile(real, segments[segments.length - 1] ?? '');
+}

@@ -1,0 +1,365 @@
+// The static file server's transport: a net.Server reads each connection's first line, answers HTTP/0.9 and
+// non-HTTP itself, and hands real HTTP/1.x connections to node:http. Decisions come from plan.ts.
+import { stat, realpath } from 'node:fs/promises';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { pipeline } from 'node:stream/promises';
+import type { Logger } from '../log.js';
+import { silentLogger } from '../log.js';
+import { sanitizeLine } from '../text/sanitize.js';
+import { lookup } from './files.js';
+import { errorPage, reasonPhrase } from './pages.js';
+import { errorResponse, planFound, planTarget, type ResponsePlan } from './plan.js';
+import { classifyFirstLine } from './request-line.js';
+
+export interface ServeLimits {
+  /** Longest first line (request line) accepted, in bytes; longer gets 414. */
+  maxRequestLineBytes: number;
+  /** Largest header block node:http accepts; larger gets 431. */
+  maxHeaderBytes: number;
+  /** Time to send the first line after connecting (a telnet user types it by hand). */
+  firstLineTimeoutMs: number;
+  /** Time to send all the headers of a request. */
+  headersTimeoutMs: number;
+  /** Time for a whole request, headers and body. */
+  requestTimeoutMs: number;
+  /** A connection with no traffic either way for this long is closed. */
+  idleTimeoutMs: number;
+  /** How long an idle keep-alive connection waits for its next request. */
+  keepAliveTimeoutMs: number;
+  /** Connections open at once; more are refused until some close. */
+  maxConnections: number;
+  /** Entries shown in one directory listing. */
+  maxListingEntries: number;
+}
+
+export const DEFAULT_LIMITS: ServeLimits = {
+  maxRequestLineBytes: 8 * 1024,
+  maxHeaderBytes: 16 * 1024,
+  firstLineTimeoutMs: 60_000,
+  headersTimeoutMs: 60_000,
+  requestTimeoutMs: 120_000,
+  idleTimeoutMs: 120_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 1_000,
+  maxListingEntries: 10_000,
+};
+
+export interface StaticServerOptions {
+  /** The directory to serve. */
+  root: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  logger?: Logger;
+  limits?: Partial<ServeLimits>;
+}
+
+export interface StaticServer {
+  /** The real path of the served directory. */
+  root: string;
+  host: string;
+  port: number;
+  /** http://host:port */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** A problem with the directory to serve, found before listening. */
+export class ServeRootError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'ENOENT' | 'ENOTDIR',
+  ) {
+    super(message);
+    this.name = 'ServeRootError';
+  }
+}
+
+/** After the response, how long to keep reading (and dropping) what the client still sends before closing. */
+const LINGER_MS = 2_000;
+
+const SERVER_HEADER = 'plainwire';
+
+function formatUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** A full HTTP/1.0 response in bytes, for the answers written before node:http sees the connection. */
+function rawResponse(status: number, detail: string): Buffer {
+  const body = Buffer.from(errorPage(status, detail), 'utf8');
+  const head =
+    `HTTP/1.0 ${status} ${reasonPhrase(status)}\r\n` +
+    `Server: ${SERVER_HEADER}\r\n` +
+    `Date: ${new Date().toUTCString()}\r\n` +
+    'Content-Type: text/html; charset=utf-8\r\n' +
+    `Content-Length: ${body.length}\r\n` +
+    'Connection: close\r\n\r\n';
+  return Buffer.concat([Buffer.from(head, 'latin1'), body]);
+}
+
+/** Ends our side, drops whatever the client still sends for a moment (so no RST cuts the answer), then closes. */
+function finishAndClose(socket: Socket): void {
+  socket.end();
+  socket.removeAllListeners('data');
+  socket.on('data', () => {});
+  socket.resume();
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+}
+
+export async function startStaticServer(options: StaticServerOptions): Promise<StaticServer> {
+  const limits: ServeLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const logger = options.logger ?? silentLogger();
+  const host = options.host ?? '127.0.0.1';
+
+  let root: string;
+  try {
+    root = await realpath(options.root);
+  } catch {
+    throw new ServeRootError(`${options.root} does not exist`, 'ENOENT');
+  }
+  if (!(await stat(root)).isDirectory())
+    throw new ServeRootError(`${options.root} is not a directory`, 'ENOTDIR');
+
+  const sockets = new Set<Socket>();
+
+  function logRequest(
+    fields: { method: string; path: string; version: string; remote?: string },
+    plan: Pick<ResponsePlan, 'status' | 'note'>,
+    bytes: number,
+    startedAt: number,
+    aborted = false,
+  ): void {
+    const path = sanitizeLine(fields.path).slice(0, 300);
+    const ms = Math.round((performance.now() - startedAt) * 10) / 10;
+    const note = plan.note ?? (aborted ? 'aborted' : undefined);
+    logger.info(
+      { ...fields, path, status: plan.status, bytes, ms, ...(note ? { note } : {}) },
+      `${fields.method} ${path} ${plan.status} ${bytes} B ${ms} ms${note ? ` (${note})` : ''}`,
+    );
+  }
+
+  /** The whole decision for one request; a found file comes back open, in `file`. */
+  async function decide(method: string, target: string, ifModifiedSince: string | undefined) {
+    const first = planTarget(method, target);
+    if (first.kind === 'respond') return { plan: first.plan, file: undefined };
+    const found = await lookup(root, first.segments, first.trailingSlash, limits);
+    const plan = planFound(first, found, ifModifiedSince);
+    const file = found.kind === 'file' ? found : undefined;
+    if (file && plan.body.kind !== 'file') await file.handle.close();
+    return { plan, file: plan.body.kind === 'file' ? file : undefined };
+  }
+
+  async function decideSafely(method: string, target: string, ifModifiedSince: string | undefined) {
+    try {
+      return await decide(method, target, ifModifiedSince);
+    } catch (err) {
+      logger.error({ err }, 'cannot answer a request');
+      return { plan: errorResponse(500, 'The server could not read this file.'), file: undefined };
+    }
+  }
+
+  async function answerHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const startedAt = performance.now();
+    const method = req.method ?? 'GET';
+    const target = req.url ?? '/';
+    const ims = req.headers['if-modified-since'];
+    const { plan, file } = await decideSafely(method, target, ims);
+    const fields = { method, path: target, version: req.httpVersion, remote: req.socket.remoteAddress };
+    // An error answer may leave a request body unread; closing is simpler and safer than draining it.
+    const headers: Record<string, string> = { Server: SERVER_HEADER, ...plan.headers };
+    if (plan.status === 405 || plan.status === 400) headers.Connection = 'close';
+    if (plan.status < 300) headers['X-Content-Type-Options'] = 'nosniff';
+    if (res.destroyed) {
+      await file?.handle.close();
+      return;
+    }
+    res.writeHead(plan.status, headers);
+    if (method === 'HEAD' || plan.body.kind === 'none') {
+      await file?.handle.close();
+      res.end();
+      logRequest(fields, plan, 0, startedAt);
+      return;
+    }
+    if (plan.body.kind === 'bytes') {
+      res.end(plan.body.bytes);
+      logRequest(fields, plan, plan.body.bytes.length, startedAt);
+      return;
+    }
+    if (!file) throw new Error('a file body was planned without an open file');
+    const stream = file.handle.createReadStream({ start: 0, end: file.size - 1 });
+    try {
+      await pipeline(stream, res);
+      logRequest(fields, plan, file.size, startedAt);
+    } catch {
+      logRequest(fields, plan, res.socket?.bytesWritten ?? 0, startedAt, true);
+    }
+  }
+
+  async function answerHttp09(socket: Socket, target: string): Promise<void> {
+    const startedAt = performance.now();
+    const { plan, file } = await decideSafely('GET', target, undefined);
+    const fields = { method: 'GET', path: target, version: '0.9', remote: socket.remoteAddress };
+    if (socket.destroyed) {
+      await file?.handle.close();
+      return;
+    }
+    // HTTP/0.9 has no status line and no headers: the answer is the document alone (or the error page).
+    if (plan.body.kind === 'bytes') {
+      socket.write(plan.body.bytes);
+      logRequest(fields, plan, plan.body.bytes.length, startedAt);
+    } else if (plan.body.kind === 'file' && file) {
+      const stream = file.handle.createReadStream({ start: 0, end: file.size - 1 });
+      try {
+        await pipeline(stream, socket, { end: false });
+        logRequest(fields, plan, file.size, startedAt);
+      } catch {
+        logRequest(fields, plan, 0, startedAt, true);
+      }
+    } else {
+      logRequest(fields, plan, 0, startedAt);
+    }
+    if (!socket.destroyed) finishAndClose(socket);
+  }
+
+  function answerRaw(socket: Socket, status: number, detail: string, line: string): void {
+    const bytes = rawResponse(status, detail);
+    socket.write(bytes);
+    finishAndClose(socket);
+    const path = line.slice(0, 200);
+    const fields = { method: '-', path, version: '-', remote: socket.remoteAddress };
+    logRequest(fields, { status }, bytes.length, performance.now());
+  }
+
+  const httpServer = createHttpServer(
+    {
+      maxHeaderSize: limits.maxHeaderBytes,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+    },
+    (req, res) => {
+      answerHttp(req, res).catch((err: unknown) => {
+        logger.error({ err }, 'request failed');
+        res.destroy();
+      });
+    },
+  );
+  httpServer.timeout = limits.idleTimeoutMs;
+  httpServer.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, detail] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'The request headers are too large.']
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'The request took too long to arrive.']
+          : [400, 'The request is not valid HTTP.'];
+    answerRaw(socket, status, detail, `(${err.code ?? 'client error'})`);
+  });
+  // node:http starts its header/request timeout checks when it starts listening; it never listens here (the
+  // net.Server below does, and hands it connections), so tell it to start them.
+  httpServer.emit('listening');
+
+  function acceptConnection(socket: Socket): void {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.setTimeout(limits.firstLineTimeoutMs);
+    const onTimeout = () => socket.destroy();
+    socket.on('timeout', onTimeout);
+
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      received += chunk.length;
+      let data = chunks.length === 1 ? chunk : Buffer.concat(chunks);
+      // Empty lines before a request line are allowed (RFC 9112 section 2.2); telnet users press Enter.
+      let start = 0;
+      while (start < data.length && (data[start] === 0x0d || data[start] === 0x0a)) start++;
+      const newline = data.indexOf(0x0a, start);
+      if (newline < 0) {
+        if (received - start > limits.maxRequestLineBytes) {
+          socket.off('data', onData);
+          answerRaw(socket, 414, 'The request line is too long.', '(request line too long)');
+        }
+        return;
+      }
+      socket.off('data', onData);
+      socket.off('timeout', onTimeout);
+      socket.pause();
+      data = data.subarray(start);
+      const lineEnd = newline - start;
+      if (lineEnd > limits.maxRequestLineBytes) {
+        answerRaw(socket, 414, 'The request line is too long.', '(request line too long)');
+        return;
+      }
+      const line = data.subarray(0, lineEnd).toString('latin1').replace(/\r$/, '');
+      const kind = classifyFirstLine(line);
+      switch (kind.kind) {
+        case 'http1':
+          socket.setTimeout(0);
+          socket.unshift(data);
+          httpServer.emit('connection', socket);
+          socket.resume();
+          return;
+        case 'http09':
+          socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());
+          answerHttp09(socket, kind.target).catch(() => socket.destroy());
+          return;
+        case 'version-not-supported':
+          answerRaw(socket, 505, `${kind.version} is not supported; use HTTP/1.0 or HTTP/1.1.`, line);
+          return;
+        case 'not-implemented':
+          answerRaw(
+            socket,
+            501,
+            `This server does not know the method ${kind.method}; use GET or HEAD.`,
+            line,
+          );
+          return;
+        case 'bad':
+          answerRaw(socket, 400, `Bad request: ${kind.detail}.`, line);
+          return;
+      }
+    };
+    socket.on('data', onData);
+  }
+
+  const netServer: NetServer = createNetServer(acceptConnection);
+  netServer.maxConnections = limits.maxConnections;
+  await new Promise<void>((resolve, reject) => {
+    netServer.once('error', reject);
+    netServer.listen(options.port ?? 8000, host, () => {
+      netServer.off('error', reject);
+      resolve();
+    });
+  });
+  netServer.on('error', (err) => logger.error({ err }, 'server error'));
+  const address = netServer.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 8000);
+  const url = formatUrl(host, port);
+  logger.info({ root, url }, `listening on ${url}`);
+
+  let stopped: Promise<void> | undefined;
+  return {
+    root,
+    host,
+    port,
+    url,
+    stop() {
+      stopped ??= new Promise<void>((resolve) => {
+        netServer.close(() => resolve());
+        httpServer.close(() => {});
+        for (const socket of sockets) socket.destroy();
+      });
+      return stopped;
+    },
+  };
+}
