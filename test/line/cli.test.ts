@@ -1,0 +1,158 @@
+// The line framework's commands, run as a user would: the built `plainwire` executable in child processes.
+import { createServer, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EGO_SENTENCE, LineServer, type Connection } from '../../src/line/index.js';
+import { type CliServer, runCli, spawnCli, startCliServer } from '../helpers/cli.js';
+import { RawClient } from './raw-client.js';
+
+const running: CliServer[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.stop()));
+});
+
+async function start(args: string[]): Promise<CliServer> {
+  const server = await startCliServer([...args, '--port', '0']);
+  running.push(server);
+  return server;
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as { port: number };
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+describe('plainwire echo-server', () => {
+  it('answers each piped line upper-cased, through plainwire connect', async () => {
+    const server = await start(['echo-server']);
+    expect(server.host).toBe('127.0.0.1');
+    const result = await runCli(['connect', server.host, String(server.port)], {
+      input: 'hello\r\nwörld\n\n\u001b[31mred\u001b[0m\nno final newline',
+    });
+    expect(result.stdout).toBe('HELLO\nWÖRLD\nRED\nNO FINAL NEWLINE\n');
+    expect(result.code).toBe(0);
+  });
+
+  it('says goodbye to its clients and exits 0 on SIGTERM', async () => {
+    const server = await start(['echo-server']);
+    const c = new RawClient(server.port, server.host);
+    await c.connected();
+    c.write('ping\n');
+    await c.waitForLine('PING');
+    expect(await server.stop('SIGTERM')).toBe(0);
+    await c.waitForClose();
+    expect(c.lines).toEqual(['PING', 'BYE server stopping']);
+    await server.stderr.waitFor('stopped');
+  });
+
+  it('explains a port already in use and exits 1', async () => {
+    const server = await start(['echo-server']);
+    const result = await runCli(['echo-server', '--port', String(server.port)]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `plainwire echo-server: cannot listen on 127.0.0.1:${server.port}: address in use`,
+    );
+  });
+
+  it('has --help with an example', async () => {
+    const result = await runCli(['echo-server', '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Example');
+    expect(result.stdout).toContain('--port');
+  });
+});
+
+describe('plainwire ego-server', () => {
+  it('answers any line with its sentence, then hangs up', async () => {
+    const server = await start(['ego-server']);
+    const result = await runCli(['connect', server.host, String(server.port)], {
+      input: 'hi there\nanyone?\n',
+    });
+    expect(result.stdout).toBe(`${EGO_SENTENCE}\n`);
+    expect(result.code).toBe(0);
+    const c = new RawClient(server.port, server.host);
+    await c.connected();
+    c.write('me me me\n');
+    await c.waitForClose();
+    expect(c.lines).toEqual([EGO_SENTENCE]);
+  });
+});
+
+describe('plainwire connect', () => {
+  it('exits 1 with a clear message when nothing listens', async () => {
+    const port = await freePort();
+    const result = await runCli(['connect', '127.0.0.1', String(port)], { input: 'hello\n' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `plainwire connect: cannot connect to 127.0.0.1:${port}: connection refused (is the server running?)\n`,
+    );
+    expect(result.stdout).toBe('');
+  });
+
+  it('rejects a bad port as bad usage (exit 2)', async () => {
+    const result = await runCli(['connect', '127.0.0.1', 'eighty']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('not a port number');
+  });
+
+  it('sanitises what the server sends before printing it', async () => {
+    class Hostile extends LineServer {
+      protected override onConnect(conn: Connection): void {
+        conn.send('\u001b]0;pwned\u0007title \u001b[2Jclear \u0007bell\tend');
+        conn.close();
+      }
+    }
+    const hostile = new Hostile();
+    const { port } = await hostile.start();
+    try {
+      const result = await runCli(['connect', '127.0.0.1', String(port)]);
+      expect(result.stdout).toBe('title clear bell end\n');
+      expect(result.code).toBe(0);
+    } finally {
+      await hostile.stop();
+    }
+  });
+
+  it('after the input ends, waits at most --wait for a server that never closes', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer({ allowHalfOpen: true }, (s) => {
+      sockets.push(s);
+      s.on('error', () => {});
+      s.write('hello from a server that never hangs up\n');
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = silent.address() as { port: number };
+      const result = await runCli(['connect', '127.0.0.1', String(port), '--wait', '0.3'], {
+        input: 'anything\n',
+        timeoutMs: 10_000,
+      });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe('hello from a server that never hangs up\n');
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
+  it('exits 1 when the server resets the connection', async () => {
+    const resetter = createServer((s) => {
+      s.on('error', () => {});
+      s.write('about to vanish\n', () => setTimeout(() => s.resetAndDestroy(), 50));
+    });
+    await new Promise<void>((r) => resetter.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = resetter.address() as { port: number };
+      // Input that never ends: the reset, not the end of input, finishes the session.
+      const proc = spawnCli(['connect', '127.0.0.1', String(port)]);
+      const code = await proc.exited;
+      expect(code).toBe(1);
+      expect(proc.stdout.lines).toEqual(['about to vanish']);
+      expect(proc.stderr.text()).toContain('plainwire connect: connection reset by the server');
+    } finally {
+      await new Promise((r) => resetter.close(r));
+    }
+  });
+});
