@@ -84,9 +84,16 @@ class Output {
     process.stdout.write(`${this.tty ? sanitizeLine(text) : text}\n`);
   }
 
-  /** JSON escapes every control character, so it is terminal-safe as it is. */
+  /**
+   * JSON.stringify escapes C0 controls but not DEL, C1 controls (U+009B is a one-byte CSI) or bidi overrides;
+   * escaping those too keeps the JSON equal in meaning and safe on a terminal.
+   */
   json(value: unknown): void {
-    process.stdout.write(`${JSON.stringify(value)}\n`);
+    const text = JSON.stringify(value).replace(
+      /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+    process.stdout.write(`${text}\n`);
   }
 }
 
