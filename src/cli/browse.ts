@@ -1,12 +1,154 @@
-// `plainwire browse`: placeholder until its issue lands.
-import type { Command } from 'commander';
+// `plainwire browse`: the terminal web browser (line mode, --dump, --json, --raw; --tui lives in src/browser/tui).
+import { type Command, InvalidArgumentError } from 'commander';
+import { resolveAddress } from '../browser/address.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, FetchError, fetchRaw } from '../browser/fetch.js';
+import { pageToJson } from '../browser/json.js';
+import { createTerminalIO } from '../browser/line-input.js';
+import { loadPage, statusProblem } from '../browser/page.js';
+import { LinePager } from '../browser/pager.js';
+import { renderPage } from '../browser/render.js';
+import { sanitizeLine } from '../text/sanitize.js';
+import { shouldColour } from '../term/style.js';
+import { parsePositiveInt } from './options.js';
+
+interface BrowseOptions {
+  dump?: boolean;
+  json?: boolean;
+  raw?: boolean;
+  tui?: boolean;
+  width?: number;
+  timeout: number;
+  maxBytes: number;
+  color: boolean;
+}
+
+const NAME = 'plainwire browse: ';
+
+function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || n <= 0)
+    throw new InvalidArgumentError(`"${value}" is not a number of seconds (e.g. 15 or 0.5).`);
+  return n;
+}
+
+function parseWidth(value: string): number {
+  const n = parsePositiveInt(value);
+  if (n < 20) throw new InvalidArgumentError(`"${value}" is too narrow (at least 20 columns).`);
+  return n;
+}
+
+function fail(message: string): void {
+  process.stderr.write(`${NAME}${sanitizeLine(message)}\n`);
+  process.exitCode = 1;
+}
+
+async function dumpLike(url: string, opts: BrowseOptions, width: number, colour: boolean): Promise<void> {
+  const fetchOptions = { timeoutMs: opts.timeout * 1000, maxBytes: opts.maxBytes };
+  if (opts.raw) {
+    const exchange = await fetchRaw(url, fetchOptions);
+    process.stderr.write(`${exchange.request.map((l) => `> ${l}`).join('\n')}\n>\n`);
+    process.stdout.write(`${exchange.head.join('\n')}\n\n${exchange.body}`);
+    if (exchange.body && !exchange.body.endsWith('\n')) process.stdout.write('\n');
+    if (exchange.status >= 400) process.exitCode = 1;
+    return;
+  }
+  const page = await loadPage({ url }, fetchOptions);
+  if (page.fetched.charsetNote) process.stderr.write(`${NAME}note: ${page.fetched.charsetNote}\n`);
+  const rendered = renderPage(page.doc, { width, colour: opts.json ? false : colour });
+  if (opts.json) process.stdout.write(`${JSON.stringify(pageToJson(page, rendered), null, 2)}\n`);
+  else process.stdout.write(`${rendered.lines.join('\n')}\n`);
+  const problem = statusProblem(page.fetched);
+  if (problem) fail(problem);
+}
+
+async function browse(address: string | undefined, opts: BrowseOptions): Promise<void> {
+  const stdout = process.stdout;
+  const width = opts.width ?? (stdout.isTTY && stdout.columns ? stdout.columns : 80);
+  const colour = opts.color && shouldColour(stdout);
+  const url = address === undefined ? null : resolveAddress(address);
+  if (opts.tui) {
+    let tui: { runTui(options: Record<string, unknown>): Promise<void> };
+    try {
+      const spec = '../browser/tui/index.js';
+      tui = await import(spec);
+    } catch {
+      fail('--tui is not available in this build');
+      return;
+    }
+    await tui.runTui({
+      url,
+      width: opts.width,
+      timeoutMs: opts.timeout * 1000,
+      maxBytes: opts.maxBytes,
+      colour,
+    });
+    return;
+  }
+  const explicit = opts.dump || opts.json || opts.raw;
+  // Line mode when someone can type (stdout is a terminal) or commands are piped in; `browse URL > file` and
+  // `browse URL | less` (a terminal on stdin, output redirected) dump instead of waiting for input.
+  const lineMode = !explicit && (stdout.isTTY === true || process.stdin.isTTY !== true);
+  if (!lineMode) {
+    if (url === null) {
+      process.stderr.write(`${NAME}a URL is needed with --dump, --json or --raw (see --help)\n`);
+      process.exitCode = 2;
+      return;
+    }
+    await dumpLike(url, opts, width, colour);
+    return;
+  }
+  const io = createTerminalIO(process.stdin, stdout, process.stderr);
+  const pager = new LinePager(io, {
+    width,
+    colour,
+    fetch: { timeoutMs: opts.timeout * 1000, maxBytes: opts.maxBytes },
+  });
+  try {
+    await pager.run(url);
+  } finally {
+    io.close();
+  }
+}
 
 export function register(program: Command): void {
   program
     .command('browse')
-    .description('(not built yet)')
-    .action(() => {
-      process.stderr.write('plainwire browse: not built yet\n');
-      process.exit(1);
+    .description('terminal web browser: line mode (links by number), --dump, --json, --raw, --tui')
+    .argument('[url]', 'http(s) URL, host:port, or a file path')
+    .option('--dump', 'print the rendered page and exit (like lynx -dump)')
+    .option('--json', 'print title, headings, text blocks and links as JSON and exit')
+    .option('--raw', 'show the HTTP exchange (status line, headers, body), as with telnet')
+    .option('--tui', 'full-screen mode')
+    .option(
+      '--width <columns>',
+      'wrap at this many columns (default: the terminal width, else 80)',
+      parseWidth,
+    )
+    .option(
+      '--timeout <seconds>',
+      'give up on a page after this long',
+      parseSeconds,
+      DEFAULT_TIMEOUT_MS / 1000,
+    )
+    .option('--max-bytes <n>', 'refuse pages larger than this', parsePositiveInt, DEFAULT_MAX_BYTES)
+    .option('--no-color', 'no bold/italic styling (NO_COLOR=1 does the same)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  plainwire browse localhost:8000/page3.html      line mode: type a link number, b, f, g URL, r, q
+  plainwire browse --dump examples/site/page1.html
+  plainwire browse --json http://127.0.0.1:8000/ | jq .links
+  printf '3\\nb\\nq\\n' | plainwire browse http://127.0.0.1:8000/page3.html
+
+Line mode is used when stdout is a terminal or commands are piped to stdin; otherwise the page is dumped.`,
+    )
+    .action(async (address: string | undefined, opts: BrowseOptions) => {
+      try {
+        await browse(address, opts);
+      } catch (err) {
+        if (err instanceof FetchError) fail(err.message);
+        else fail(`unexpected error: ${(err as Error)?.message ?? String(err)}`);
+      }
     });
 }

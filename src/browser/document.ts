@@ -1,0 +1,795 @@
+// Turns HTML into plainwire's small block model: parse5 understands the markup the way a browser does, and
+// this module keeps only what a text browser shows (headings, paragraphs, lists, tables, links, form fields).
+//
+// Every string in the model (text, title, URLs, alt text, field values) is already terminal-safe: it passed
+// through sanitizeText/sanitizeLine here, so a renderer can write it to a terminal as it is.
+import { type DefaultTreeAdapterMap, parse } from 'parse5';
+import { sanitizeLine } from '../text/sanitize.js';
+
+type Node = DefaultTreeAdapterMap['node'];
+type Element = DefaultTreeAdapterMap['element'];
+type ParentNode = DefaultTreeAdapterMap['parentNode'];
+
+export type Inline =
+  | { type: 'text'; text: string }
+  | { type: 'emphasis'; children: Inline[] }
+  | { type: 'strong'; children: Inline[] }
+  | { type: 'code'; children: Inline[] }
+  | { type: 'link'; href: string; children: Inline[] }
+  | { type: 'image'; alt: string }
+  | { type: 'field'; field: number }
+  | { type: 'br' };
+
+export type ContainerInline = Extract<Inline, { children: Inline[] }>;
+
+export interface TableCell {
+  header: boolean;
+  /** colspan: how many columns the cell covers (1 or more). */
+  span: number;
+  inlines: Inline[];
+}
+
+export type Block =
+  | { type: 'heading'; level: number; inlines: Inline[] }
+  | { type: 'paragraph'; inlines: Inline[] }
+  | { type: 'list'; ordered: boolean; start: number; items: Block[][] }
+  | { type: 'pre'; text: string }
+  | { type: 'blockquote'; blocks: Block[] }
+  /** Indented without a quote bar: <dd> and similar. */
+  | { type: 'indent'; blocks: Block[] }
+  | { type: 'table'; caption?: Inline[]; rows: TableCell[][] }
+  | { type: 'hr' };
+
+export interface Form {
+  /** Absolute URL the form submits to (the page's own URL when there is no action). */
+  action: string;
+  method: 'get' | 'post';
+}
+
+export type FieldKind =
+  | 'text'
+  | 'password'
+  | 'textarea'
+  | 'checkbox'
+  | 'radio'
+  | 'select'
+  | 'submit'
+  | 'hidden'
+  | 'button';
+
+export interface SelectOption {
+  label: string;
+  value: string;
+  selected: boolean;
+}
+
+export interface FormField {
+  /** Index of this field in Document.fields. */
+  index: number;
+  /** Index in Document.forms, or null for a field outside any form (it cannot be submitted). */
+  form: number | null;
+  kind: FieldKind;
+  name: string;
+  /** Initial value (text), the value sent when checked (checkbox/radio), or the label (submit/button). */
+  value: string;
+  checked: boolean;
+  options: SelectOption[];
+  /** Method/action override from formmethod/formaction on a submit button. */
+  formAction?: string;
+  formMethod?: 'get' | 'post';
+}
+
+export interface Document {
+  /** The URL the page came from (after redirects): links are resolved against baseUrl. */
+  url: string;
+  baseUrl: string;
+  title: string;
+  blocks: Block[];
+  forms: Form[];
+  fields: FormField[];
+}
+
+// Content a text browser does not show. <noscript> is not here on purpose: plainwire runs no scripts, so the
+// fallback a page offers to script-less browsers is exactly what it should show (parse5 runs with scripting
+// off so that noscript content is parsed as markup).
+const SKIPPED = new Set([
+  'script',
+  'style',
+  'template',
+  'head',
+  'title',
+  'meta',
+  'link',
+  'base',
+  'iframe',
+  'frame',
+  'frameset',
+  'object',
+  'embed',
+  'svg',
+  'math',
+  'canvas',
+  'audio',
+  'video',
+  'source',
+  'track',
+  'map',
+  'datalist',
+  'dialog',
+  'area',
+  'param',
+]);
+
+// Elements that start a new block; everything else not handled specially is an inline wrapper.
+const BLOCKISH = new Set([
+  'address',
+  'article',
+  'aside',
+  'body',
+  'center',
+  'details',
+  'div',
+  'dl',
+  'dt',
+  'fieldset',
+  'figcaption',
+  'figure',
+  'footer',
+  'header',
+  'hgroup',
+  'html',
+  'legend',
+  'main',
+  'nav',
+  'p',
+  'section',
+  'summary',
+  'caption',
+  'form',
+  'search',
+  'optgroup',
+  'option',
+  'tr',
+  'td',
+  'th',
+  'thead',
+  'tbody',
+  'tfoot',
+  'li',
+  'dir',
+  'listing',
+  'xmp',
+  'plaintext',
+]);
+
+const EMPHASIS = new Set(['em', 'i', 'cite', 'dfn', 'var']);
+const STRONG = new Set(['strong', 'b']);
+const CODE = new Set(['code', 'kbd', 'samp', 'tt']);
+const HEADING_LEVEL: Record<string, number> = { h1: 1, h2: 2, h3: 3, h4: 4, h5: 5, h6: 6 };
+const TEXT_INPUT_TYPES = new Set(['text', 'search', 'email', 'url', 'tel', 'number', 'date', 'time', '']);
+
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const HTML_SPACE = /[ \t\n\f\r]+/g;
+
+/** sanitizeLine, skipping the regex work for the (usual) clean string. */
+function clean(text: string): string {
+  return UNSAFE.test(text) ? sanitizeLine(text) : text;
+}
+
+function attr(el: Element, name: string): string | undefined {
+  const attrs = el.attrs;
+  for (let i = 0; i < attrs.length; i++) if (attrs[i]!.name === name) return attrs[i]!.value;
+  return undefined;
+}
+
+function isHidden(el: Element): boolean {
+  const attrs = el.attrs;
+  for (let i = 0; i < attrs.length; i++) {
+    const a = attrs[i]!;
+    if (a.name === 'hidden') return true;
+    // Inline display:none is how pages hide menus and dialogs without CSS files; aria-hidden is NOT treated
+    // as hidden, because it hides content from screen readers, not from the eye.
+    if (a.name === 'style' && /display\s*:\s*none/i.test(a.value)) return true;
+  }
+  return false;
+}
+
+function resolveUrl(href: string, base: string): string | null {
+  try {
+    return new URL(href.trim(), base).href;
+  } catch {
+    return null;
+  }
+}
+
+/** Text content of a subtree, as is (for <pre>, <textarea>, <option>, <title>). */
+function textContent(node: Node, out: string[]): void {
+  if (node.nodeName === '#text') {
+    out.push((node as DefaultTreeAdapterMap['textNode']).value);
+    return;
+  }
+  if (node.nodeName === 'br') {
+    out.push('\n');
+    return;
+  }
+  const children = (node as ParentNode).childNodes;
+  if (!children) return;
+  const tag = node.nodeName;
+  if (tag === 'script' || tag === 'style' || tag === 'template') return;
+  for (let i = 0; i < children.length; i++) textContent(children[i]!, out);
+}
+
+function collapsedText(node: Node): string {
+  const parts: string[] = [];
+  textContent(node, parts);
+  return clean(parts.join('').replace(HTML_SPACE, ' ').trim());
+}
+
+/** Collapses white space across a run of inlines the way a browser does, in place; returns the array. */
+export function collapseWhitespace(inlines: Inline[]): Inline[] {
+  // atLineStart: the previous visible character was a space or a line start, so a leading space is dropped.
+  let atLineStart = true;
+  const visit = (list: Inline[]): void => {
+    for (let i = 0; i < list.length; i++) {
+      const node = list[i]!;
+      switch (node.type) {
+        case 'text': {
+          let t = node.text;
+          if (atLineStart && t.charCodeAt(0) === 32) t = t.slice(1);
+          if (t.length > 0) atLineStart = t.charCodeAt(t.length - 1) === 32;
+          node.text = t;
+          break;
+        }
+        case 'br':
+          trimTrailing(list, i);
+          atLineStart = true;
+          break;
+        case 'image':
+        case 'field':
+          atLineStart = false;
+          break;
+        default:
+          visit(node.children);
+      }
+    }
+  };
+  visit(inlines);
+  trimTrailing(inlines, inlines.length);
+  return pruneEmpty(inlines);
+}
+
+/** Removes the space that ends the text just before position `end` (searching into nested inlines). */
+function trimTrailing(list: Inline[], end: number): void {
+  for (let i = end - 1; i >= 0; i--) {
+    const node = list[i]!;
+    if (node.type === 'text') {
+      if (node.text.length === 0) continue;
+      if (node.text.charCodeAt(node.text.length - 1) === 32) node.text = node.text.slice(0, -1);
+      return;
+    }
+    if (node.type === 'emphasis' || node.type === 'strong' || node.type === 'code' || node.type === 'link') {
+      const before = node.children.length;
+      trimTrailing(node.children, before);
+      if (hasVisible(node.children)) return;
+      continue;
+    }
+    return;
+  }
+}
+
+function hasVisible(list: Inline[]): boolean {
+  for (const node of list) {
+    if (node.type === 'text') {
+      if (node.text.length > 0) return true;
+    } else if (node.type === 'br' || node.type === 'image' || node.type === 'field') return true;
+    else if (hasVisible(node.children)) return true;
+  }
+  return false;
+}
+
+function pruneEmpty(list: Inline[]): Inline[] {
+  let w = 0;
+  for (let i = 0; i < list.length; i++) {
+    const node = list[i]!;
+    if (node.type === 'text' && node.text.length === 0) continue;
+    if (node.type === 'emphasis' || node.type === 'strong' || node.type === 'code' || node.type === 'link') {
+      pruneEmpty(node.children);
+      // An empty link still gets a number (it may be the only way to reach a page), other wrappers go.
+      if (node.children.length === 0 && node.type !== 'link') continue;
+    }
+    list[w++] = node;
+  }
+  list.length = w;
+  return list;
+}
+
+/** The plain text of some inlines (no markers, no styling): for JSON output, headings, cell measuring. */
+export function inlineText(inlines: Inline[]): string {
+  const out: string[] = [];
+  const visit = (list: Inline[]) => {
+    for (const node of list) {
+      if (node.type === 'text') out.push(node.text);
+      else if (node.type === 'br') out.push('\n');
+      else if (node.type === 'image') out.push(node.alt ? `[${node.alt}]` : '');
+      else if (node.type === 'field') continue;
+      else visit(node.children);
+    }
+  };
+  visit(inlines);
+  return out.join('');
+}
+
+/** Builds blocks for one container (body, list item, blockquote, cell): inline content gathers into paragraphs. */
+class BlockBuilder {
+  readonly blocks: Block[] = [];
+  private paragraph: Inline[] | null = null;
+  /** Open inline wrappers, outermost first; their children arrays receive new inlines. */
+  private open: ContainerInline[];
+
+  /** `inherited`: wrappers open around this container (<a href><h2>..</h2></a>), reopened inside it. */
+  constructor(inherited: readonly ContainerInline[] = []) {
+    this.open = inherited.slice();
+  }
+
+  openWrappers(): readonly ContainerInline[] {
+    return this.open;
+  }
+
+  target(): Inline[] {
+    if (this.paragraph === null) {
+      this.paragraph = [];
+      // A block interrupted open wrappers (<b>a<p>b</p>c</b>): reopen them in the new paragraph.
+      let list = this.paragraph;
+      for (let i = 0; i < this.open.length; i++) {
+        const copy = { ...this.open[i]!, children: [] } as ContainerInline;
+        list.push(copy);
+        this.open[i] = copy;
+        list = copy.children;
+      }
+    }
+    const top = this.open[this.open.length - 1];
+    return top ? top.children : this.paragraph;
+  }
+
+  pushInline(node: Inline): void {
+    this.target().push(node);
+  }
+
+  pushText(text: string): void {
+    if (this.paragraph === null && /^[ \t\n\f\r]*$/.test(text)) return;
+    const t = this.target();
+    const last = t[t.length - 1];
+    const collapsed = clean(text.replace(HTML_SPACE, ' '));
+    if (last && last.type === 'text') last.text += collapsed;
+    else t.push({ type: 'text', text: collapsed });
+  }
+
+  openInline(node: ContainerInline): void {
+    this.target().push(node);
+    this.open.push(node);
+  }
+
+  closeInline(): void {
+    this.open.pop();
+  }
+
+  /** Ends the current paragraph (if any) before a block starts. */
+  flush(): void {
+    if (this.paragraph === null) return;
+    const inlines = collapseWhitespace(this.paragraph);
+    this.paragraph = null;
+    if (inlines.length > 0 && hasVisible(inlines)) this.blocks.push({ type: 'paragraph', inlines });
+  }
+
+  pushBlock(block: Block): void {
+    this.flush();
+    this.blocks.push(block);
+  }
+
+  finish(): Block[] {
+    this.flush();
+    return this.blocks;
+  }
+}
+
+class DocumentBuilder {
+  readonly forms: Form[] = [];
+  readonly fields: FormField[] = [];
+  private formStack: number[] = [];
+  /** A <select> being read, so its <option>s land in it. */
+  private select: FormField | null = null;
+  title = '';
+
+  constructor(readonly baseUrl: string) {}
+
+  blocksOf(children: Node[], around?: BlockBuilder): Block[] {
+    const builder = new BlockBuilder(around?.openWrappers());
+    for (let i = 0; i < children.length; i++) this.walk(children[i]!, builder);
+    return builder.finish();
+  }
+
+  private walk(node: Node, b: BlockBuilder): void {
+    const name = node.nodeName;
+    if (name === '#text') {
+      b.pushText((node as DefaultTreeAdapterMap['textNode']).value);
+      return;
+    }
+    if (name === '#comment' || name === '#documentType') return;
+    const el = node as Element;
+    if (name === 'title') {
+      if (!this.title) this.title = collapsedText(el);
+      return;
+    }
+    if (SKIPPED.has(name) || isHidden(el)) return;
+    // Only HTML elements; foreign content (inside svg/math) was skipped above.
+    const level = HEADING_LEVEL[name];
+    if (level !== undefined) {
+      const inner = this.blocksOf(el.childNodes, b);
+      const inlines: Inline[] = [];
+      const rest: Block[] = [];
+      for (const block of inner) {
+        if (block.type === 'paragraph') {
+          if (inlines.length > 0) inlines.push({ type: 'text', text: ' ' });
+          inlines.push(...block.inlines);
+        } else rest.push(block);
+      }
+      if (inlines.length > 0) b.pushBlock({ type: 'heading', level, inlines });
+      for (const block of rest) b.pushBlock(block);
+      return;
+    }
+    switch (name) {
+      case 'br':
+        b.pushInline({ type: 'br' });
+        return;
+      case 'wbr':
+        return;
+      case 'hr':
+        b.pushBlock({ type: 'hr' });
+        return;
+      case 'img': {
+        const alt = attr(el, 'alt');
+        // alt="" marks a decorative image (HTML spec): nothing to show. No alt at all: say there is an image.
+        if (alt === undefined) b.pushInline({ type: 'image', alt: '' });
+        else {
+          const text = clean(alt.replace(HTML_SPACE, ' ').trim());
+          if (text) b.pushInline({ type: 'image', alt: text });
+        }
+        return;
+      }
+      case 'pre':
+      case 'listing':
+      case 'xmp':
+      case 'plaintext': {
+        const parts: string[] = [];
+        textContent(el, parts);
+        let text = parts.join('').replace(/\r\n?/g, '\n');
+        if (text.endsWith('\n')) text = text.slice(0, -1);
+        b.pushBlock({ type: 'pre', text: sanitizePre(text) });
+        return;
+      }
+      case 'ul':
+      case 'ol':
+      case 'menu':
+      case 'dir':
+        b.pushBlock(this.list(el, b));
+        return;
+      case 'dd':
+        b.pushBlock({ type: 'indent', blocks: this.blocksOf(el.childNodes, b) });
+        return;
+      case 'blockquote':
+        b.pushBlock({ type: 'blockquote', blocks: this.blocksOf(el.childNodes, b) });
+        return;
+      case 'table':
+        this.table(el, b);
+        return;
+      case 'a': {
+        const href = attr(el, 'href');
+        const url = href === undefined ? null : resolveUrl(href, this.baseUrl);
+        // javascript: links do nothing without scripts: show their text, do not number them.
+        if (url === null || /^javascript:/i.test(url)) break;
+        b.openInline({ type: 'link', href: clean(url), children: [] });
+        this.children(el, b);
+        b.closeInline();
+        return;
+      }
+      case 'q':
+        b.pushText('\u201c');
+        this.children(el, b);
+        b.pushText('\u201d');
+        return;
+      case 'form':
+        this.form(el, b);
+        return;
+      case 'input':
+        this.input(el, b);
+        return;
+      case 'textarea': {
+        const parts: string[] = [];
+        textContent(el, parts);
+        this.addField(b, el, 'textarea', parts.join('').replace(/^\n/, ''), false);
+        return;
+      }
+      case 'select':
+        this.selectField(el, b);
+        return;
+      case 'button': {
+        const type = (attr(el, 'type') ?? 'submit').toLowerCase();
+        const label = collapsedText(el) || 'Submit';
+        const field = this.addField(b, el, type === 'submit' ? 'submit' : 'button', label, false);
+        if (type === 'submit' && attr(el, 'value') !== undefined) field.value = clean(attr(el, 'value')!);
+        return;
+      }
+      case 'option':
+        if (this.select) this.option(el, this.select);
+        return;
+      case 'optgroup':
+        if (this.select) this.children(el, b);
+        return;
+    }
+    if (EMPHASIS.has(name)) {
+      this.wrap(el, b, { type: 'emphasis', children: [] });
+      return;
+    }
+    if (STRONG.has(name)) {
+      this.wrap(el, b, { type: 'strong', children: [] });
+      return;
+    }
+    if (CODE.has(name)) {
+      this.wrap(el, b, { type: 'code', children: [] });
+      return;
+    }
+    if (BLOCKISH.has(name)) {
+      b.flush();
+      this.children(el, b);
+      b.flush();
+      return;
+    }
+    this.children(el, b);
+  }
+
+  private children(el: ParentNode, b: BlockBuilder): void {
+    const children = el.childNodes;
+    for (let i = 0; i < children.length; i++) this.walk(children[i]!, b);
+  }
+
+  private wrap(el: Element, b: BlockBuilder, node: ContainerInline): void {
+    b.openInline(node);
+    this.children(el, b);
+    b.closeInline();
+  }
+
+  private list(el: Element, around: BlockBuilder): Block {
+    const ordered = el.nodeName === 'ol';
+    const startAttr = attr(el, 'start');
+    const parsedStart = startAttr === undefined ? 1 : Number.parseInt(startAttr, 10);
+    const start = Number.isFinite(parsedStart) ? parsedStart : 1;
+    const items: Block[][] = [];
+    let loose: Node[] = [];
+    const flushLoose = () => {
+      if (loose.length === 0) return;
+      const blocks = this.blocksOf(loose, around);
+      loose = [];
+      if (blocks.length === 0) return;
+      // Content between items (often a nested <ul> written directly inside <ul>) belongs to the item above.
+      const last = items[items.length - 1];
+      if (last) last.push(...blocks);
+      else items.push(blocks);
+    };
+    for (const child of el.childNodes) {
+      if (child.nodeName === 'li' && !isHidden(child as Element)) {
+        flushLoose();
+        items.push(this.blocksOf((child as Element).childNodes, around));
+      } else if (child.nodeName !== 'li') loose.push(child);
+    }
+    flushLoose();
+    return { type: 'list', ordered, start, items };
+  }
+
+  private table(el: Element, b: BlockBuilder): void {
+    const rows: TableCell[][] = [];
+    let caption: Inline[] | undefined;
+    const visitRows = (parent: ParentNode, inHead: boolean) => {
+      for (const child of parent.childNodes) {
+        const tag = child.nodeName;
+        if (tag === '#text' || tag === '#comment') continue;
+        const ch = child as Element;
+        if (isHidden(ch)) continue;
+        if (tag === 'caption') caption = flattenBlocks(this.blocksOf(ch.childNodes));
+        else if (tag === 'thead') visitRows(ch, true);
+        else if (tag === 'tbody' || tag === 'tfoot') visitRows(ch, false);
+        else if (tag === 'tr') {
+          const cells: TableCell[] = [];
+          for (const cell of ch.childNodes) {
+            if (cell.nodeName !== 'td' && cell.nodeName !== 'th') continue;
+            if (isHidden(cell as Element)) continue;
+            const inlines = flattenBlocks(this.blocksOf((cell as Element).childNodes));
+            const colspan = Number.parseInt(attr(cell as Element, 'colspan') ?? '1', 10);
+            // Browsers clamp colspan to 1..1000; so do we, so a hostile page cannot ask for a million columns.
+            const span = Number.isFinite(colspan) ? Math.min(1000, Math.max(1, colspan)) : 1;
+            cells.push({ header: inHead || cell.nodeName === 'th', span, inlines });
+          }
+          if (cells.length > 0) rows.push(cells);
+        }
+      }
+    };
+    visitRows(el, false);
+    if (rows.length > 0 || caption) b.pushBlock({ type: 'table', caption, rows });
+  }
+
+  private form(el: Element, b: BlockBuilder): void {
+    const action = resolveUrl(attr(el, 'action') || '', this.baseUrl) ?? this.baseUrl;
+    const method = (attr(el, 'method') ?? 'get').toLowerCase() === 'post' ? 'post' : 'get';
+    this.forms.push({ action: clean(action), method });
+    this.formStack.push(this.forms.length - 1);
+    b.flush();
+    this.children(el, b);
+    b.flush();
+    this.formStack.pop();
+  }
+
+  private addField(
+    b: BlockBuilder | null,
+    el: Element,
+    kind: FieldKind,
+    value: string,
+    checked: boolean,
+  ): FormField {
+    const form = this.formStack.length > 0 ? this.formStack[this.formStack.length - 1]! : null;
+    const field: FormField = {
+      index: this.fields.length,
+      form,
+      kind,
+      name: clean(attr(el, 'name') ?? ''),
+      value: clean(value),
+      checked,
+      options: [],
+    };
+    if (kind === 'submit') {
+      const fa = attr(el, 'formaction');
+      if (fa !== undefined) {
+        const u = resolveUrl(fa, this.baseUrl);
+        if (u) field.formAction = clean(u);
+      }
+      const fm = attr(el, 'formmethod');
+      if (fm !== undefined) field.formMethod = fm.toLowerCase() === 'post' ? 'post' : 'get';
+    }
+    this.fields.push(field);
+    if (b && kind !== 'hidden') b.pushInline({ type: 'field', field: field.index });
+    return field;
+  }
+
+  private input(el: Element, b: BlockBuilder): void {
+    const type = (attr(el, 'type') ?? 'text').toLowerCase();
+    const value = attr(el, 'value');
+    if (TEXT_INPUT_TYPES.has(type)) this.addField(b, el, 'text', value ?? '', false);
+    else if (type === 'password') this.addField(b, el, 'password', value ?? '', false);
+    else if (type === 'checkbox' || type === 'radio')
+      this.addField(b, el, type, value ?? 'on', attr(el, 'checked') !== undefined);
+    else if (type === 'submit' || type === 'image')
+      this.addField(b, el, 'submit', value ?? attr(el, 'alt') ?? 'Submit', false);
+    else if (type === 'hidden') this.addField(b, el, 'hidden', value ?? '', false);
+    else if (type === 'reset' || type === 'button') {
+      if (value) this.addField(b, el, 'button', value, false);
+    } else if (type !== 'file' && type !== 'image') this.addField(b, el, 'text', value ?? '', false);
+  }
+
+  private selectField(el: Element, b: BlockBuilder): void {
+    const field = this.addField(b, el, 'select', '', false);
+    const outer = this.select;
+    this.select = field;
+    const scratch = new BlockBuilder();
+    this.children(el, scratch);
+    this.select = outer;
+    if (field.options.length > 0 && !field.options.some((o) => o.selected)) field.options[0]!.selected = true;
+    field.value = field.options.find((o) => o.selected)?.value ?? '';
+  }
+
+  private option(el: Element, select: FormField): void {
+    const label = collapsedText(el);
+    const value = attr(el, 'value');
+    select.options.push({
+      label,
+      value: value === undefined ? label : clean(value),
+      selected: attr(el, 'selected') !== undefined,
+    });
+  }
+}
+
+/** Keeps tabs and newlines for <pre>; everything else unsafe goes. */
+function sanitizePre(text: string): string {
+  if (!UNSAFE.test(text.replace(/[\t\n]/g, ''))) return text;
+  return text
+    .split('\n')
+    .map((l) => l.split('\t').map(sanitizeLine).join('\t'))
+    .join('\n');
+}
+
+/** Block content squeezed into one line of inlines (table cells, captions, headings with blocks inside). */
+export function flattenBlocks(blocks: Block[]): Inline[] {
+  const out: Inline[] = [];
+  const add = (inlines: Inline[]) => {
+    if (out.length > 0 && inlines.length > 0) out.push({ type: 'text', text: ' ' });
+    out.push(...inlines);
+  };
+  for (const block of blocks) {
+    switch (block.type) {
+      case 'heading':
+      case 'paragraph':
+        add(block.inlines);
+        break;
+      case 'pre':
+        add([{ type: 'text', text: block.text.replace(/\s+/g, ' ').trim() }]);
+        break;
+      case 'list':
+        for (const item of block.items) add(flattenBlocks(item));
+        break;
+      case 'blockquote':
+      case 'indent':
+        add(flattenBlocks(block.blocks));
+        break;
+      case 'table':
+        for (const row of block.rows) for (const cell of row) add(cell.inlines);
+        break;
+      case 'hr':
+        break;
+    }
+  }
+  return out;
+}
+
+function findBase(node: ParentNode, documentUrl: string): string | null {
+  for (const child of node.childNodes) {
+    if (child.nodeName === 'base') {
+      const href = attr(child as Element, 'href');
+      if (href !== undefined) return resolveUrl(href, documentUrl);
+    }
+    if (child.nodeName === 'html' || child.nodeName === 'head') {
+      const found = findBase(child as Element, documentUrl);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+function findTitle(node: ParentNode): string {
+  for (const child of node.childNodes) {
+    if (child.nodeName === 'title') return collapsedText(child);
+    if (child.nodeName === 'html' || child.nodeName === 'head') {
+      const t = findTitle(child as Element);
+      if (t) return t;
+    }
+  }
+  return '';
+}
+
+/** Parses an HTML page fetched from `url` into the block model. Never throws on any input string. */
+export function parseDocument(html: string, url: string): Document {
+  const tree = parse(html, { scriptingEnabled: false });
+  const baseUrl = findBase(tree, url) ?? url;
+  const builder = new DocumentBuilder(baseUrl);
+  builder.title = findTitle(tree);
+  const htmlEl = tree.childNodes.find((n) => n.nodeName === 'html') as Element | undefined;
+  const body = htmlEl?.childNodes.find((n) => n.nodeName === 'body') as Element | undefined;
+  const blocks = body ? builder.blocksOf(body.childNodes) : [];
+  return {
+    url: clean(url),
+    baseUrl: clean(baseUrl),
+    title: builder.title,
+    blocks,
+    forms: builder.forms,
+    fields: builder.fields,
+  };
+}
+
+/** A plain-text resource (text/plain, JSON, CSS...) as a document: one preformatted block. */
+export function textDocument(text: string, url: string): Document {
+  const normalized = text.replace(/\r\n?/g, '\n');
+  return {
+    url: clean(url),
+    baseUrl: clean(url),
+    title: '',
+    blocks: normalized.length > 0 ? [{ type: 'pre', text: sanitizePre(normalized) }] : [],
+    forms: [],
+    fields: [],
+  };
+}
