@@ -1,12 +1,156 @@
-// `plainwire imchat`: placeholder until its issue lands.
-import type { Command } from 'commander';
+// `plainwire imchat STORE_URL --name NAME`: chat through a plainwire store, live or in turns (src/imchat/).
+import { createInterface, clearLine, cursorTo, moveCursor } from 'node:readline';
+import { type Command, InvalidArgumentError } from 'commander';
+import { formatEvent } from '../imchat/display.js';
+import { nameProblem } from '../imchat/keys.js';
+import {
+  DEFAULT_HISTORY,
+  DEFAULT_PRESENCE_TTL_SECONDS,
+  DEFAULT_ROOM,
+  ImchatError,
+  ImchatSession,
+} from '../imchat/session.js';
+import { makeStyle, shouldColour } from '../term/style.js';
+import { parsePositiveInt } from './options.js';
+
+interface ImchatOptions {
+  name: string;
+  room: string;
+  turns?: boolean;
+  token?: string;
+  history: number;
+  presenceTtl: number;
+}
+
+const checkName = (kind: 'name' | 'room') => (value: string) => {
+  const problem = nameProblem(kind, value);
+  if (problem) throw new InvalidArgumentError(problem);
+  return value;
+};
+
+function parseStoreUrl(value: string): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+  try {
+    const url = new URL(withScheme);
+    if (url.protocol !== 'http:') throw new Error('not http');
+    return url.href;
+  } catch {
+    throw new InvalidArgumentError(`"${value}" is not a store URL (e.g. http://127.0.0.1:8001)`);
+  }
+}
 
 export function register(program: Command): void {
   program
     .command('imchat')
-    .description('(not built yet)')
-    .action(() => {
-      process.stderr.write('plainwire imchat: not built yet\n');
-      process.exit(1);
+    .description('chat with others through a plainwire store: live (default), or two people taking turns')
+    .argument('<store-url>', 'the store to talk through, e.g. http://127.0.0.1:8001', parseStoreUrl)
+    .requiredOption('--name <name>', 'your name in the room (letters, digits, - and _)', checkName('name'))
+    .option('--room <room>', 'the room to join', checkName('room'), DEFAULT_ROOM)
+    .option('--turns', 'turn mode: exactly two people alternate, one message each')
+    .option('--token <token>', "the store's --token, if it has one")
+    .option(
+      '--history <n>',
+      'messages a newcomer sees (and each sender keeps)',
+      parsePositiveInt,
+      DEFAULT_HISTORY,
+    )
+    .option(
+      '--presence-ttl <seconds>',
+      'how soon a vanished client is noticed (refreshed every third of it)',
+      parsePositiveInt,
+      DEFAULT_PRESENCE_TTL_SECONDS,
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  plainwire store --port 8001 &
+  plainwire imchat http://127.0.0.1:8001 --name alice            # live room "lobby"
+  plainwire imchat http://127.0.0.1:8001 --name bob --turns --room pair
+  printf 'hello\\nbye\\n' | plainwire imchat 127.0.0.1:8001 --name carol
+
+Lines look like "[12:00:01] alice: hello" and "[12:00:02] * bob joined". Type /who to list who is present,
+/quit (or Ctrl-D) to leave. Piped input: every line is sent (in turn mode: spoken on your turns), then the
+client leaves once the store has acknowledged them all. Restarting with the same name continues where you
+left off. Key layout and protocol: docs/IMCHAT.md.`,
+    )
+    .action(async (url: string, options: ImchatOptions) => {
+      process.exit(await runImchat(url, options));
     });
+}
+
+async function runImchat(url: string, options: ImchatOptions): Promise<number> {
+  const stdout = process.stdout;
+  const interactive = process.stdin.isTTY === true && stdout.isTTY === true;
+  const style = makeStyle(shouldColour(stdout));
+  stdout.on('error', () => {}); // a closed pipe on the reader's side must not crash the client
+
+  let rl: ReturnType<typeof createInterface> | undefined;
+  // Incoming text never mangles the line being typed: clear it, print, and redraw the prompt with its text.
+  const print = (line: string, stream: NodeJS.WriteStream = stdout) => {
+    if (rl && interactive) {
+      clearLine(stdout, 0);
+      cursorTo(stdout, 0);
+      stream.write(`${line}\n`);
+      rl.prompt(true);
+    } else stream.write(`${line}\n`);
+  };
+  const status = (message: string) => print(`plainwire imchat: ${message}`, process.stderr);
+
+  let session: ImchatSession;
+  try {
+    session = await ImchatSession.start({
+      url,
+      name: options.name,
+      room: options.room,
+      turns: options.turns === true,
+      ...(options.token !== undefined ? { token: options.token } : {}),
+      history: options.history,
+      presenceTtlSeconds: options.presenceTtl,
+      onEvent: (event) => print(formatEvent(event, style, options.name)),
+      onStatus: status,
+    });
+  } catch (err) {
+    if (err instanceof ImchatError) {
+      process.stderr.write(`plainwire imchat: ${err.message}\n`);
+      return err.code === 'BAD_NAME' ? 2 : 1;
+    }
+    throw err;
+  }
+
+  rl = createInterface({
+    input: process.stdin,
+    output: interactive ? stdout : undefined,
+    terminal: interactive,
+  });
+  if (interactive) {
+    rl.setPrompt('> ');
+    rl.prompt();
+  }
+  let ended = false;
+  const finish = (how: 'end' | 'close') => {
+    if (ended) return;
+    ended = true;
+    void (how === 'end' ? session.end() : session.close());
+  };
+  rl.on('line', (line) => {
+    if (interactive) {
+      // The message is printed once the store has it; drop the echo of what was typed.
+      moveCursor(stdout, 0, -1);
+      clearLine(stdout, 0);
+    }
+    const text = line.replace(/\r$/, '');
+    if (text === '/quit') return finish('close');
+    if (text === '/who') print(`* present: ${session.present.join(', ')}`);
+    else if (text.trim() !== '') session.send(text);
+    if (interactive) rl?.prompt();
+  });
+  rl.on('close', () => finish('end'));
+  rl.on('SIGINT', () => finish('close'));
+  process.once('SIGINT', () => finish('close'));
+  process.once('SIGTERM', () => finish('close'));
+  await session.done;
+  rl.close();
+  if (interactive) stdout.write('\n');
+  return 0;
 }
