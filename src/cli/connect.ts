@@ -107,10 +107,12 @@ async function runConnect(host: string, port: number, opts: ConnectOptions): Pro
     }
   };
   client.onClose = (reason) => {
+    const whileTyping = !inputEnded;
+    inputEnded = true;
     rl.close();
     if (reason === 'client-closed') exit(0);
     else if (reason === 'server-closed')
-      exit(0, interactive && !inputEnded ? 'connection closed by the server' : undefined);
+      exit(0, interactive && whileTyping ? 'connection closed by the server' : undefined);
     else exit(1, `${CLOSE_MESSAGES[reason] ?? `connection lost (${reason})`}`);
   };
 

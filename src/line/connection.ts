@@ -14,6 +14,17 @@ export interface ConnectionOptions {
   lingerMs?: number;
 }
 
+// A broadcast sends one string to many connections: measure it once, not once per recipient.
+let lastMeasured = '';
+let lastMeasuredBytes = 0;
+function byteLengthOf(line: string): number {
+  if (line !== lastMeasured) {
+    lastMeasured = line;
+    lastMeasuredBytes = Buffer.byteLength(line);
+  }
+  return lastMeasuredBytes;
+}
+
 export class Connection<S = Record<string, unknown>> {
   readonly id: number;
   readonly remoteAddress: string;
@@ -79,7 +90,7 @@ export class Connection<S = Record<string, unknown>> {
     }
     if (this.isClosed) return false;
     this.queue.push(line);
-    this.queuedBytes += Buffer.byteLength(line) + 1;
+    this.queuedBytes += byteLengthOf(line) + 1;
     if (this.queuedBytes + this.socket.writableLength > this.maxOutputBytes) {
       this.abort('slow-consumer');
       return false;

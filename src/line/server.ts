@@ -264,9 +264,11 @@ export class LineServer<S extends object = Record<string, unknown>> {
       } else if (item === END) {
         conn.close('client-closed');
       } else {
-        pending = this.callHook(session, 'onDisconnect', () =>
-          this.onDisconnect(conn, conn.closeReason ?? 'client-closed'),
-        );
+        const reason = conn.closeReason ?? 'client-closed';
+        if (reason === 'slow-consumer') {
+          this.logger.warn({ conn: conn.id, limit: this.maxOutputBytes }, 'client does not read; dropped');
+        } else this.logger.debug({ conn: conn.id, reason }, 'disconnected');
+        pending = this.callHook(session, 'onDisconnect', () => this.onDisconnect(conn, reason));
         if (pending === undefined) this.forget(session);
         else {
           session.busy = true;
