@@ -61,10 +61,13 @@ export function needsCharsetSniff(fileName: string): boolean {
   return entryFor(fileName).textual;
 }
 
-/** True if the bytes are valid UTF-8, allowing a sequence cut off at the end (head may be a prefix). */
-export function isUtf8Prefix(head: Uint8Array): boolean {
+/**
+ * True if the bytes are valid UTF-8. When they are only the start of the file (`whole` false), a character cut
+ * off at the end is allowed: the rest of it is in the bytes not read.
+ */
+export function isUtf8(head: Uint8Array, whole: boolean): boolean {
   try {
-    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: !whole });
     return true;
   } catch {
     return false;
@@ -79,12 +82,12 @@ export function declaresCharset(head: Uint8Array): boolean {
 
 /**
  * The full Content-Type header for a file, given its first bytes (`head`, up to CHARSET_SNIFF_BYTES; empty for
- * non-textual types). HTML that declares its charset gets none from us, so its own <meta> decides; other
- * textual files get `charset=utf-8` only when their first bytes are valid UTF-8, and no charset otherwise.
+ * non-textual types) and whether they are the whole file. HTML that declares its charset gets none from us, so
+ * its own <meta> decides; other textual files get `charset=utf-8` only when those bytes are valid UTF-8.
  */
-export function contentTypeFor(fileName: string, head: Uint8Array): string {
+export function contentTypeFor(fileName: string, head: Uint8Array, wholeFile = true): string {
   const entry = entryFor(fileName);
   if (!entry.textual) return entry.type;
   if (entry.type === 'text/html' && declaresCharset(head)) return entry.type;
-  return isUtf8Prefix(head) ? `${entry.type}; charset=utf-8` : entry.type;
+  return isUtf8(head, wholeFile) ? `${entry.type}; charset=utf-8` : entry.type;
 }

@@ -120,7 +120,7 @@ export function planFound(
       return {
         status: 200,
         headers: {
-          'Content-Type': contentTypeFor(found.name, found.head),
+          'Content-Type': contentTypeFor(found.name, found.head, found.head.length === found.size),
           'Content-Length': String(found.size),
           'Last-Modified': lastModified,
         },

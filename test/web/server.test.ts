@@ -1,0 +1,367 @@
+// plainwire serve's server over real sockets: telnet-style HTTP/0.9 and garbage, HTTP/1.x via fetch and raw
+// bytes, traversal attempts, listings, types, caching, limits and timeouts.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type StaticServer, startStaticServer } from '../../src/web/server.js';
+import { parseRawResponse, rawExchange } from './raw-client.js';
+
+const SITE = fileURLToPath(new URL('../../examples/site/', import.meta.url));
+
+let site: StaticServer;
+let tmp: StaticServer;
+let tmpDir: string;
+let bigFile: Buffer;
+const logLines: Array<Record<string, unknown>> = [];
+
+beforeAll(async () => {
+  tmpDir = await mkdtemp(join(tmpdir(), 'plainwire-serve-'));
+  const root = join(tmpDir, 'root');
+  await mkdir(join(root, 'zdir'), { recursive: true });
+  await mkdir(join(root, 'Adir'));
+  await mkdir(join(root, 'sub'));
+  await mkdir(join(tmpDir, 'outside-dir'));
+  await mkdir(join(tmpDir, 'root-sibling'));
+  await writeFile(join(tmpDir, 'outside-secret.txt'), 'SECRET outside the root\n');
+  await writeFile(join(tmpDir, 'outside-dir', 'secret.txt'), 'SECRET in a directory outside\n');
+  await writeFile(join(tmpDir, 'root-sibling', 'secret.txt'), 'SECRET in a sibling that shares the prefix\n');
+  await writeFile(join(root, 'hello.txt'), 'hello\n');
+  await writeFile(join(root, 'apple.txt'), 'apple\n');
+  await writeFile(join(root, 'Zed.txt'), 'zed\n');
+  await writeFile(join(root, `<b>&"'.txt`), 'escaped name\n');
+  await writeFile(join(root, 'a b.txt'), 'space\n');
+  await writeFile(join(root, 'café.txt'), 'accent\n');
+  await writeFile(join(root, '.hidden'), 'SECRET hidden\n');
+  await writeFile(join(root, 'latin.txt'), Buffer.from('caf\xe9 \xfcber\n', 'latin1'));
+  await writeFile(join(root, 'data.json'), '{"a":1}\n');
+  await writeFile(join(root, 'style.css'), 'p { color: red }\n');
+  await writeFile(join(root, 'noext'), 'no extension\n');
+  await writeFile(join(root, 'sub', 'index.html'), '<title>sub</title><p>sub index</p>\n');
+  await writeFile(join(root, 'zdir', 'inner.txt'), 'inner\n');
+  bigFile = randomBytes(3 * 1024 * 1024 + 17);
+  await writeFile(join(root, 'big.bin'), bigFile);
+  await symlink(join(tmpDir, 'outside-secret.txt'), join(root, 'link-out.txt'));
+  await symlink('../outside-dir', join(root, 'dir-out'));
+  await symlink('../root-sibling/secret.txt', join(root, 'sibling.txt'));
+  await symlink('hello.txt', join(root, 'link-in.txt'));
+  await symlink('missing-target.txt', join(root, 'dangling.txt'));
+
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n')) if (line) logLines.push(JSON.parse(line));
+      done();
+    },
+  });
+  site = await startStaticServer({ root: SITE, port: 0, logger: pino({ level: 'info' }, sink) });
+  tmp = await startStaticServer({ root, port: 0 });
+});
+
+afterAll(async () => {
+  await site?.stop();
+  await tmp?.stop();
+  if (tmpDir) await rm(tmpDir, { recursive: true, force: true });
+});
+
+const page = (name: string) => readFile(join(SITE, name));
+
+describe('HTTP/0.9, as typed into telnet', () => {
+  it('answers GET /page1.html with exactly the file bytes, no status line or headers, then closes', async () => {
+    const got = await rawExchange(site.port, ['GET /page1.html\r\n']);
+    expect(got.equals(await page('page1.html'))).toBe(true);
+  });
+
+  it('accepts a bare LF line end (nc), blank lines first, and a line typed in pieces', async () => {
+    const expected = await page('page3.html');
+    expect((await rawExchange(site.port, ['GET /page3.html\n'])).equals(expected)).toBe(true);
+    expect((await rawExchange(site.port, ['\r\n\r\nGET /page3.html\r\n'])).equals(expected)).toBe(true);
+    const typed = await rawExchange(site.port, ['GET /pa', 'ge3.h', 'tml', '\r\n'], { delayMs: 40 });
+    expect(typed.equals(expected)).toBe(true);
+  });
+
+  it('GET / gives the directory index, and a latin-1 page comes byte for byte', async () => {
+    expect((await rawExchange(site.port, ['GET /\r\n'])).equals(await page('index.html'))).toBe(true);
+    expect((await rawExchange(site.port, ['GET /latin1.html\r\n'])).equals(await page('latin1.html'))).toBe(
+      true,
+    );
+  });
+
+  it('a missing file gets the bare 404 page', async () => {
+    const got = (await rawExchange(site.port, ['GET /nope.html\r\n'])).toString('utf8');
+    expect(got.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(got).toContain('<title>404 Not Found</title>');
+    expect(got).not.toMatch(/^HTTP\//);
+  });
+
+  it('streams a big file whole', async () => {
+    const got = await rawExchange(tmp.port, ['GET /big.bin\r\n'], { timeoutMs: 15_000 });
+    expect(got.length).toBe(bigFile.length);
+    expect(createHash('sha256').update(got).digest('hex')).toBe(
+      createHash('sha256').update(bigFile).digest('hex'),
+    );
+  });
+});
+
+describe('what is not HTTP', () => {
+  it('HELLO gets a 400 with an HTML page, and the connection closes', async () => {
+    const res = parseRawResponse(await rawExchange(site.port, ['HELLO\r\n']));
+    expect(res.statusLine).toBe('HTTP/1.0 400 Bad Request');
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(Number(res.headers.get('content-length'))).toBe(res.body.length);
+    expect(res.body.toString()).toContain('<h1>400 Bad Request</h1>');
+  });
+
+  it('HTTP/0.9 with a method other than GET, unknown versions and methods, and binary garbage', async () => {
+    const head09 = parseRawResponse(await rawExchange(site.port, ['HEAD /page1.html\r\n']));
+    expect(head09.status).toBe(400);
+    expect(head09.body.toString()).toContain('HEAD /page1.html HTTP/1.0');
+    expect(parseRawResponse(await rawExchange(site.port, ['GET / HTTP/2.0\r\n\r\n'])).status).toBe(505);
+    expect(parseRawResponse(await rawExchange(site.port, ['BREW /pot HTTP/1.1\r\n\r\n'])).status).toBe(501);
+    const garbage = Buffer.concat([randomBytes(200).map((b) => (b === 0x0a ? 0x20 : b)), Buffer.from('\n')]);
+    expect(parseRawResponse(await rawExchange(site.port, [garbage])).status).toBe(400);
+    expect(parseRawResponse(await rawExchange(site.port, ['GET  /  HTTP/1.0\r\n\r\n'])).status).toBe(400);
+  });
+
+  it('a request line over the limit gets 414 without waiting for its end', async () => {
+    const res = parseRawResponse(await rawExchange(site.port, [`GET /${'a'.repeat(9000)}`]));
+    expect(res.status).toBe(414);
+  });
+
+  it('headers over the limit get 431', async () => {
+    const big = `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`;
+    expect(parseRawResponse(await rawExchange(site.port, [big])).status).toBe(431);
+  });
+});
+
+describe('HTTP/1.x', () => {
+  it('an HTTP/1.0 request typed line by line gets status line, headers, the file, and a close', async () => {
+    const chunks = ['GET /page1.html HTTP/1.0\r\n', 'Host: localhost\r\n', 'User-Agent: telnet\r\n', '\r\n'];
+    const res = parseRawResponse(await rawExchange(site.port, chunks, { delayMs: 50 }));
+    expect(res.statusLine).toBe('HTTP/1.1 200 OK');
+    expect(res.headers.get('connection')).toBe('close');
+    expect(res.headers.get('server')).toBe('plainwire');
+    expect(res.headers.get('content-length')).toBe(String((await page('page1.html')).length));
+    expect(res.body.equals(await page('page1.html'))).toBe(true);
+  });
+
+  it('keeps an HTTP/1.1 connection alive for a second request', async () => {
+    const two =
+      'GET /page4.html HTTP/1.1\r\nHost: x\r\n\r\nGET /page5.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
+    const text = (await rawExchange(site.port, [two])).toString('latin1');
+    expect(text.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(2);
+    expect(text).toContain('<title>Page 4: Servers</title>');
+    expect(text).toContain('<title>Page 5: Browsers</title>');
+  });
+
+  it('chooses MIME types and charsets by extension and content', async () => {
+    const type = async (server: StaticServer, path: string) =>
+      (await fetch(server.url + path)).headers.get('content-type');
+    expect(await type(site, '/page1.html')).toBe('text/html; charset=utf-8');
+    expect(await type(site, '/latin1.html')).toBe('text/html');
+    expect(await type(site, '/entities.html')).toBe('text/html');
+    expect(await type(site, '/notes.txt')).toBe('text/plain; charset=utf-8');
+    expect(await type(site, '/images/wire.png')).toBe('image/png');
+    expect(await type(site, '/images/wire.svg')).toBe('image/svg+xml');
+    expect(await type(tmp, '/latin.txt')).toBe('text/plain');
+    expect(await type(tmp, '/data.json')).toBe('application/json; charset=utf-8');
+    expect(await type(tmp, '/style.css')).toBe('text/css; charset=utf-8');
+    expect(await type(tmp, '/noext')).toBe('application/octet-stream');
+    expect(await type(tmp, '/big.bin')).toBe('application/octet-stream');
+  });
+
+  it('HEAD sends the headers of GET and no body', async () => {
+    const get = await fetch(`${site.url}/page2.html`);
+    const head = await fetch(`${site.url}/page2.html`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    for (const name of ['content-type', 'content-length', 'last-modified'])
+      expect(head.headers.get(name)).toBe(get.headers.get(name));
+    expect(await head.text()).toBe('');
+    const raw = await rawExchange(site.port, ['HEAD /page2.html HTTP/1.0\r\n\r\n']);
+    expect(parseRawResponse(raw).body.length).toBe(0);
+  });
+
+  it('answers If-Modified-Since with 304 when the file has not changed since', async () => {
+    const first = await fetch(`${site.url}/page1.html`);
+    const lastModified = first.headers.get('last-modified')!;
+    expect(new Date(lastModified).toUTCString()).toBe(lastModified);
+    const again = await fetch(`${site.url}/page1.html`, { headers: { 'If-Modified-Since': lastModified } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+    const older = new Date(Date.parse(lastModified) - 1000).toUTCString();
+    expect((await fetch(`${site.url}/page1.html`, { headers: { 'If-Modified-Since': older } })).status).toBe(
+      200,
+    );
+    const junk = await fetch(`${site.url}/page1.html`, { headers: { 'If-Modified-Since': 'yesterday' } });
+    expect(junk.status).toBe(200);
+  });
+
+  it('refuses other methods with 405 and Allow: GET, HEAD', async () => {
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
+      const res = await fetch(`${site.url}/page1.html`, {
+        method,
+        body: method === 'POST' ? 'x=1' : undefined,
+      });
+      expect(res.status, method).toBe(405);
+      expect(res.headers.get('allow')).toBe('GET, HEAD');
+      expect(await res.text()).toContain('405 Method Not Allowed');
+    }
+  });
+
+  it('404 for a missing file, as an HTML page', async () => {
+    const res = await fetch(`${site.url}/missing.html`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await res.text()).toContain('<h1>404 Not Found</h1>');
+    expect((await fetch(`${site.url}/page1.html/`)).status).toBe(404);
+  });
+
+  it('redirects a directory without its slash (301), keeping the query, never to another host', async () => {
+    const res = await fetch(`${site.url}/redirect?x=1`, { redirect: 'manual' });
+    expect(res.status).toBe(301);
+    expect(res.headers.get('location')).toBe('/redirect/?x=1');
+    const followed = await fetch(`${site.url}/redirect`);
+    expect(followed.url).toBe(`${site.url}/redirect/`);
+    expect(await followed.text()).toBe((await page('redirect/index.html')).toString());
+    const slashes = parseRawResponse(await rawExchange(site.port, ['GET //images HTTP/1.0\r\n\r\n']));
+    expect(slashes.headers.get('location')).toBe('/images/');
+  });
+
+  it('serves a big file with the right length and bytes', async () => {
+    const res = await fetch(`${tmp.url}/big.bin`);
+    expect(res.headers.get('content-length')).toBe(String(bigFile.length));
+    expect(Buffer.from(await res.arrayBuffer()).equals(bigFile)).toBe(true);
+  });
+
+  it('logs each request with method, path, status, bytes and time', async () => {
+    await fetch(`${site.url}/page5.html?from=log-test`);
+    const entry = logLines.find((l) => l.path === '/page5.html?from=log-test');
+    expect(entry).toMatchObject({ method: 'GET', status: 200, bytes: (await page('page5.html')).length });
+    expect(typeof entry?.ms).toBe('number');
+    expect(
+      logLines.some(
+        (l) => typeof l.msg === 'string' && /^listening on http:\/\/127\.0\.0\.1:\d+$/.test(l.msg),
+      ),
+    ).toBe(true);
+  });
+});
+
+describe('directories', () => {
+  it('lists a directory without index.html: sorted, directories first, names escaped and links encoded', async () => {
+    const html = await (await fetch(`${tmp.url}/`)).text();
+    const names = [...html.matchAll(/<li><a href="([^"]*)">([^<]*)<\/a><\/li>/g)].map((m) => m[2]);
+    expect(names).toEqual([
+      'Adir/',
+      'sub/',
+      'zdir/',
+      '&lt;b&gt;&amp;&quot;&#39;.txt',
+      'a b.txt',
+      'apple.txt',
+      'big.bin',
+      'café.txt',
+      'data.json',
+      'hello.txt',
+      'latin.txt',
+      'link-in.txt',
+      'noext',
+      'style.css',
+      'Zed.txt',
+    ]);
+    expect(html).toContain('href="a%20b.txt"');
+    expect(html).toContain('href="caf%C3%A9.txt"');
+    expect(html).not.toContain('../');
+    expect(html).not.toMatch(/hidden|link-out|dir-out|sibling|dangling/);
+  });
+
+  it('a subdirectory listing links to its parent; a directory with index.html shows it', async () => {
+    const html = await (await fetch(`${tmp.url}/zdir/`)).text();
+    expect(html).toContain('<title>Index of /zdir/</title>');
+    expect(html).toContain('<a href="../">../</a>');
+    expect(html).toContain('<a href="inner.txt">inner.txt</a>');
+    expect(await (await fetch(`${tmp.url}/sub/`)).text()).toBe('<title>sub</title><p>sub index</p>\n');
+    expect(await (await fetch(`${site.url}/images/`)).text()).toContain('<a href="wire.png">wire.png</a>');
+  });
+});
+
+describe('no path escapes the directory', () => {
+  const attempts = [
+    '/../outside-secret.txt',
+    '/../../../../../../etc/passwd',
+    '/%2e%2e/outside-secret.txt',
+    '/%2E%2E/%2e%2e/%2e%2e/etc/passwd',
+    '/..%2foutside-secret.txt',
+    '/zdir/..%2f..%2foutside-secret.txt',
+    '/%5c..%5coutside-secret.txt',
+    '/..\\outside-secret.txt',
+    '/hello.txt%00.html',
+    '/link-out.txt',
+    '/dir-out/secret.txt',
+    '/dir-out/',
+    '/sibling.txt',
+    '/.hidden',
+    '/%2ehidden',
+    '/dangling.txt',
+    'http://localhost/../outside-secret.txt',
+  ];
+
+  for (const target of attempts) {
+    it(`refuses ${target} over HTTP/1.0 and HTTP/0.9`, async () => {
+      const res = parseRawResponse(await rawExchange(tmp.port, [`GET ${target} HTTP/1.0\r\n\r\n`]));
+      expect(res.status).toBe(404);
+      expect(res.body.toString()).not.toContain('SECRET');
+      if (!target.startsWith('http:')) {
+        const bare = (await rawExchange(tmp.port, [`GET ${target}\r\n`])).toString();
+        expect(bare).toContain('404 Not Found');
+        expect(bare).not.toContain('SECRET');
+      }
+    });
+  }
+
+  it('still serves a symlink that stays inside, and an absolute path is read under the root', async () => {
+    expect(await (await fetch(`${tmp.url}/link-in.txt`)).text()).toBe('hello\n');
+    expect((await fetch(`${tmp.url}/etc/passwd`)).status).toBe(404);
+    expect((await fetch(`${tmp.url}/a%20b.txt`)).status).toBe(200);
+    expect((await fetch(`${tmp.url}/caf%C3%A9.txt`)).status).toBe(200);
+  });
+
+  it('answers a broken %-escape with 400', async () => {
+    const res = parseRawResponse(await rawExchange(tmp.port, ['GET /%E0%A4%A HTTP/1.0\r\n\r\n']));
+    expect(res.status).toBe(400);
+  });
+});
+
+describe('slow and idle clients', () => {
+  it('closes a connection that never sends its first line, and one that never finishes its headers', async () => {
+    const strict = await startStaticServer({
+      root: SITE,
+      port: 0,
+      limits: { firstLineTimeoutMs: 300, headersTimeoutMs: 500, requestTimeoutMs: 600 },
+    });
+    try {
+      expect((await rawExchange(strict.port, [], { timeoutMs: 5000 })).length).toBe(0);
+      const slow = await rawExchange(strict.port, ['GET /page1.html HTTP/1.1\r\n', 'Host: x\r\n'], {
+        timeoutMs: 8000,
+      });
+      expect(parseRawResponse(slow).status).toBe(408);
+    } finally {
+      await strict.stop();
+    }
+  });
+
+  it('keeps serving after clients that vanish mid-request', async () => {
+    await new Promise<void>((resolve) => {
+      const req = request(`${tmp.url}/big.bin`, (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.end();
+    });
+    expect((await fetch(`${tmp.url}/hello.txt`)).status).toBe(200);
+  });
+});
