@@ -31,7 +31,7 @@ See docs/SERVE.md for the telnet sessions, line by line.`,
     .action(async (dir: string, options: ServeOptions) => {
       const logger = createLogger('serve');
       try {
-        await runServer({
+        const server = await runServer({
           command: 'serve',
           host: options.host,
           port: options.port,
@@ -47,6 +47,8 @@ See docs/SERVE.md for the telnet sessions, line by line.`,
             }
           },
         });
+        // Logged only now that runServer handles SIGINT/SIGTERM: whoever waits for this line may signal at once.
+        logger.info({ root: server.root, url: server.url }, `listening on ${server.url}`);
       } catch (err) {
         process.stderr.write(`plainwire serve: ${(err as Error).message}\n`);
         process.exit(1);

@@ -345,7 +345,6 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
   const address = netServer.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 8000);
   const url = formatUrl(host, port);
-  logger.info({ root, url }, `listening on ${url}`);
 
   let stopped: Promise<void> | undefined;
   return {
