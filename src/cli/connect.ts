@@ -80,7 +80,10 @@ async function runConnect(host: string, port: number, opts: ConnectOptions): Pro
     if (exiting) return;
     exiting = true;
     if (message) process.stderr.write(`plainwire connect: ${message}\n`);
-    process.stdout.write('', () => process.exit(code));
+    // Exit only once the server's last lines are out (stdout is asynchronous on some pipes).
+    if (process.stdout.writableLength === 0) process.exit(code);
+    process.stdout.once('drain', () => process.exit(code));
+    setTimeout(() => process.exit(code), 2000).unref();
   };
   // A reader that went away (`| head -1`) is a normal end, not a crash.
   process.stdout.on('error', () => exit(0));
