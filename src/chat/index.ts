@@ -1,21 +1,28 @@
-// Public API of src/chat/: the TCP chat's protocol, core, server and client.
+// Public API of src/chat/: the TCP chat's protocol, core, server and client. Names carry "Chat" where the
+// package's other systems (imchat, store) export similar ones.
 export { ChatServer, type ChatServerOptions, DEFAULT_IDLE_MS, DEFAULT_PING_TIMEOUT_MS } from './server.js';
 export { ChatClient, ChatClientError, ChatReplyError, type ChatClientOptions } from './client.js';
-export { Room, type ClientId, type Delivery, type Outcome } from './room.js';
-export { COMMANDS, VERBS, type CommandSpec, type ArgSpec } from './commands.js';
-export { FloodGate, DEFAULT_FLOOD_LIMITS, type FloodLimits, type FloodDecision } from './flood.js';
+export { Room as ChatRoom, type ClientId, type Delivery, type Outcome } from './room.js';
 export {
-  parseCommand,
-  parseServerLine,
-  formatEvent,
-  formatError,
-  formatOk,
-  formatGreeting,
-  isValidName,
-  NAME_PATTERN,
-  ProtocolError,
+  COMMANDS as CHAT_COMMANDS,
+  VERBS as CHAT_VERBS,
+  type CommandSpec,
+  type ArgSpec,
+} from './commands.js';
+export { FloodGate, DEFAULT_FLOOD_LIMITS, type FloodLimits, type FloodDecision } from './flood.js';
+export { runChatSession, type ChatSessionOptions } from './terminal.js';
+export {
+  parseCommand as parseChatCommand,
+  parseServerLine as parseChatServerLine,
+  formatEvent as formatChatEvent,
+  formatError as formatChatError,
+  formatOk as formatChatOk,
+  formatGreeting as formatChatGreeting,
+  isValidName as isValidChatName,
+  NAME_PATTERN as CHAT_NAME_PATTERN,
+  ProtocolError as ChatProtocolError,
   type ChatEvent,
-  type Command,
-  type Reply,
-  type ServerLine,
+  type Command as ChatCommand,
+  type Reply as ChatReply,
+  type ServerLine as ChatServerLine,
 } from './protocol.js';

@@ -1,12 +1,86 @@
-// `plainwire chat-server`: placeholder until its issue lands.
+// `plainwire chat-server`: the TCP chat server (docs/PROTOCOL.md), with its limits as options.
 import type { Command } from 'commander';
+import { DEFAULT_FLOOD_LIMITS } from '../chat/flood.js';
+import { ChatServer, DEFAULT_IDLE_MS, DEFAULT_PING_TIMEOUT_MS } from '../chat/server.js';
+import { createLogger } from '../log.js';
+import { parsePort, parsePositiveInt } from './options.js';
+import { runServer } from './server-run.js';
+
+interface ChatServerCliOptions {
+  host: string;
+  port: number;
+  idle: number;
+  pingTimeout: number;
+  floodBurst: number;
+  floodRate: number;
+  floodMaxQueued: number;
+  maxLineBytes: number;
+}
 
 export function register(program: Command): void {
   program
     .command('chat-server')
-    .description('(not built yet)')
-    .action(() => {
-      process.stderr.write('plainwire chat-server: not built yet\n');
-      process.exit(1);
+    .description(
+      'TCP chat server: screen names, broadcast, private messages, groups (protocol: docs/PROTOCOL.md)',
+    )
+    .option('--host <host>', 'address to listen on (0.0.0.0 or :: for every interface)', '127.0.0.1')
+    .option('--port <port>', 'TCP port (0 picks a free one)', parsePort, 8090)
+    .option('--idle <seconds>', 'PING a client silent this long', parsePositiveInt, DEFAULT_IDLE_MS / 1000)
+    .option(
+      '--ping-timeout <seconds>',
+      'drop a PINGed client that says nothing for this long',
+      parsePositiveInt,
+      DEFAULT_PING_TIMEOUT_MS / 1000,
+    )
+    .option(
+      '--flood-burst <n>',
+      'commands a client may send at once',
+      parsePositiveInt,
+      DEFAULT_FLOOD_LIMITS.burst,
+    )
+    .option(
+      '--flood-rate <n>',
+      'commands per second after the burst (more are delayed)',
+      parsePositiveInt,
+      DEFAULT_FLOOD_LIMITS.ratePerSecond,
+    )
+    .option(
+      '--flood-max-queued <n>',
+      'delayed commands at which a client is disconnected',
+      parsePositiveInt,
+      DEFAULT_FLOOD_LIMITS.maxQueued,
+    )
+    .option('--max-line-bytes <n>', 'longest command line accepted', parsePositiveInt, 4096)
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ plainwire chat-server --port 8090
+  $ telnet 127.0.0.1 8090          (or: plainwire connect 127.0.0.1 8090, or: plainwire chat --name ada)
+  REGISTER ada
+  OK REGISTERED ada
+  MESSAGE hello, everyone
+  OK SENT 0
+
+Logs go to stderr (human-readable on a terminal, JSON lines on a pipe; PLAINWIRE_LOG_LEVEL=warn quiets them).`,
+    )
+    .action(async (opts: ChatServerCliOptions) => {
+      const logger = createLogger('chat-server');
+      const server = new ChatServer({
+        logger,
+        idleMs: opts.idle * 1000,
+        pingTimeoutMs: opts.pingTimeout * 1000,
+        maxLineBytes: opts.maxLineBytes,
+        flood: { burst: opts.floodBurst, ratePerSecond: opts.floodRate, maxQueued: opts.floodMaxQueued },
+      });
+      await runServer({
+        command: 'chat-server',
+        host: opts.host,
+        port: opts.port,
+        start: async () => {
+          await server.start({ host: opts.host, port: opts.port });
+          return server;
+        },
+      });
     });
 }

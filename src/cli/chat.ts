@@ -1,12 +1,50 @@
-// `plainwire chat`: placeholder until its issue lands.
+// `plainwire chat`: the chat client for people (a terminal) and scripts (a pipe).
 import type { Command } from 'commander';
+import { runChatSession } from '../chat/terminal.js';
+import { shouldColour } from '../term/style.js';
+import { parseHostPort } from './options.js';
 
 export function register(program: Command): void {
   program
     .command('chat')
-    .description('(not built yet)')
-    .action(() => {
-      process.stderr.write('plainwire chat: not built yet\n');
-      process.exit(1);
+    .description('chat client: connect to a chat-server, register a name, talk')
+    .argument('[server]', 'HOST[:PORT] of the chat server', '127.0.0.1:8090')
+    .option(
+      '--name <name>',
+      'your screen name (1-32 letters, digits, _ - .); asked for on a terminal if missing',
+    )
+    .addHelpText(
+      'after',
+      `
+Type text to say it to everyone; /msg name[,name] text, /join g, /leave g, /g group text, /users, /groups,
+/nick new, /help, /quit (or Ctrl-D).
+
+Examples:
+  $ plainwire chat --name ada                       (server on 127.0.0.1:8090)
+  $ plainwire chat chat.example:9000 --name ada
+  $ printf 'hello\\n/users\\n' | plainwire chat --name bot     (scripted: replies and events on stdout)
+
+Exit status: 0 after /quit or end of input, 1 if the server cannot be reached or goes away, 2 for bad usage.`,
+    )
+    .action(async (server: string, opts: { name?: string }) => {
+      let address: { host: string; port: number };
+      try {
+        address = parseHostPort(server, { host: '127.0.0.1', port: 8090 });
+      } catch (err) {
+        process.stderr.write(`plainwire chat: ${(err as Error).message}\n`);
+        process.exit(2);
+      }
+      const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
+      const code = await runChatSession({
+        ...address,
+        ...(opts.name !== undefined ? { name: opts.name } : {}),
+        input: process.stdin,
+        output: process.stdout,
+        errors: process.stderr,
+        interactive,
+        colour: shouldColour(process.stdout),
+      });
+      // stdin may still be open (the server went away mid-session): exit once stdout is flushed.
+      process.stdout.write('', () => process.exit(code));
     });
 }

@@ -1,0 +1,204 @@
+// The `plainwire chat` session: connect, register, then turn typed (or piped) lines into commands while events
+// are printed as they arrive. On a TTY the line being typed is redrawn under each incoming line.
+import { createInterface, clearLine, cursorTo, type Interface } from 'node:readline';
+import stringWidth from 'string-width';
+import { formatHostPort } from '../cli/options.js';
+import { makeStyle } from '../term/style.js';
+import { ChatClient, ChatReplyError } from './client.js';
+import { ChatDisplay } from './display.js';
+import { parseInput, slashHelp } from './input.js';
+import type { Reply } from './protocol.js';
+
+export interface ChatSessionOptions {
+  host: string;
+  port: number;
+  name?: string;
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream & { columns?: number };
+  /** Fatal problems (unreachable, gone away, name taken on a pipe). */
+  errors: NodeJS.WritableStream;
+  /** A person at a terminal: prompt, redraw, ask again for a taken name. Otherwise a script on a pipe. */
+  interactive: boolean;
+  colour: boolean;
+  /**
+   * Commands sent but not yet answered before reading more input. Keeps a long piped script inside the
+   * server's flood limit (it cuts off clients with 100 commands waiting) by pacing it instead. Default 20.
+   */
+  maxInFlight?: number;
+}
+
+/** Exit codes: 0 after /quit or end of input, 1 when the server is unreachable or goes away, 2 for bad usage. */
+export async function runChatSession(o: ChatSessionOptions): Promise<number> {
+  const where = formatHostPort(o.host, o.port);
+  const display = new ChatDisplay(makeStyle(o.colour));
+  const client = new ChatClient();
+  let promptShown = false;
+  const fail = (message: string, code = 1): number => {
+    if (o.interactive && promptShown) {
+      // Not on the end of the prompt line.
+      clearLine(o.output, 0);
+      cursorTo(o.output, 0);
+    }
+    o.errors.write(`plainwire chat: ${message}\n`);
+    return code;
+  };
+
+  let rl: Interface | undefined;
+  const print = (line: string | undefined) => {
+    if (line === undefined) return;
+    if (o.interactive && rl) {
+      clearLine(o.output, 0);
+      cursorTo(o.output, 0);
+      o.output.write(`${line}\n`);
+      rl.prompt(true);
+    } else {
+      o.output.write(`${line}\n`);
+    }
+  };
+  client.onEvent = (event) => print(display.event(event));
+
+  if (o.name === undefined && !o.interactive)
+    return fail('--name is required when the input is not a terminal', 2);
+  try {
+    await client.connect(o.host, o.port);
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+
+  let closedReason: string | undefined;
+  const closed = new Promise<'closed'>((resolve) => {
+    client.onClose = (reason) => {
+      closedReason = reason;
+      resolve('closed');
+    };
+  });
+  const goneAway = () =>
+    fail(
+      `lost the connection to ${where} (${closedReason === 'server-closed' ? 'the server closed it' : closedReason})`,
+    );
+
+  rl = createInterface({
+    input: o.input,
+    output: o.interactive ? o.output : undefined,
+    terminal: o.interactive,
+  });
+  promptShown = o.interactive;
+  const lines = rl[Symbol.asyncIterator]();
+  rl.on('SIGINT', () => rl?.close());
+  const nextLine = async (): Promise<string | undefined | 'closed'> => {
+    const next = await Promise.race([lines.next(), closed]);
+    if (next === 'closed') return 'closed';
+    return next.done ? undefined : next.value;
+  };
+
+  try {
+    // ---- a name ----
+    let name = o.name;
+    for (;;) {
+      if (name === undefined) {
+        if (!o.interactive) return fail('--name is required when the input is not a terminal', 2);
+        rl.setPrompt('your name: ');
+        rl.prompt();
+        const typed = await nextLine();
+        if (typed === 'closed') return goneAway();
+        if (typed === undefined) return 0;
+        name = typed.trim() || undefined;
+        continue;
+      }
+      try {
+        await Promise.race([client.register(name), closed]);
+        if (closedReason !== undefined) return goneAway();
+        break;
+      } catch (err) {
+        if (!(err instanceof ChatReplyError)) throw err;
+        const why =
+          err.code === 'NAME_TAKEN'
+            ? `the name "${name}" is taken on ${where}`
+            : `"${name}" is not a valid name (1-32 letters, digits, _ - .)`;
+        if (!o.interactive) return fail(`${why}; choose another with --name`);
+        print(display.error(`${why}; try another`));
+        name = undefined;
+      }
+    }
+    let me = client.name ?? name;
+    const users = await Promise.race([client.users(), closed]);
+    if (users === 'closed') return goneAway();
+    print(display.info(`connected to ${where} as ${me}; ${users.length} here; type /help for the commands`));
+
+    // ---- the conversation ----
+    const prompt = () => `${me}> `;
+    if (o.interactive) {
+      rl.setPrompt(prompt());
+      rl.prompt();
+    }
+    const inFlight = new Set<Promise<unknown>>();
+    const maxInFlight = o.maxInFlight ?? 20;
+    // Replies and local notes are shown in the order the lines were typed, even while replies are pending.
+    let shown: Promise<unknown> = Promise.resolve();
+    const show = (line: string | undefined) => {
+      shown = shown.then(() => print(line));
+    };
+    const track = (verb: string, line: string) => {
+      const sent = client.command(line);
+      const p = Promise.all([sent, shown]).then(
+        ([reply]: [Reply, unknown]) => {
+          if (verb === 'REGISTER' && reply.ok) {
+            me = reply.text.split(' ').at(-1) ?? me;
+            rl?.setPrompt(prompt());
+          }
+          print(display.reply(verb, reply));
+        },
+        () => {},
+      );
+      shown = p;
+      inFlight.add(p);
+      p.finally(() => inFlight.delete(p));
+    };
+    const eraseTypedLine = (typed: string) => {
+      // readline already echoed "prompt + typed"; replace it with the message as the others will see it.
+      const columns = o.output.columns || 80;
+      const rows = Math.max(1, Math.ceil(stringWidth(prompt() + typed) / columns));
+      o.output.write(`\u001b[${rows}A\r\u001b[J`);
+    };
+
+    for (;;) {
+      const typed = await nextLine();
+      if (typed === 'closed') return goneAway();
+      if (typed === undefined) break;
+      const action = parseInput(typed);
+      if (action.kind === 'send') {
+        if (o.interactive && action.echo) {
+          eraseTypedLine(typed);
+          print(display.own(me, action.echo));
+        }
+        track(action.line.split(' ')[0]!, action.line);
+      } else if (action.kind === 'quit') {
+        await Promise.race([Promise.allSettled([...inFlight]), closed]);
+        if (closedReason === undefined)
+          await Promise.race([client.command(action.line).catch(() => {}), closed]);
+        await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
+        return 0;
+      } else if (action.kind === 'help') {
+        for (const line of slashHelp()) show(display.info(line));
+      } else if (action.kind === 'error') {
+        show(display.error(action.message));
+      }
+      while (inFlight.size >= maxInFlight && closedReason === undefined) {
+        await Promise.race([...inFlight, closed]);
+      }
+      if (closedReason !== undefined) return goneAway();
+      if (o.interactive) rl.prompt();
+    }
+
+    // ---- end of input: wait for the replies still due, then leave politely ----
+    await Promise.race([Promise.allSettled([...inFlight]), closed]);
+    if (closedReason !== undefined) return goneAway();
+    await Promise.race([client.command('QUIT').catch(() => {}), closed]);
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
+    return 0;
+  } finally {
+    client.close();
+    rl.close();
+    if (o.interactive) o.output.write('\n');
+  }
+}

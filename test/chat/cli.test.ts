@@ -1,0 +1,170 @@
+import { createServer, type Server } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isTerminalSafe } from '../../src/text/sanitize.js';
+import { type CliServer, runCli, spawnCli, startCliServer } from '../helpers/cli.js';
+import { RawClient } from './raw-client.js';
+
+const running: Array<{ stop(): Promise<unknown> }> = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => r.stop()));
+});
+
+async function chatServer(...args: string[]): Promise<CliServer> {
+  const server = await startCliServer(['chat-server', '--port', '0', ...args]);
+  running.push(server);
+  return server;
+}
+
+async function watcher(port: number, name = 'watcher'): Promise<RawClient> {
+  const c = await RawClient.join(port, name);
+  running.push({ stop: async () => c.destroy() });
+  return c;
+}
+
+describe('plainwire chat-server', () => {
+  it('logs listening, connects, commands and disconnects with the client count', async () => {
+    const server = await chatServer();
+    const c = await watcher(server.port);
+    expect(await c.reply('QUIT')).toBe('OK BYE');
+    await server.stderr.waitFor(/"msg":"disconnect"/);
+    const log = server.stderr.text();
+    expect(log).toMatch(/listening on 127\.0\.0\.1:\d+/);
+    expect(log).toMatch(/"clients":1,"msg":"connect"/);
+    expect(log).toMatch(/"verb":"REGISTER".*"msg":"command"/);
+    expect(log).toMatch(/"reason":"quit","clients":0,"msg":"disconnect"/);
+    expect(await server.stop()).toBe(0);
+    expect(server.stderr.text()).toMatch(/"msg":"stopped"/);
+  });
+
+  it('says clearly when the port is taken', async () => {
+    const server = await chatServer();
+    const second = await runCli(['chat-server', '--port', String(server.port)]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/cannot listen on 127\.0\.0\.1:\d+: address in use/);
+  });
+});
+
+describe('plainwire chat through pipes', () => {
+  it('runs a script: broadcasts, queries and errors in order, then exits 0 at end of input', async () => {
+    const server = await chatServer();
+    const w = await watcher(server.port);
+    const result = await runCli(['chat', `127.0.0.1:${server.port}`, '--name', 'bot'], {
+      input:
+        'hello there\n/users\n/msg ghost boo\n/join ops\n/g ops deploy done\n/groups\n/nope\n/nick bot2\n',
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const out = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.replace(/^\d\d:\d\d:\d\d /, ''));
+    expect(out).toEqual([
+      '-- connected to 127.0.0.1:' + server.port + ' as bot; 2 here; type /help for the commands',
+      '-- 2 people here: bot watcher',
+      '!! no such user: "ghost" (nothing was sent; type USERS)',
+      '-- you joined ops',
+      '-- nobody else heard that',
+      '-- groups: ops (1)',
+      '!! unknown command /nope (type /help)',
+      '-- you are now bot2',
+    ]);
+    expect(await w.next()).toBe('JOINED bot');
+    expect(await w.next()).toBe('MESSAGE bot hello there');
+    expect(await w.next()).toBe('RENAMED bot bot2');
+    expect(await w.next()).toBe('LEFT bot2');
+  });
+
+  it('shows what others say with time and sender, sanitised', async () => {
+    const server = await chatServer();
+    const w = await watcher(server.port);
+    const child = spawnCli(['chat', `127.0.0.1:${server.port}`, '--name', 'reader']);
+    running.push(child);
+    await child.stdout.waitFor(/connected to/);
+    expect(await w.next()).toBe('JOINED reader');
+    w.send('MESSAGE hi \u001b[2J\u001b]0;title\u0007reader');
+    w.send('PRIVATE reader just you');
+    await child.stdout.waitFor(/\[private\] <watcher> just you/);
+    expect(child.stdout.text()).toMatch(/^\d\d:\d\d:\d\d <watcher> hi reader$/m);
+    child.child.stdin.end('/quit\n');
+    expect(await child.exited).toBe(0);
+  });
+
+  it('never passes escape sequences from a hostile server to the terminal', async () => {
+    const hostile: Server = createServer((socket) => {
+      socket.write('HELLO \u001b]52;c;cGF5bG9hZA==\u0007evil\n');
+      socket.on('data', (d) => {
+        for (const line of d.toString().split('\n').filter(Boolean)) {
+          if (line.startsWith('REGISTER')) socket.write('OK REGISTERED x\n');
+          else if (line === 'USERS') {
+            socket.write('OK USERS 1 x\u001b[31m\n');
+            socket.write('MESSAGE \u001b[2Jmallory pwn\u001b[1;1H\u0007ed \u009b6n\n');
+            socket.write('JOINED \u001b]0;t\u0007eve\n');
+          } else if (line.startsWith('QUIT')) socket.end('OK BYE\n');
+          else socket.write('OK\n');
+        }
+      });
+    });
+    await new Promise<void>((r) => hostile.listen(0, '127.0.0.1', r));
+    running.push({ stop: () => new Promise((r) => hostile.close(r)) });
+    const port = (hostile.address() as { port: number }).port;
+    const result = await runCli(['chat', `127.0.0.1:${port}`, '--name', 'x'], {
+      input: '/users\n',
+      timeoutMs: 8000,
+    });
+    expect(result.stdout).toMatch(/<mallory> pwned/);
+    expect(result.stdout).toMatch(/eve joined/);
+    expect(isTerminalSafe(result.stdout)).toBe(true);
+  });
+
+  it('paces a long script inside the flood limit instead of being cut off', async () => {
+    // 100 lines at once would be cut off at 30 waiting; the client keeps at most 20 unanswered.
+    const server = await chatServer('--flood-burst', '1', '--flood-rate', '200', '--flood-max-queued', '30');
+    const w = await watcher(server.port);
+    const lines = Array.from({ length: 100 }, (_, i) => `line ${i}`);
+    const result = await runCli(['chat', `127.0.0.1:${server.port}`, '--name', 'poet'], {
+      input: `${lines.join('\n')}\n`,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(await w.next()).toBe('JOINED poet');
+    for (const line of lines) expect(await w.next()).toBe(`MESSAGE poet ${line}`);
+  });
+
+  it('exits 1 with a clear message when the name is taken', async () => {
+    const server = await chatServer();
+    await watcher(server.port, 'ada');
+    const result = await runCli(['chat', `127.0.0.1:${server.port}`, '--name', 'ADA'], { input: 'hi\n' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `plainwire chat: the name "ADA" is taken on 127.0.0.1:${server.port}; choose another with --name\n`,
+    );
+    const bad = await runCli(['chat', `127.0.0.1:${server.port}`, '--name', 'a b'], { input: '' });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/"a b" is not a valid name/);
+  });
+
+  it('exits 1 when the server cannot be reached, 2 without a name on a pipe', async () => {
+    const server = await chatServer();
+    const port = server.port;
+    await server.stop();
+    const result = await runCli(['chat', `127.0.0.1:${port}`, '--name', 'x'], { input: 'hi\n' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^plainwire chat: cannot connect to 127\.0\.0\.1:\d+: connection refused/);
+    const noName = await runCli(['chat', `127.0.0.1:${port}`], { input: '' });
+    expect(noName.code).toBe(2);
+    expect(noName.stderr).toMatch(/--name is required/);
+  });
+
+  it('exits 1 when the server goes away mid-session', async () => {
+    const server = await chatServer();
+    const child = spawnCli(['chat', `127.0.0.1:${server.port}`, '--name', 'stayer']);
+    running.push(child);
+    await child.stdout.waitFor(/connected to/);
+    await server.stop();
+    expect(await child.exited).toBe(1);
+    expect(child.stdout.text()).toMatch(/server says goodbye: server stopping/);
+    expect(child.stderr.text()).toMatch(
+      /plainwire chat: lost the connection to 127\.0\.0\.1:\d+ \(the server closed it\)/,
+    );
+  });
+});

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { ChatDisplay } from '../../src/chat/display.js';
+import { parseInput } from '../../src/chat/input.js';
+import { makeStyle } from '../../src/term/style.js';
+import { isTerminalSafe } from '../../src/text/sanitize.js';
+
+describe('parseInput', () => {
+  it('turns plain text into a broadcast and slash commands into verbs', () => {
+    expect(parseInput('hello world')).toEqual({
+      kind: 'send',
+      line: 'MESSAGE hello world',
+      echo: { to: 'all', text: 'hello world' },
+    });
+    expect(parseInput('//not a command')).toMatchObject({ line: 'MESSAGE /not a command' });
+    expect(parseInput('/msg bob,carol  psst  there')).toEqual({
+      kind: 'send',
+      line: 'PRIVATE bob,carol psst  there',
+      echo: { to: 'private', names: 'bob,carol', text: 'psst  there' },
+    });
+    expect(parseInput('/g devs ship it')).toMatchObject({ line: 'GROUP devs ship it' });
+    expect(parseInput('/join devs')).toEqual({ kind: 'send', line: 'JOIN devs' });
+    expect(parseInput('/LEAVE devs')).toEqual({ kind: 'send', line: 'LEAVE devs' });
+    expect(parseInput('/nick rob')).toEqual({ kind: 'send', line: 'REGISTER rob' });
+    expect(parseInput('/users')).toEqual({ kind: 'send', line: 'USERS' });
+    expect(parseInput('/groups')).toEqual({ kind: 'send', line: 'GROUPS' });
+    expect(parseInput('/help')).toEqual({ kind: 'help' });
+    expect(parseInput('/quit')).toEqual({ kind: 'quit', line: 'QUIT' });
+    expect(parseInput('/quit gone fishing')).toEqual({ kind: 'quit', line: 'QUIT gone fishing' });
+    expect(parseInput('   ')).toEqual({ kind: 'none' });
+  });
+
+  it('explains wrong usage instead of sending it', () => {
+    expect(parseInput('/msg bob')).toEqual({ kind: 'error', message: 'usage: /msg name[,name...] text' });
+    expect(parseInput('/join')).toEqual({ kind: 'error', message: 'usage: /join group' });
+    expect(parseInput('/join a b')).toEqual({ kind: 'error', message: 'usage: /join group' });
+    expect(parseInput('/users now')).toEqual({ kind: 'error', message: 'usage: /users' });
+    expect(parseInput('/dance')).toEqual({ kind: 'error', message: 'unknown command /dance (type /help)' });
+  });
+});
+
+describe('ChatDisplay', () => {
+  const at = () => new Date(2026, 0, 2, 3, 4, 5);
+  const plain = new ChatDisplay(makeStyle(false), at);
+
+  it('shows time and sender', () => {
+    expect(plain.event({ type: 'MESSAGE', from: 'bob', text: 'hi' })).toBe('03:04:05 <bob> hi');
+    expect(plain.event({ type: 'PRIVATE', from: 'bob', text: 'psst' })).toBe('03:04:05 [private] <bob> psst');
+    expect(plain.event({ type: 'GROUP', group: 'devs', from: 'bob', text: 'go' })).toBe(
+      '03:04:05 [devs] <bob> go',
+    );
+    expect(plain.event({ type: 'RENAMED', from: 'bob', to: 'rob' })).toBe('03:04:05 -- bob is now rob');
+    expect(plain.event({ type: 'PING', token: '1' })).toBeUndefined();
+    expect(plain.own('ada', { to: 'private', names: 'bob', text: 'hey' })).toBe(
+      '03:04:05 [to bob] <ada> hey',
+    );
+  });
+
+  it('colours only when asked, and stays terminal-safe with hostile input', () => {
+    const colour = new ChatDisplay(makeStyle(true), at);
+    expect(colour.event({ type: 'MESSAGE', from: 'bob', text: 'hi' })).toContain('\u001b[');
+    const hostile = plain.event({
+      type: 'MESSAGE',
+      from: 'b\u001b[2Job',
+      text: 'x\u001b]0;t\u0007y\u009b1m',
+    })!;
+    expect(hostile).toBe('03:04:05 <bob> xy');
+    expect(isTerminalSafe(hostile)).toBe(true);
+    expect(plain.reply('USERS', { ok: true, text: 'USERS 2 a b', line: '' })).toBe(
+      '03:04:05 -- 2 people here: a b',
+    );
+    expect(plain.reply('MESSAGE', { ok: true, text: 'SENT 3', line: '' })).toBeUndefined();
+    expect(plain.reply('MESSAGE', { ok: false, code: 'X', text: 'bad\u0007', line: '' })).toBe(
+      '03:04:05 !! bad',
+    );
+  });
+});
