@@ -4,7 +4,7 @@
 // Every string in the model (text, title, URLs, alt text, field values) is already terminal-safe: it passed
 // through sanitizeText/sanitizeLine here, so a renderer can write it to a terminal as it is.
 import { type DefaultTreeAdapterMap, parse } from 'parse5';
-import { sanitizeLine } from '../text/sanitize.js';
+import { sanitizeLine, sanitizeText } from '../text/sanitize.js';
 
 type Node = DefaultTreeAdapterMap['node'];
 type Element = DefaultTreeAdapterMap['element'];
@@ -168,6 +168,11 @@ const CODE = new Set(['code', 'kbd', 'samp', 'tt']);
 const HEADING_LEVEL: Record<string, number> = { h1: 1, h2: 2, h3: 3, h4: 4, h5: 5, h6: 6 };
 const TEXT_INPUT_TYPES = new Set(['text', 'search', 'email', 'url', 'tel', 'number', 'date', 'time', '']);
 
+// Nesting beyond these depths is flattened: no page needs it to be read, and a hostile one could use it to
+// exhaust the stack or make layout quadratic. (Browsers cap DOM depth in the parser for the same reason.)
+const MAX_ELEMENT_DEPTH = 64;
+const MAX_INLINE_WRAPPERS = 12;
+
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 const HTML_SPACE = /[ \t\n\f\r]+/g;
 
@@ -202,21 +207,19 @@ function resolveUrl(href: string, base: string): string | null {
   }
 }
 
-/** Text content of a subtree, as is (for <pre>, <textarea>, <option>, <title>). */
-function textContent(node: Node, out: string[]): void {
-  if (node.nodeName === '#text') {
-    out.push((node as DefaultTreeAdapterMap['textNode']).value);
-    return;
+/** Text content of a subtree, as is (for <pre>, <textarea>, <option>, <title>); iterative, so depth is free. */
+function textContent(root: Node, out: string[]): void {
+  const stack: Node[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    const tag = node.nodeName;
+    if (tag === '#text') out.push((node as DefaultTreeAdapterMap['textNode']).value);
+    else if (tag === 'br') out.push('\n');
+    else if (tag !== 'script' && tag !== 'style' && tag !== 'template') {
+      const children = (node as ParentNode).childNodes;
+      if (children) for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+    }
   }
-  if (node.nodeName === 'br') {
-    out.push('\n');
-    return;
-  }
-  const children = (node as ParentNode).childNodes;
-  if (!children) return;
-  const tag = node.nodeName;
-  if (tag === 'script' || tag === 'style' || tag === 'template') return;
-  for (let i = 0; i < children.length; i++) textContent(children[i]!, out);
 }
 
 function collapsedText(node: Node): string {
@@ -364,9 +367,12 @@ class BlockBuilder {
     else t.push({ type: 'text', text: collapsed });
   }
 
-  openInline(node: ContainerInline): void {
+  /** Returns false (and opens nothing) when wrappers are already nested too deep to mean anything more. */
+  openInline(node: ContainerInline): boolean {
+    if (this.open.length >= MAX_INLINE_WRAPPERS) return false;
     this.target().push(node);
     this.open.push(node);
+    return true;
   }
 
   closeInline(): void {
@@ -408,6 +414,8 @@ class DocumentBuilder {
     return builder.finish();
   }
 
+  private depth = 0;
+
   private walk(node: Node, b: BlockBuilder): void {
     const name = node.nodeName;
     if (name === '#text') {
@@ -415,7 +423,22 @@ class DocumentBuilder {
       return;
     }
     if (name === '#comment' || name === '#documentType') return;
-    const el = node as Element;
+    if (this.depth >= MAX_ELEMENT_DEPTH) {
+      const parts: string[] = [];
+      textContent(node, parts);
+      b.pushText(` ${parts.join('')} `);
+      return;
+    }
+    this.depth++;
+    try {
+      this.walkElement(node as Element, b);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private walkElement(el: Element, b: BlockBuilder): void {
+    const name = el.nodeName;
     if (name === 'title') {
       if (!this.title) this.title = collapsedText(el);
       return;
@@ -487,9 +510,9 @@ class DocumentBuilder {
         const url = href === undefined ? null : resolveUrl(href, this.baseUrl);
         // javascript: links do nothing without scripts: show their text, do not number them.
         if (url === null || /^javascript:/i.test(url)) break;
-        b.openInline({ type: 'link', href: clean(url), children: [] });
+        const opened = b.openInline({ type: 'link', href: clean(url), children: [] });
         this.children(el, b);
-        b.closeInline();
+        if (opened) b.closeInline();
         return;
       }
       case 'q':
@@ -553,9 +576,9 @@ class DocumentBuilder {
   }
 
   private wrap(el: Element, b: BlockBuilder, node: ContainerInline): void {
-    b.openInline(node);
+    const opened = b.openInline(node);
     this.children(el, b);
-    b.closeInline();
+    if (opened) b.closeInline();
   }
 
   private list(el: Element, around: BlockBuilder): Block {
@@ -640,7 +663,8 @@ class DocumentBuilder {
       form,
       kind,
       name: clean(attr(el, 'name') ?? ''),
-      value: clean(value),
+      // A textarea's line breaks are part of its value; everywhere else a value is one line.
+      value: kind === 'textarea' ? sanitizeText(value) : clean(value),
       checked,
       options: [],
     };
@@ -784,10 +808,15 @@ export function parseDocument(html: string, url: string): Document {
 /** A plain-text resource (text/plain, JSON, CSS...) as a document: one preformatted block. */
 export function textDocument(text: string, url: string): Document {
   const normalized = text.replace(/\r\n?/g, '\n');
+  let name = '';
+  try {
+    name = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+  } catch {}
   return {
     url: clean(url),
     baseUrl: clean(url),
-    title: '',
+    // A text file has no <title>: its file name says what it is.
+    title: clean(name),
     blocks: normalized.length > 0 ? [{ type: 'pre', text: sanitizePre(normalized) }] : [],
     forms: [],
     fields: [],

@@ -202,6 +202,9 @@ function classify(err: unknown, url: URL, timeoutMs: number): FetchError {
   if (code && /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code))
     return new NetworkError(url.href, `TLS certificate problem with ${url.hostname} (${code})`);
   const message = (err as Error | undefined)?.message ?? String(err);
+  // fetch refuses the ports browsers block (1, 25, 6000, ...): say so rather than "fetch failed".
+  if ((err as { cause?: { message?: string } })?.cause?.message === 'bad port')
+    return new NetworkError(url.href, `port ${url.port} is one that browsers refuse to connect to`);
   return new NetworkError(url.href, code ? `network error (${code})` : `network error (${message})`);
 }
 
