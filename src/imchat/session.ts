@@ -49,6 +49,11 @@ export interface ImchatSessionOptions {
   /** Messages a newcomer sees, and how many each writer keeps in its log. */
   history?: number;
   presenceTtlSeconds?: number;
+  /**
+   * Poll the room with a listing every this many ms instead of watching it: the lab's busy poll, kept only so
+   * that bench/imchat.ts can compare the two with the same client.
+   */
+  pollIntervalMs?: number;
   /** Called synchronously: when it returns, the event counts as shown (the cursor may move past it). */
   onEvent: (event: SessionEvent) => void;
   /** Diagnostics for stderr: store unreachable, reconnected, a message refused. */
@@ -360,6 +365,7 @@ export class ImchatSession {
   }
 
   private async watchLoop(after: number): Promise<void> {
+    if (this.options.pollIntervalMs !== undefined) return this.pollLoop(this.options.pollIntervalMs);
     let from = after;
     while (!this.stopped) {
       try {
@@ -380,6 +386,31 @@ export class ImchatSession {
         this.status(`watch failed: ${(err as Error).message}; retrying`);
         await sleep(1000, this.abort.signal);
         from = this.view.revision;
+      }
+    }
+  }
+
+  /** The busy-poll baseline: list the room every interval and feed what is new as if it had been watched. */
+  private async pollLoop(intervalMs: number): Promise<void> {
+    const prefix = roomPrefix(this.room);
+    while (!this.stopped) {
+      await sleep(intervalMs, this.abort.signal);
+      if (this.stopped) return;
+      try {
+        const listing = await this.client.listAll(prefix);
+        const seen = this.view.revision;
+        const fresh = listing.items
+          .filter((item) => item.version > seen)
+          .sort((a, b) => a.version - b.version);
+        for (const item of fresh) this.onChange({ type: 'set', ...item, revision: item.version });
+        const listed = new Set(listing.items.map((item) => item.key));
+        for (const name of this.view.present) {
+          const key = presenceKey(this.room, name);
+          if (!listed.has(key) && listing.revision > this.view.revision)
+            this.onChange({ type: 'expire', key, version: 0, revision: listing.revision });
+        }
+      } catch (err) {
+        if (err instanceof StoreUnavailableError) this.markDown(err);
       }
     }
   }
