@@ -40,17 +40,25 @@ export function isInside(root: string, real: string): boolean {
 async function realOrNull(path: string): Promise<string | null> {
   try {
     return await realpath(path);
-  } catch {
-    return null;
+  } catch (err) {
+    if (isAbsence(err)) return null;
+    throw err;
   }
+}
+
+/** Errors that mean "there is nothing here for you"; others (EMFILE, EIO) are the server's trouble: 500. */
+function isAbsence(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return ['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM', 'ELOOP', 'ENAMETOOLONG'].includes(code ?? '');
 }
 
 async function openFile(real: string, name: string): Promise<Found> {
   let handle: FileHandle;
   try {
     handle = await open(real, 'r');
-  } catch {
-    return { kind: 'missing' };
+  } catch (err) {
+    if (isAbsence(err)) return { kind: 'missing' };
+    throw err;
   }
   try {
     // Size and date from the open file, so the headers describe exactly the bytes that will be streamed.

@@ -249,6 +249,10 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
     },
   );
   httpServer.timeout = limits.idleTimeoutMs;
+  // By default node:http ends the socket as soon as the client ends its side, before an async handler has
+  // answered; `printf 'GET / HTTP/1.0\r\n\r\n' | nc -N` would get nothing. With this (an old, undocumented
+  // but stable switch) the answer in progress is sent first.
+  (httpServer as unknown as { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   httpServer.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
@@ -266,6 +270,37 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
   // net.Server below does, and hands it connections), so tell it to start them.
   httpServer.emit('listening');
 
+  /** Acts on a connection's first line; `data` starts with the line and holds all bytes read so far. */
+  function dispatchFirstLine(socket: Socket, data: Buffer, lineEnd: number): void {
+    if (lineEnd > limits.maxRequestLineBytes) {
+      answerRaw(socket, 414, 'The request line is too long.', '(request line too long)');
+      return;
+    }
+    const line = data.subarray(0, lineEnd).toString('latin1').replace(/\r$/, '');
+    const kind = classifyFirstLine(line);
+    switch (kind.kind) {
+      case 'http1':
+        socket.setTimeout(0);
+        socket.unshift(data);
+        httpServer.emit('connection', socket);
+        socket.resume();
+        return;
+      case 'http09':
+        socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());
+        answerHttp09(socket, kind.target).catch(() => socket.destroy());
+        return;
+      case 'version-not-supported':
+        answerRaw(socket, 505, `${kind.version} is not supported; use HTTP/1.0 or HTTP/1.1.`, line);
+        return;
+      case 'not-implemented':
+        answerRaw(socket, 501, `This server does not know the method ${kind.method}; use GET or HEAD.`, line);
+        return;
+      case 'bad':
+        answerRaw(socket, 400, `Bad request: ${kind.detail}.`, line);
+        return;
+    }
+  }
+
   function acceptConnection(socket: Socket): void {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -275,64 +310,47 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
     socket.on('timeout', onTimeout);
 
     const chunks: Buffer[] = [];
-    let received = 0;
-    const onData = (chunk: Buffer) => {
-      chunks.push(chunk);
-      received += chunk.length;
-      let data = chunks.length === 1 ? chunk : Buffer.concat(chunks);
-      // Empty lines before a request line are allowed (RFC 9112 section 2.2); telnet users press Enter.
+    /** Bytes read so far, without the empty lines a request line may follow (RFC 9112 section 2.2). */
+    const pending = (): Buffer => {
+      const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       let start = 0;
       while (start < data.length && (data[start] === 0x0d || data[start] === 0x0a)) start++;
-      const newline = data.indexOf(0x0a, start);
+      return data.subarray(start);
+    };
+    const stopReadingFirstLine = () => {
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      socket.off('timeout', onTimeout);
+      socket.pause();
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      const data = pending();
+      const newline = data.indexOf(0x0a);
       if (newline < 0) {
-        if (received - start > limits.maxRequestLineBytes) {
-          socket.off('data', onData);
+        if (data.length > limits.maxRequestLineBytes) {
+          stopReadingFirstLine();
           answerRaw(socket, 414, 'The request line is too long.', '(request line too long)');
         }
         return;
       }
-      socket.off('data', onData);
-      socket.off('timeout', onTimeout);
-      socket.pause();
-      data = data.subarray(start);
-      const lineEnd = newline - start;
-      if (lineEnd > limits.maxRequestLineBytes) {
-        answerRaw(socket, 414, 'The request line is too long.', '(request line too long)');
-        return;
-      }
-      const line = data.subarray(0, lineEnd).toString('latin1').replace(/\r$/, '');
-      const kind = classifyFirstLine(line);
-      switch (kind.kind) {
-        case 'http1':
-          socket.setTimeout(0);
-          socket.unshift(data);
-          httpServer.emit('connection', socket);
-          socket.resume();
-          return;
-        case 'http09':
-          socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());
-          answerHttp09(socket, kind.target).catch(() => socket.destroy());
-          return;
-        case 'version-not-supported':
-          answerRaw(socket, 505, `${kind.version} is not supported; use HTTP/1.0 or HTTP/1.1.`, line);
-          return;
-        case 'not-implemented':
-          answerRaw(
-            socket,
-            501,
-            `This server does not know the method ${kind.method}; use GET or HEAD.`,
-            line,
-          );
-          return;
-        case 'bad':
-          answerRaw(socket, 400, `Bad request: ${kind.detail}.`, line);
-          return;
-      }
+      stopReadingFirstLine();
+      dispatchFirstLine(socket, data, newline);
+    };
+    // `printf 'GET /page1.html' | nc` sends a last line without a newline, then its end: answer that line, as
+    // SimpleHTTPServer does.
+    const onEnd = () => {
+      stopReadingFirstLine();
+      const data = chunks.length > 0 ? pending() : Buffer.alloc(0);
+      if (data.length === 0) socket.destroy();
+      else dispatchFirstLine(socket, data, data.length);
     };
     socket.on('data', onData);
+    socket.on('end', onEnd);
   }
 
-  const netServer: NetServer = createNetServer(acceptConnection);
+  // Half-open, as node:http itself runs its sockets: a client that ends its side may still read the answer.
+  const netServer: NetServer = createNetServer({ allowHalfOpen: true }, acceptConnection);
   netServer.maxConnections = limits.maxConnections;
   await new Promise<void>((resolve, reject) => {
     netServer.once('error', reject);

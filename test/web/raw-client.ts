@@ -7,6 +7,8 @@ export interface RawExchangeOptions {
   delayMs?: number;
   /** Fail if the server has not closed the connection by then. */
   timeoutMs?: number;
+  /** After the last chunk, end our side (as `printf ... | nc` does at the end of its input). */
+  endAfter?: boolean;
 }
 
 export function rawExchange(
@@ -39,8 +41,12 @@ export function rawExchange(
       if (index >= chunks.length || socket.destroyed) return;
       socket.write(chunks[index++]!);
       if (index < chunks.length) setTimeout(sendNext, options.delayMs ?? 0);
+      else if (options.endAfter) socket.end();
     };
-    socket.once('connect', sendNext);
+    socket.once('connect', () => {
+      if (chunks.length === 0 && options.endAfter) socket.end();
+      else sendNext();
+    });
   });
 }
 

@@ -84,6 +84,14 @@ describe('HTTP/0.9, as typed into telnet', () => {
     expect(typed.equals(expected)).toBe(true);
   });
 
+  it('answers a last line without a newline when the client ends its side (printf ... | nc)', async () => {
+    const got = await rawExchange(site.port, ['GET /page2.html'], { endAfter: true });
+    expect(got.equals(await page('page2.html'))).toBe(true);
+    expect((await rawExchange(site.port, [], { endAfter: true })).length).toBe(0);
+    const http10 = await rawExchange(site.port, ['GET /page2.html HTTP/1.0\r\n\r\n'], { endAfter: true });
+    expect(parseRawResponse(http10).body.equals(await page('page2.html'))).toBe(true);
+  });
+
   it('GET / gives the directory index, and a latin-1 page comes byte for byte', async () => {
     expect((await rawExchange(site.port, ['GET /\r\n'])).equals(await page('index.html'))).toBe(true);
     expect((await rawExchange(site.port, ['GET /latin1.html\r\n'])).equals(await page('latin1.html'))).toBe(
@@ -324,12 +332,28 @@ describe('no path escapes the directory', () => {
     expect(await (await fetch(`${tmp.url}/link-in.txt`)).text()).toBe('hello\n');
     expect((await fetch(`${tmp.url}/etc/passwd`)).status).toBe(404);
     expect((await fetch(`${tmp.url}/a%20b.txt`)).status).toBe(200);
+    expect((await fetch(`${tmp.url}/${'n'.repeat(5000)}`)).status).toBe(404);
     expect((await fetch(`${tmp.url}/caf%C3%A9.txt`)).status).toBe(200);
   });
 
   it('answers a broken %-escape with 400', async () => {
     const res = parseRawResponse(await rawExchange(tmp.port, ['GET /%E0%A4%A HTTP/1.0\r\n\r\n']));
     expect(res.status).toBe(400);
+  });
+});
+
+describe('many clients at once', () => {
+  it('answers 200 HTTP/1.1 and 200 HTTP/0.9 clients at the same time, every one in full', async () => {
+    const expected = await page('long.html');
+    const http = Array.from({ length: 200 }, async () => {
+      const res = await fetch(`${site.url}/long.html`);
+      return Buffer.from(await res.arrayBuffer()).equals(expected);
+    });
+    const bare = Array.from({ length: 200 }, async () =>
+      (await rawExchange(site.port, ['GET /long.html\r\n'], { timeoutMs: 15_000 })).equals(expected),
+    );
+    const results = await Promise.all([...http, ...bare]);
+    expect(results.filter((ok) => !ok)).toHaveLength(0);
   });
 });
 
