@@ -122,7 +122,13 @@ async function runConnect(host: string, port: number, opts: ConnectOptions): Pro
   rl.on('line', (line) => {
     // A stray "\r" cannot travel inside a line; the protocol's line end is the only one there is.
     const text = line.replace(/\r/g, '');
-    if (text.length > 0) client.send(text);
+    if (text.length === 0) return;
+    client.send(text);
+    // Piped input can be far larger than memory should hold: read on only as the server takes it.
+    if (client.bufferedBytes > 1024 * 1024) {
+      rl.pause();
+      client.once('drain', () => rl.resume());
+    }
   });
   rl.on('close', () => {
     if (inputEnded) return;

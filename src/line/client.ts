@@ -14,7 +14,7 @@ export interface LineClientOptions {
 }
 
 /**
- * Events: 'line' (line: string), 'close' (reason: string). Close reasons: 'client-closed' (close() was called),
+ * Events: 'line' (line: string), 'close' (reason: string), 'drain' (the socket took what was buffered). Close reasons: 'client-closed' (close() was called),
  * 'server-closed' (the server ended the connection), 'reset', 'timeout', 'line-too-long', 'error'.
  */
 export class LineClient extends EventEmitter {
@@ -168,6 +168,7 @@ export class LineClient extends EventEmitter {
         socket.end();
       }
     });
+    socket.on('drain', () => this.emit('drain'));
     socket.on('error', (err) => {
       this.reason ??= reasonFromSocketError(err);
     });

@@ -12,6 +12,8 @@ export interface ConnectionOptions {
   maxOutputBytes: number;
   scheduler: FlushScheduler;
   lingerMs?: number;
+  /** Told when the socket stops taking output (true) and takes it again (false): the server reads less meanwhile. */
+  onOutputBlocked?: (blocked: boolean) => void;
 }
 
 // A broadcast sends one string to many connections: measure it once, not once per recipient.
@@ -36,9 +38,13 @@ export class Connection<S = Record<string, unknown>> {
   private readonly maxOutputBytes: number;
   private readonly scheduler: FlushScheduler;
   private readonly lingerMs: number;
+  private readonly onOutputBlocked: ((blocked: boolean) => void) | undefined;
   private queue: string[] = [];
   private queuedBytes = 0;
   private waitingForDrain = false;
+  /** Output beyond which the server stops reading this client (it is not keeping up with its replies). */
+  private readonly outputHighWater: number;
+  private outputBlocked = false;
   private isClosed = false;
   private reason: string | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
@@ -51,6 +57,8 @@ export class Connection<S = Record<string, unknown>> {
     this.maxOutputBytes = options.maxOutputBytes;
     this.scheduler = options.scheduler;
     this.lingerMs = options.lingerMs ?? DEFAULT_LINGER_MS;
+    this.onOutputBlocked = options.onOutputBlocked;
+    this.outputHighWater = Math.min(64 * 1024, Math.floor(this.maxOutputBytes / 4));
     this.state = {} as S;
     socket.on('drain', () => {
       this.waitingForDrain = false;
@@ -96,6 +104,10 @@ export class Connection<S = Record<string, unknown>> {
       return false;
     }
     if (this.queue.length === 1 && !this.waitingForDrain) this.scheduler.schedule(this);
+    // One turn can read megabytes from a pipelining client; stop reading before its replies pile up.
+    if (!this.outputBlocked && this.queuedBytes + this.socket.writableLength > this.outputHighWater) {
+      this.updateOutputBlocked();
+    }
     return true;
   }
 
@@ -122,8 +134,17 @@ export class Connection<S = Record<string, unknown>> {
 
   /** @internal Called by the FlushScheduler once per turn, and on 'drain'. */
   flush(): void {
-    if (this.waitingForDrain || this.queue.length === 0 || this.socket.destroyed) return;
-    if (!this.writeQueued()) this.waitingForDrain = true;
+    if (this.waitingForDrain || this.socket.destroyed) return;
+    if (this.queue.length > 0 && !this.writeQueued()) this.waitingForDrain = true;
+    this.updateOutputBlocked();
+  }
+
+  private updateOutputBlocked(): void {
+    const blocked =
+      this.waitingForDrain || this.queuedBytes + this.socket.writableLength > this.outputHighWater;
+    if (blocked === this.outputBlocked) return;
+    this.outputBlocked = blocked;
+    this.onOutputBlocked?.(blocked);
   }
 
   /** @internal The server records why the socket ended before the connection knew. */

@@ -48,6 +48,10 @@ interface Session<S> {
   head: number;
   /** A hook is running (or its promise pending): later items wait. */
   busy: boolean;
+  /** More than maxPendingLines wait for the hooks. */
+  inboxFull: boolean;
+  /** The socket is not taking our output: a client that does not read its replies should not send more. */
+  outputBlocked: boolean;
   paused: boolean;
 }
 
@@ -180,6 +184,11 @@ export class LineServer<S extends object = Record<string, unknown>> {
       maxOutputBytes: this.maxOutputBytes,
       scheduler: this.scheduler,
       lingerMs: this.lingerMs,
+      onOutputBlocked: (blocked) => {
+        if (!session) return;
+        session.outputBlocked = blocked;
+        this.updateFlow(session);
+      },
     });
     try {
       conn.state = this.createState(conn);
@@ -195,6 +204,8 @@ export class LineServer<S extends object = Record<string, unknown>> {
       inbox: [],
       head: 0,
       busy: false,
+      inboxFull: false,
+      outputBlocked: false,
       paused: false,
     };
     session = current;
@@ -232,9 +243,9 @@ export class LineServer<S extends object = Record<string, unknown>> {
     const lines = session.decoder.push(chunk);
     for (let i = 0; i < lines.length; i++) session.inbox.push(lines[i]!);
     if (session.decoder.error !== null) session.inbox.push(TOO_LONG);
-    if (!session.paused && session.inbox.length - session.head > this.maxPendingLines) {
-      session.paused = true;
-      session.socket.pause();
+    if (!session.inboxFull && session.inbox.length - session.head > this.maxPendingLines) {
+      session.inboxFull = true;
+      this.updateFlow(session);
     }
     this.pump(session);
   }
@@ -291,10 +302,19 @@ export class LineServer<S extends object = Record<string, unknown>> {
     }
     session.inbox = [];
     session.head = 0;
-    if (session.paused) {
-      session.paused = false;
-      if (!session.socket.destroyed) session.socket.resume();
+    if (session.inboxFull) {
+      session.inboxFull = false;
+      this.updateFlow(session);
     }
+  }
+
+  /** TCP backpressure: stop reading a connection while its hooks or its output are behind, resume after. */
+  private updateFlow(session: Session<S>): void {
+    const pause = (session.inboxFull || session.outputBlocked) && !session.conn.closed;
+    if (pause === session.paused || session.socket.destroyed) return;
+    session.paused = pause;
+    if (pause) session.socket.pause();
+    else session.socket.resume();
   }
 
   /** Runs a hook outside the pump (onConnect at accept time). */

@@ -28,15 +28,20 @@ export class RawClient {
       }),
     );
     if (options.readable === false) this.socket.pause();
-    else
-      this.socket.on('data', (chunk: string) => {
-        this.dataEvents++;
-        this.buffer += chunk;
-        const parts = this.buffer.split('\n');
-        this.buffer = parts.pop()!;
-        this.lines.push(...parts);
-        this.wake();
-      });
+    else this.startReading();
+  }
+
+  /** Starts (or, for a client made with readable: false, begins late) collecting lines. */
+  startReading(): void {
+    this.socket.on('data', (chunk: string) => {
+      this.dataEvents++;
+      this.buffer += chunk;
+      const parts = this.buffer.split('\n');
+      this.buffer = parts.pop()!;
+      for (const part of parts) this.lines.push(part);
+      this.wake();
+    });
+    this.socket.resume();
   }
 
   connected(): Promise<void> {

@@ -1,6 +1,7 @@
 // LineServer over real sockets: hook order and serialization, errors in hooks, framing limits, coalescing,
 // slow consumers, resets, stop(), and many short connections.
 import { Socket } from 'node:net';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Connection, type DisconnectReason, LineError, LineServer } from '../../src/line/index.js';
 import { eventually, RawClient } from './raw-client.js';
@@ -337,6 +338,19 @@ describe('LineServer output', () => {
     expect(writes).toHaveLength(3);
   });
 
+  it('slows down, rather than drops, a client that pipelines requests faster than it reads the replies', async () => {
+    const server = await startServer();
+    const c = await client(server, { readable: false });
+    const count = 100_000; // 10 MB of requests, 10 MB of replies: far beyond maxOutputBytes (1 MiB)
+    c.write(`${'q'.repeat(99)}\n`.repeat(count));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(c.closed).toBe(false);
+    c.startReading();
+    const lines = await c.waitForLines(count, 20_000);
+    expect(lines.every((l) => l === 'Q'.repeat(99))).toBe(true);
+    expect(server.reasons.size).toBe(0);
+  });
+
   it('drops a client that does not read once its output passes maxOutputBytes; others keep getting lines', async () => {
     const server = await startServer(new RecordingServer({ maxOutputBytes: 64 * 1024 }));
     const chunk = 'p'.repeat(1000);
@@ -406,6 +420,29 @@ describe('LineServer resets and many connections', () => {
     await eventually(() => server.connections.size === 0, 'all connections to be forgotten');
     expect(server.events.filter((e) => e.startsWith('connect'))).toHaveLength(1000);
     expect(server.events.filter((e) => e.startsWith('disconnect'))).toHaveLength(1000);
+  });
+});
+
+describe('LineServer fuzz', () => {
+  it('random bytes never crash it, and it always answers the next line', async () => {
+    const server = await startServer();
+    let reserved = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.uint8Array({ minLength: 1, maxLength: 300 }), { maxLength: 12 }),
+        async (chunks) => {
+          const c = new RawClient(server.address.port);
+          await c.connected();
+          for (const chunk of chunks) c.write(Buffer.from(chunk));
+          c.write(`\nend-of-fuzz ${reserved}\n`);
+          await c.waitForLine(`END-OF-FUZZ ${reserved}`);
+          reserved++;
+          c.socket.destroy();
+        },
+      ),
+      { numRuns: 40 },
+    );
+    await eventually(() => server.connections.size === 0, 'fuzz connections to be forgotten');
   });
 });
 
