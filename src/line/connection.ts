@@ -118,6 +118,8 @@ export class Connection<S = Record<string, unknown>> {
     this.reason ??= reason;
     this.writeQueued();
     this.socket.end();
+    // Keep reading (and discarding) so the peer's FIN is seen even if its input was paused for backpressure.
+    this.socket.resume();
     // A peer that neither reads nor closes must not keep the socket (and a stop()) waiting for ever.
     this.lingerTimer = setTimeout(() => this.socket.destroy(), this.lingerMs);
     this.lingerTimer.unref();
