@@ -34,7 +34,7 @@ export class LineClient extends EventEmitter {
   private ended = false;
   private reason: string | undefined;
 
-  constructor(options: { maxLineBytes?: number; lingerMs?: number } = {}) {
+  constructor(options: LineClientOptions = {}) {
     super();
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.lingerMs = options.lingerMs ?? 2000;

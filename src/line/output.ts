@@ -33,7 +33,7 @@ export function joinLines(lines: readonly string[]): string {
   return lines.length === 1 ? `${lines[0]}\n` : `${lines.join('\n')}\n`;
 }
 
-/** The reason a line cannot be sent as one line, or undefined if it can. */
+/** True if the text holds a line break, so it cannot go out as one line. */
 export function hasLineBreak(line: string): boolean {
   return line.includes('\n') || line.includes('\r');
 }

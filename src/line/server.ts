@@ -238,8 +238,9 @@ export class LineServer<S extends object = Record<string, unknown>> {
   }
 
   private onData(session: Session<S>, chunk: Buffer): void {
-    // After close() the peer's further lines have nobody to answer them; keep reading so the socket drains.
-    if (session.conn.closed) return;
+    // After close() (or an overlong line) the peer's further bytes have nobody to answer them; they are read
+    // and dropped so the socket drains.
+    if (session.conn.closed || session.decoder.error !== null) return;
     const lines = session.decoder.push(chunk);
     for (let i = 0; i < lines.length; i++) session.inbox.push(lines[i]!);
     if (session.decoder.error !== null) session.inbox.push(TOO_LONG);
@@ -258,6 +259,8 @@ export class LineServer<S extends object = Record<string, unknown>> {
   /** Runs queued items one at a time; a hook returning a promise holds back the rest of this connection. */
   private pump(session: Session<S>): void {
     if (session.busy) return;
+    // busy also while synchronous hooks run, so nothing they trigger can start a second loop for this connection.
+    session.busy = true;
     const { conn } = session;
     while (session.head < session.inbox.length) {
       const item = session.inbox[session.head]!;
@@ -281,18 +284,10 @@ export class LineServer<S extends object = Record<string, unknown>> {
         } else this.logger.debug({ conn: conn.id, reason }, 'disconnected');
         pending = this.callHook(session, 'onDisconnect', () => this.onDisconnect(conn, reason));
         if (pending === undefined) this.forget(session);
-        else {
-          session.busy = true;
-          (pending as Promise<unknown>).then(() => {
-            session.busy = false;
-            this.forget(session);
-          });
-          return;
-        }
-        continue;
+        else (pending as Promise<unknown>).then(() => this.forget(session));
+        return;
       }
       if (pending !== undefined) {
-        session.busy = true;
         (pending as Promise<unknown>).then(() => {
           session.busy = false;
           this.pump(session);
@@ -300,7 +295,8 @@ export class LineServer<S extends object = Record<string, unknown>> {
         return;
       }
     }
-    session.inbox = [];
+    session.busy = false;
+    session.inbox.length = 0;
     session.head = 0;
     if (session.inboxFull) {
       session.inboxFull = false;
