@@ -1,0 +1,52 @@
+// Turns ink's key reports into the state machine's keys. Terminals disagree on Backspace (DEL 0x7f, which ink
+// calls "delete", or BS 0x08), so both mean Backspace here; the Delete key does too.
+import type { Key } from 'ink';
+import { sanitizeLine } from '../../text/sanitize.js';
+import type { TuiKey } from './state.js';
+
+export function keysFromInk(input: string, key: Key): TuiKey[] {
+  if (key.upArrow) return [{ name: 'up' }];
+  if (key.downArrow) return [{ name: 'down' }];
+  if (key.leftArrow) return [{ name: 'left' }];
+  if (key.rightArrow) return [{ name: 'right' }];
+  if (key.pageUp) return [{ name: 'pageUp' }];
+  if (key.pageDown) return [{ name: 'pageDown' }];
+  if (key.home) return [{ name: 'home' }];
+  if (key.end) return [{ name: 'end' }];
+  if (key.tab) return [{ name: key.shift ? 'backTab' : 'tab' }];
+  if (key.return) return [{ name: 'enter' }];
+  if (key.backspace || key.delete) return [{ name: 'backspace' }];
+  if (key.escape) return [{ name: 'escape' }];
+  if (key.ctrl) {
+    if (input === 'c' || input === 'd') return [{ name: 'interrupt' }];
+    if (input === 'u') return [{ name: 'clearLine' }];
+    if (input === 'f') return [{ name: 'pageDown' }];
+    if (input === 'b') return [{ name: 'pageUp' }];
+    if (input === 'n') return [{ name: 'down' }];
+    if (input === 'p') return [{ name: 'up' }];
+    return [];
+  }
+  // Several characters at once are fast typing, a paste or keys sent together (tmux send-keys Tab Enter): ink
+  // reports them as one string, so the control characters in it are keys of their own.
+  const keys: TuiKey[] = [];
+  for (const char of input) {
+    const control = CONTROL_KEYS[char];
+    if (control) keys.push({ name: control });
+    else {
+      const safe = sanitizeLine(char);
+      if (safe !== '') keys.push({ name: 'char', char: safe });
+    }
+  }
+  return keys;
+}
+
+const CONTROL_KEYS: Record<string, TuiKey['name']> = {
+  '\t': 'tab',
+  '\r': 'enter',
+  '\n': 'enter',
+  '\u007f': 'backspace',
+  '\b': 'backspace',
+  '\u001b': 'escape',
+  '\u0003': 'interrupt',
+  '\u0015': 'clearLine',
+};
