@@ -30,7 +30,8 @@ describe('plainwire serve', () => {
 
   it('stops on SIGTERM with exit code 0', async () => {
     const other = await startCliServer(['serve', SITE, '--port', '0']);
-    expect(await other.stop('SIGTERM')).toBe(0);
+    const code = await other.stop('SIGTERM');
+    expect(code, other.stderr.text()).toBe(0);
   });
 
   it('serves the current directory by default', async () => {
