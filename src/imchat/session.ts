@@ -586,7 +586,7 @@ export class ImchatSession {
           key = seatKey(this.room, action.seat);
           const r = await this.client.set(key, this.name, { ifVersion: action.ifVersion });
           machine.applyWrite({ type: 'set', key, value: this.name, version: r.version, revision: r.version });
-          machine.seated(action.seat, action.fresh);
+          machine.seated(action.seat);
           break;
         }
         case 'confirm-turn':

@@ -14,7 +14,7 @@ import type { RoomChange, RoomEntry } from './live.js';
 
 export type TurnAction =
   /** Write `name` to the seat, only if it is still at `ifVersion` (0: only if free). */
-  | { kind: 'claim-seat'; seat: Seat; ifVersion: number; fresh: boolean }
+  | { kind: 'claim-seat'; seat: Seat; ifVersion: number }
   /** Both seats are held by present users. */
   | { kind: 'room-full'; holders: string[] }
   /** Compare-and-set the turn key. */
@@ -58,8 +58,6 @@ export class TurnMachine {
   private readonly keys = new Map<string, Held>();
   private readonly revisions = new Map<string, number>();
   private seat: Seat | undefined;
-  /** Seated by a fresh claim into a room where nobody else sat: the first arrival speaks first. */
-  private fresh = false;
   /**
    * Revision up to which the mirror is a consistent snapshot (listing, then watch changes in order). Our own
    * write results and reads after a conflict are newer but not consistent: a seat learnt that way may belong to
@@ -111,8 +109,9 @@ export class TurnMachine {
       turn &&
       turn.version === change.version &&
       turn.seat === this.seat
-    )
+    ) {
       this.confirmed = change.version;
+    }
   }
 
   /** What a read after a failed compare-and-set found (undefined: the key is absent). */
@@ -123,9 +122,8 @@ export class TurnMachine {
   }
 
   /** Our claim of `seat` succeeded. */
-  seated(seat: Seat, fresh: boolean): void {
+  seated(seat: Seat): void {
     this.seat = seat;
-    this.fresh = fresh;
   }
 
   private record(key: string, value: string | undefined, version: number, revision: number): void {
@@ -172,7 +170,6 @@ export class TurnMachine {
     const them = this.seatHolder(theirs);
     const turn = this.turn;
     const themGone = them !== undefined && them.value !== this.self && this.vanished(them);
-    if (them !== undefined && !themGone) this.fresh = false;
     // Leaving with lines still to speak goes on taking turns; only once they are spoken does it hand over.
     const quitting = ctx.leaving && !ctx.hasLine;
 
@@ -194,10 +191,11 @@ export class TurnMachine {
       const first: Seat = them === undefined ? mine : 1;
       return { kind: 'set-turn', turn: { seat: first, n: 1 }, ifVersion: 0, why: 'first' };
     }
-    if (this.fresh && them === undefined && turn.seat === theirs && !quitting)
+    // The turn waits at an empty seat. If we spoke the turn before it, we wait for a partner (two alternate);
+    // otherwise we arrived into a room where nobody sits: the first arrival speaks first.
+    if (them === undefined && turn.seat === theirs && ctx.lastSpokenTurn !== turn.n - 1 && !quitting)
       return { kind: 'set-turn', turn: { seat: mine, n: turn.n + 1 }, ifVersion: turn.version, why: 'first' };
     if (turn.seat === mine) {
-      this.fresh = false;
       if (quitting)
         return {
           kind: 'set-turn',
@@ -232,14 +230,13 @@ export class TurnMachine {
     // thought us gone and is about to free it fails instead.
     for (const seat of seats) {
       const held = this.seatHolder(seat);
-      if (held?.value === this.self)
-        return { kind: 'claim-seat', seat, ifVersion: held.version, fresh: false };
+      if (held?.value === this.self) return { kind: 'claim-seat', seat, ifVersion: held.version };
     }
     for (const seat of seats)
-      if (this.seatHolder(seat) === undefined) return { kind: 'claim-seat', seat, ifVersion: 0, fresh: true };
+      if (this.seatHolder(seat) === undefined) return { kind: 'claim-seat', seat, ifVersion: 0 };
     for (const seat of seats) {
       const held = this.seatHolder(seat)!;
-      if (this.vanished(held)) return { kind: 'claim-seat', seat, ifVersion: held.version, fresh: true };
+      if (this.vanished(held)) return { kind: 'claim-seat', seat, ifVersion: held.version };
     }
     return { kind: 'room-full', holders: seats.map((s) => this.seatHolder(s)!.value) };
   }
