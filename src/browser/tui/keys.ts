@@ -17,6 +17,9 @@ export function keysFromInk(input: string, key: Key): TuiKey[] {
   if (key.return) return [{ name: 'enter' }];
   if (key.backspace || key.delete) return [{ name: 'backspace' }];
   if (key.escape) return [{ name: 'escape' }];
+  // ESC and a key sent together (tmux send-keys Escape q, or a fast typist) reach ink as Alt+key.
+  if (key.meta && !key.ctrl && Array.from(input).length === 1)
+    return [{ name: 'escape' }, ...keysFromText(input)];
   if (key.ctrl) {
     if (input === 'c' || input === 'd') return [{ name: 'interrupt' }];
     if (input === 'u') return [{ name: 'clearLine' }];
@@ -26,8 +29,12 @@ export function keysFromInk(input: string, key: Key): TuiKey[] {
     if (input === 'p') return [{ name: 'up' }];
     return [];
   }
-  // Several characters at once are fast typing, a paste or keys sent together (tmux send-keys Tab Enter): ink
-  // reports them as one string, so the control characters in it are keys of their own.
+  return keysFromText(input);
+}
+
+/** Several characters at once are fast typing, a paste or keys sent together (tmux send-keys Tab Enter): ink
+ * reports them as one string, so the control characters in it are keys of their own. */
+function keysFromText(input: string): TuiKey[] {
   const keys: TuiKey[] = [];
   for (const char of input) {
     const control = CONTROL_KEYS[char];
