@@ -5,7 +5,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { LineClient } from '../line/client.js';
 import { LineConnectError } from '../line/errors.js';
 import { sanitizeLine } from '../text/sanitize.js';
-import { formatHostPort, parsePort, parsePositiveInt } from './options.js';
+import { formatHostPort, parseHostPort, parsePort, parsePositiveInt } from './options.js';
 
 function parseSeconds(value: string): number {
   const n = Number(value);
@@ -32,8 +32,8 @@ export function register(program: Command): void {
   program
     .command('connect')
     .description('line client like telnet: your lines go to the server, its lines come to you')
-    .argument('<host>', 'server host, e.g. 127.0.0.1')
-    .argument('<port>', 'server port', parsePort)
+    .argument('<host>', 'server host, e.g. 127.0.0.1 (or HOST:PORT in one word)')
+    .argument('[port]', 'server port', parsePort)
     .option(
       '--wait <seconds>',
       'when input ends, how long to wait for the server to finish answering',
@@ -56,7 +56,23 @@ export function register(program: Command): void {
         '',
       ].join('\n'),
     )
-    .action(async (host: string, port: number, opts: ConnectOptions) => {
+    .action(async (host: string, port: number | undefined, opts: ConnectOptions) => {
+      if (port === undefined) {
+        let parsed: { host: string; port: number };
+        try {
+          parsed = parseHostPort(host, { host: '127.0.0.1', port: -1 });
+        } catch (err) {
+          process.stderr.write(`plainwire connect: ${(err as Error).message}\n`);
+          process.exit(2);
+        }
+        if (parsed.port < 0) {
+          process.stderr.write(
+            `plainwire connect: which port? e.g. plainwire connect ${host} 8090 (or ${host}:8090)\n`,
+          );
+          process.exit(2);
+        }
+        ({ host, port } = parsed);
+      }
       await runConnect(host, port, opts);
     });
 }

@@ -91,6 +91,16 @@ describe('plainwire connect', () => {
     expect(result.stdout).toBe('');
   });
 
+  it('accepts HOST:PORT in one word, and asks for a port when there is none', async () => {
+    const server = await start(['echo-server']);
+    const joined = await runCli(['connect', `127.0.0.1:${server.port}`], { input: 'one word\n' });
+    expect(joined.stdout).toBe('ONE WORD\n');
+    expect(joined.code).toBe(0);
+    const portless = await runCli(['connect', '127.0.0.1']);
+    expect(portless.code).toBe(2);
+    expect(portless.stderr).toContain('which port?');
+  });
+
   it('rejects a bad port as bad usage (exit 2)', async () => {
     const result = await runCli(['connect', '127.0.0.1', 'eighty']);
     expect(result.code).toBe(2);
