@@ -232,24 +232,15 @@ describe('TurnMachine', () => {
           let crashes = 0;
           for (const pick of schedule) {
             const c = clients[pick % 2]!;
+            if (c.done) continue;
             if (!c.started) {
-              if (!c.done) c.start();
-            } else if (c.done) continue;
-            else if (pick >= 8 && crashes < 3) {
+              const presence = presenceKey(room, c.name);
+              if (pick < 4) c.start();
+              // While it is down, its presence TTL may run out.
+              else if (pick >= 6 && store.data.has(presence)) store.unset(presence, undefined, 'expire');
+            } else if (pick >= 8 && crashes < 3) {
               c.crash();
               crashes++;
-            } else if (pick >= 6 && !c.started) {
-              store.unset(presenceKey(room, c.name), undefined, 'expire');
-            } else if (
-              pick >= 6 &&
-              store.data.has(presenceKey(room, c.name)) &&
-              crashes > 0 &&
-              pick % 3 === 0
-            ) {
-              // The presence of a crashed-and-not-yet-restarted client expires: modelled as its TTL running out.
-              const other = clients[(pick + 1) % 2]!;
-              if (!other.started && !other.done)
-                store.unset(presenceKey(room, other.name), undefined, 'expire');
             } else if (pick >= 4) c.deliver();
             else c.act();
           }
@@ -353,7 +344,7 @@ describe('TurnMachine', () => {
     const ctx = { hasLine: true, leaving: false, lastSpokenTurn: 4 };
     expect(m.decide(ctx)).toEqual({ kind: 'claim-seat', seat: 1, ifVersion: 1 });
     m.applyWrite({ type: 'set', key: seatKey(room, 1), value: 'alice', version: 7, revision: 7 });
-    m.seated(1, false);
+    m.seated(1);
     expect(m.decide(ctx)).toEqual({ kind: 'set-turn', turn: { seat: 2, n: 5 }, ifVersion: 3, why: 'pass' });
   });
 });
