@@ -249,6 +249,24 @@ describe('LineServer errors in hooks', () => {
     expect(await b.waitForLines(1)).toEqual(['ok hi']);
   });
 
+  it('a throwing onConnect or onDisconnect does not stop the server or leak the connection', async () => {
+    class Fragile extends RecordingServer {
+      protected override onDisconnect(): void {
+        throw new Error('disconnect bug');
+      }
+    }
+    const server = await startServer(new Fragile());
+    server.connectHook = () => {
+      throw new Error('connect bug');
+    };
+    const c = await client(server);
+    c.write('after\n');
+    expect(await c.waitForLines(2)).toEqual(['ERROR INTERNAL connect bug', 'AFTER']);
+    c.end();
+    await c.waitForClose();
+    await eventually(() => server.connections.size === 0, 'the connection to be forgotten');
+  });
+
   it('a subclass chooses its own error line', async () => {
     class Custom extends RecordingServer {
       protected override hookErrorLine(err: unknown): string {
@@ -467,6 +485,17 @@ describe('LineServer stop()', () => {
     await expect(late.connected()).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     // Stopping twice is harmless.
     await server.stop();
+  });
+
+  it('does not wait for ever on a hook that never finishes', async () => {
+    const server = await startServer(new RecordingServer({ stopTimeoutMs: 200 }));
+    server.reply = () => new Promise<void>(() => {});
+    const c = await client(server);
+    c.write('hang\n');
+    await eventually(() => server.events.some((e) => e.endsWith(' hang')), 'the hanging hook');
+    await server.stop();
+    await c.waitForClose();
+    expect(c.lines).toEqual(['BYE server stopping']);
   });
 
   it('does not wait for ever on a client that neither reads nor closes', async () => {
