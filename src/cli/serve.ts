@@ -30,6 +30,8 @@ See docs/SERVE.md for the telnet sessions, line by line.`,
     )
     .action(async (dir: string, options: ServeOptions) => {
       const logger = createLogger('serve');
+      // createLogger is human-readable exactly when stderr is a terminal: there, one line per request is enough.
+      const logFields = process.stderr.isTTY !== true;
       try {
         const server = await runServer({
           command: 'serve',
@@ -37,7 +39,13 @@ See docs/SERVE.md for the telnet sessions, line by line.`,
           port: options.port,
           start: async () => {
             try {
-              return await startStaticServer({ root: dir, host: options.host, port: options.port, logger });
+              return await startStaticServer({
+                root: dir,
+                host: options.host,
+                port: options.port,
+                logger,
+                logFields,
+              });
             } catch (err) {
               if (err instanceof ServeRootError) {
                 process.stderr.write(`plainwire serve: ${err.message} (give the directory to serve)\n`);
@@ -48,7 +56,8 @@ See docs/SERVE.md for the telnet sessions, line by line.`,
           },
         });
         // Logged only now that runServer handles SIGINT/SIGTERM: whoever waits for this line may signal at once.
-        logger.info({ root: server.root, url: server.url }, `listening on ${server.url}`);
+        if (logFields) logger.info({ root: server.root, url: server.url }, `listening on ${server.url}`);
+        else logger.info(`listening on ${server.url} (serving ${server.root})`);
       } catch (err) {
         process.stderr.write(`plainwire serve: ${(err as Error).message}\n`);
         process.exit(1);

@@ -52,6 +52,11 @@ export interface StaticServerOptions {
   /** 0 picks a free port. */
   port?: number;
   logger?: Logger;
+  /**
+   * Log each request's fields (method, path, status, bytes, ms, ...) as well as its one-line message. Default
+   * true; the CLI turns it off on a terminal, where pino-pretty would print every field on a line of its own.
+   */
+  logFields?: boolean;
   limits?: Partial<ServeLimits>;
 }
 
@@ -135,10 +140,9 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
     const path = sanitizeLine(fields.path).slice(0, 300);
     const ms = Math.round((performance.now() - startedAt) * 10) / 10;
     const note = plan.note ?? (aborted ? 'aborted' : undefined);
-    logger.info(
-      { ...fields, path, status: plan.status, bytes, ms, ...(note ? { note } : {}) },
-      `${fields.method} ${path} ${plan.status} ${bytes} B ${ms} ms${note ? ` (${note})` : ''}`,
-    );
+    const message = `${fields.method} ${path} ${plan.status} ${bytes} B ${ms} ms${note ? ` (${note})` : ''}`;
+    if (options.logFields === false) logger.info(message);
+    else logger.info({ ...fields, path, status: plan.status, bytes, ms, ...(note ? { note } : {}) }, message);
   }
 
   /** The whole decision for one request; a found file comes back open, in `file`. */
