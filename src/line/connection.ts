@@ -82,6 +82,11 @@ export class Connection<S = Record<string, unknown>> {
     return this.queuedBytes + this.socket.writableLength;
   }
 
+  /** Bytes read from the client so far (what TCP backpressure keeps small while the server is behind). */
+  get bytesRead(): number {
+    return this.socket.bytesRead;
+  }
+
   /** Why the connection ended (or is ending), once it is. */
   get closeReason(): string | undefined {
     return this.reason;
