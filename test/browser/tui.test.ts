@@ -1,0 +1,146 @@
+// `plainwire browse --tui` end to end: the built CLI in a real terminal (tmux), driven by keys sent to it and
+// checked by what the pane shows, against a real `plainwire serve` of examples/site.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { type AddressInfo, createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_PATH, type CliServer, runCli, startCliServer } from '../helpers/cli.js';
+
+const SITE = fileURLToPath(new URL('../../examples/site/', import.meta.url));
+const HAS_TMUX = spawnSync('which', ['tmux']).status === 0;
+// A private tmux server (its own socket), so the test never touches a tmux the developer is using.
+const SOCKET = `plainwire-tui-${process.pid}`;
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', ['-L', SOCKET, '-f', '/dev/null', ...args], {
+    encoding: 'utf8',
+    timeout: 5000,
+  });
+}
+
+function capture(session: string, escapes = false): string {
+  return tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', session);
+}
+
+/** Polls the pane until `test` holds, or fails with what the pane showed. */
+async function waitForPane(
+  session: string,
+  test: (screen: string) => boolean,
+  what: string,
+  options: { escapes?: boolean; timeoutMs?: number } = {},
+): Promise<string> {
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  let screen = '';
+  while (Date.now() < deadline) {
+    screen = capture(session, options.escapes);
+    if (test(screen)) return screen;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}; the pane shows:\n${screen}`);
+}
+
+/** A port nothing listens on: one the system just handed out and that was closed again. */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+let server: CliServer;
+let workDir: string;
+let sessionCount = 0;
+
+/** Starts the browser in a new 100x30 tmux session; the shell reports its exit code and the tty's mode. */
+function startBrowser(url: string): { session: string; pidFile: string } {
+  const session = `tui-${++sessionCount}`;
+  const pidFile = join(workDir, `${session}.pid`);
+  const browse = [process.execPath, CLI_PATH, 'browse', '--tui', url].map(shellQuote).join(' ');
+  const command =
+    `sh -c 'echo $$ > ${pidFile}; exec "$@"' sh ${browse}; ` +
+    `echo "EXITED $?"; stty -a | grep -o -- '-*icanon' | sed 's/^/TTY /'; sleep 60`;
+  tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', command);
+  return { session, pidFile };
+}
+
+describe.skipIf(!HAS_TMUX)('browse --tui in tmux', () => {
+  beforeAll(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'plainwire-tui-'));
+    server = await startCliServer(['serve', SITE, '--port', '0']);
+  });
+
+  afterAll(async () => {
+    try {
+      tmux('kill-server');
+    } catch {
+      // No session is left: the server has already gone.
+    }
+    await server?.stop();
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('shows page 3, Tab + Enter goes to page 4, Backspace comes back, q leaves the alternate screen', async () => {
+    const { session } = startBrowser(`${server.url}/page3.html`);
+    const first = await waitForPane(session, (s) => s.includes('TITLE: Page 3: Links'), 'page 3');
+    expect(first).toContain('This page links to two others.');
+    expect(first).toContain(`Page 3: Links \u2014 ${server.url}/page3.html`);
+    expect(tmux('display-message', '-p', '-t', session, '#{alternate_on}').trim()).toBe('1');
+
+    tmux('send-keys', '-t', session, 'Tab');
+    // The selected link is drawn in inverse video (SGR 7) in the pane.
+    await waitForPane(session, (s) => /\u001b\[[0-9;]*7[0-9;]*mpage 4\[1\]/.test(s), 'page 4 link selected', {
+      escapes: true,
+    });
+    tmux('send-keys', '-t', session, 'Enter');
+    const page4 = await waitForPane(session, (s) => s.includes('TITLE: Page 4'), 'page 4');
+    expect(page4).toContain(`${server.url}/page4.html`);
+    expect(page4).not.toContain('TITLE: Page 3');
+
+    tmux('send-keys', '-t', session, 'BSpace');
+    const back = await waitForPane(session, (s) => s.includes('TITLE: Page 3: Links'), 'page 3 again');
+    expect(back).not.toContain('TITLE: Page 4');
+
+    tmux('send-keys', '-t', session, '/');
+    await waitForPane(session, (s) => /^Search:/m.test(s), 'the search prompt');
+    tmux('send-keys', '-t', session, '-l', 'index');
+    tmux('send-keys', '-t', session, 'Enter');
+    await waitForPane(session, (s) => s.includes('"index" on line'), 'the search result');
+
+    tmux('send-keys', '-t', session, 'q');
+    const after = await waitForPane(session, (s) => s.includes('EXITED 0'), 'the browser to exit');
+    // Back on the main screen: the page is gone, and the terminal is in cooked mode again.
+    expect(after).not.toContain('TITLE: Page 3');
+    expect(after).toMatch(/TTY icanon/);
+    expect(tmux('display-message', '-p', '-t', session, '#{alternate_on} #{cursor_flag}').trim()).toBe('0 1');
+  });
+
+  it('restores the terminal when killed with SIGTERM, and shows a refused connection as one line', async () => {
+    const { session, pidFile } = startBrowser(`http://127.0.0.1:${await closedPort()}/nothing-here`);
+    const screen = await waitForPane(session, (s) => s.includes('connection refused'), 'the error line');
+    expect(screen).toMatch(/connection refused by 127\.0\.0\.1:\d+ \(is the server running\?\)/);
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    process.kill(pid, 'SIGTERM');
+    const after = await waitForPane(session, (s) => s.includes('EXITED 143'), 'exit on SIGTERM');
+    expect(after).toMatch(/TTY icanon/);
+    expect(tmux('display-message', '-p', '-t', session, '#{alternate_on} #{cursor_flag}').trim()).toBe('0 1');
+  });
+});
+
+describe('browse --tui without a terminal', () => {
+  it('says it needs one and exits 2', async () => {
+    const result = await runCli(['browse', '--tui', join(SITE, 'page1.html')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('plainwire browse: --tui needs a terminal (use --dump or line mode)\n');
+    expect(result.stdout).toBe('');
+  });
+});
+
+if (!HAS_TMUX) console.warn('browse --tui tmux tests skipped: tmux is not installed (apt-get install tmux)');
