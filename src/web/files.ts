@@ -1,6 +1,6 @@
 // Finds what a request path names inside the served directory: a file (opened, ready to stream), a directory
 // (its index.html or its entries), or nothing. Symlinks are resolved with realpath and must stay inside.
-import type { Dirent } from 'node:fs';
+import { constants, type Dirent } from 'node:fs';
 import { type FileHandle, open, readdir, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { CHARSET_SNIFF_BYTES, needsCharsetSniff } from './mime.js';
@@ -55,7 +55,8 @@ function isAbsence(err: unknown): boolean {
 async function openFile(real: string, name: string): Promise<Found> {
   let handle: FileHandle;
   try {
-    handle = await open(real, 'r');
+    // `real` has no symlinks now; O_NOFOLLOW refuses one swapped in since (ELOOP), rather than following it out.
+    handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (err) {
     if (isAbsence(err)) return { kind: 'missing' };
     throw err;

@@ -49,6 +49,8 @@ describe('parseRequestTarget', () => {
     expect(parseRequestTarget('*').kind).toBe('bad');
     expect(parseRequestTarget('/%zz').kind).toBe('bad');
     expect(parseRequestTarget('/%E0%A4%A').kind).toBe('bad');
+    // Overlong UTF-8 for "..", the old IIS traversal: not valid UTF-8, so never decoded to dots.
+    expect(parseRequestTarget('/%c0%ae%c0%ae/x').kind).toBe('bad');
   });
 
   it('never throws, and what it accepts always stays under the root when joined', () => {
