@@ -192,6 +192,20 @@ describe('tui state: effects', () => {
   });
 });
 
+describe('tui state: help', () => {
+  it('? shows the keys over the page; the next key only closes them', () => {
+    const s = press(loaded(page(30)), '?').state;
+    expect(s.help).toBe(true);
+    const frame = composeFrame(s, false);
+    expect(frame.page.join('\n')).toContain('Tab, Shift-Tab');
+    expect(frame.page.join('\n')).not.toContain('line 0');
+    const closed = press(s, 'q');
+    expect(closed.effects).toEqual([]);
+    expect(closed.state.help).toBe(false);
+    expect(composeFrame(closed.state, false).page[0]).toBe('line 0');
+  });
+});
+
 describe('tui state: search', () => {
   const view = page(50);
   view.lines[7] = 'the Wire is here';

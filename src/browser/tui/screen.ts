@@ -2,7 +2,7 @@
 // video), the status bar and the prompt line, as terminal-safe strings. Pure, so the layout is testable.
 import { sanitizeLine } from '../../text/sanitize.js';
 import { displayWidth } from '../render.js';
-import { HELP_LINE, type TuiState, viewportRows } from './state.js';
+import { HELP, type TuiState, viewportRows } from './state.js';
 
 export interface Frame {
   /** Exactly viewportRows(state) page lines. */
@@ -135,6 +135,7 @@ function statusBar(state: TuiState): string {
 }
 
 const HINT = 'Tab: select link  Enter: follow  b: back  g: open URL  /: search  q: quit  ?: keys';
+const SHORT_HINT = 'Tab Enter b g / q  ?: keys';
 
 function promptLine(state: TuiState, colour: boolean): string {
   const width = state.columns;
@@ -153,7 +154,7 @@ function promptLine(state: TuiState, colour: boolean): string {
     return colour ? `\u001b[1;31m${text}\u001b[0m` : text;
   }
   if (!state.view) return fitWidth('No page yet: press g and type a URL, a file path or host:port.', width);
-  return fitWidth(width >= HINT.length ? HINT : HELP_LINE, width);
+  return fitWidth(width >= HINT.length ? HINT : SHORT_HINT, width);
 }
 
 export function composeFrame(state: TuiState, colour: boolean): Frame {
@@ -161,6 +162,10 @@ export function composeFrame(state: TuiState, colour: boolean): Frame {
   const view = state.view;
   const selected = state.selected === null ? undefined : view?.targets[state.selected];
   const page: string[] = [];
+  if (state.help) {
+    for (let row = 0; row < rows; row++) page.push(fitWidth(HELP[row] ?? '', state.columns));
+    return { page, status: statusBar(state), prompt: promptLine(state, colour) };
+  }
   for (let row = 0; row < rows; row++) {
     const index = state.top + row;
     let line = view?.lines[index] ?? '';

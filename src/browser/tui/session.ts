@@ -218,8 +218,8 @@ function viewOf(entry: Entry): PageView {
       const value = entry.formState.values[field.index] ?? '';
       if (field.kind === 'select') {
         const choices = field.options.map((o, i) => `${i + 1}) ${sanitizeLine(o.label)}`).join(' ');
-        const current = field.options.find((o) => o.value === value);
-        view.input = { label: `${name} [${choices}]`, value: sanitizeLine(current?.label ?? value) };
+        // Empty, not the current choice: the reader types a number or a name, not edits the old one.
+        view.input = { label: `${name} [${choices}]`, value: '' };
       } else if (field.kind === 'password')
         view.input = { label: `Password for ${name}`, value: '', secret: true };
       else view.input = { label: `Value for ${name}`, value: sanitizeLine(value) };

@@ -67,6 +67,8 @@ export interface TuiState {
   hit: SearchHit | null;
   message: Message | null;
   loading: string | null;
+  /** The key help is shown over the page until the next key. */
+  help: boolean;
 }
 
 export type KeyName =
@@ -137,6 +139,7 @@ export function initialState(columns: number, rows: number): TuiState {
     hit: null,
     message: null,
     loading: null,
+    help: false,
   };
 }
 
@@ -380,18 +383,38 @@ function normalKey(state: TuiState, key: TuiKey): Update {
       return none(search(state, state.search, state.hit?.lineIndex ?? state.top - 1));
     case '?':
     case 'h':
-      return none(notice(state, HELP_LINE));
+      return none({ ...state, help: true, message: null });
     default:
       return none(state);
   }
 }
 
-export const HELP_LINE =
-  'arrows/j/k scroll  Space/PgDn page  Tab select  Enter follow  b back  f forward  g URL  / search  n next  r reload  q quit';
+/** The keys, shown over the page by `?` (and kept in step with docs/BROWSER.md). */
+export const HELP = [
+  'plainwire browse --tui: keys',
+  '',
+  '  Up/Down, j/k        scroll a line',
+  '  PgUp/PgDn, Space    scroll a page',
+  '  Home/End            top / bottom of the page',
+  '  Tab, Shift-Tab      select the next / previous link or form field',
+  '  Enter (or Right)    follow the selected link; on a form field: fill it in, toggle it, or submit',
+  '  N Enter             follow link N (a number); on a form field: select it',
+  '  Backspace, b, Left  back',
+  '  f                   forward',
+  '  r                   reload',
+  '  g / G               open a URL, a file path or host:port (G starts from the current URL)',
+  '  /  then n           search the page (case-insensitive), next match',
+  '  Escape              close a prompt, clear a message',
+  '  q, Ctrl-C           quit',
+  '',
+  'In a prompt: type, Backspace deletes, Ctrl-U clears, Enter accepts, Escape cancels.',
+  'Press any key to go back to the page.',
+];
 
 export function update(state: TuiState, event: TuiEvent): Update {
   switch (event.type) {
     case 'key':
+      if (state.help) return { state: { ...state, help: false }, effects: [] };
       if (state.prompt) return promptKey(state, state.prompt, event.key);
       return normalKey(state, event.key);
     case 'resize': {
