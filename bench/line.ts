@@ -17,7 +17,7 @@ class RelayServer extends LineServer {
 }
 
 /** The baseline: what a straightforward node:net server does, one write per line per listener. */
-function startPlainRelay(): Promise<{ server: Server; port: number }> {
+function startPlainRelay(): Promise<{ server: Server; port: number; clients: () => number }> {
   const sockets = new Set<Socket>();
   const server = createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
@@ -38,7 +38,7 @@ function startPlainRelay(): Promise<{ server: Server; port: number }> {
   });
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () =>
-      resolve({ server, port: (server.address() as { port: number }).port }),
+      resolve({ server, port: (server.address() as { port: number }).port, clients: () => sockets.size }),
     ),
   );
 }
@@ -91,8 +91,8 @@ async function main(): Promise<void> {
   const { port: coalescedPort } = await coalesced.start();
   const plain = await startPlainRelay();
   // Sized so each run takes a few seconds on a small machine.
-  const lineRate = await measure(self, coalescedPort, 40_000);
-  const baseRate = await measure(self, plain.port, 2_000);
+  const lineRate = await measure(self, coalescedPort, 40_000, () => coalesced.connections.size);
+  const baseRate = await measure(self, plain.port, 2_000, plain.clients);
   await coalesced.stop();
   plain.server.close();
   const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : `${(n / 1e3).toFixed(0)}k`);
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
 }
 
 /** Sends `lines` lines through the relay on `port`; returns deliveries per second to all listeners. */
-async function measure(self: string, port: number, lines: number): Promise<number> {
+async function measure(self: string, port: number, lines: number, accepted: () => number): Promise<number> {
   const child = fork(self, ['listeners'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = (cmd: string) =>
     new Promise<void>((resolve, reject) => {
@@ -124,8 +124,10 @@ async function measure(self: string, port: number, lines: number): Promise<numbe
   const sender = await new Promise<Socket>((resolve) => {
     const s = connect({ port, host: '127.0.0.1' }, () => resolve(s));
   });
-  // Let the server accept everyone before the clock starts.
-  await new Promise((r) => setTimeout(r, 300));
+  // The clock starts once the server has accepted everyone.
+  for (let waited = 0; accepted() < LISTENERS + 1 && waited < 10_000; waited += 10) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
   child.send({ cmd: 'expect', target: lines });
   await next('ready');
   const done = next('done');
