@@ -327,12 +327,15 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
       socket.off('timeout', onTimeout);
       socket.pause();
     };
+    let received = 0;
     const onData = (chunk: Buffer) => {
       chunks.push(chunk);
+      received += chunk.length;
       const data = pending();
       const newline = data.indexOf(0x0a);
       if (newline < 0) {
-        if (data.length > limits.maxRequestLineBytes) {
+        // Leading empty lines count too, or endless CRLFs would be buffered for ever.
+        if (received > limits.maxRequestLineBytes) {
           stopReadingFirstLine();
           answerRaw(socket, 414, 'The request line is too long.', '(request line too long)');
         }

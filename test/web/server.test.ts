@@ -138,6 +138,8 @@ describe('what is not HTTP', () => {
   it('a request line over the limit gets 414 without waiting for its end', async () => {
     const res = parseRawResponse(await rawExchange(site.port, [`GET /${'a'.repeat(9000)}`]));
     expect(res.status).toBe(414);
+    const blank = parseRawResponse(await rawExchange(site.port, ['\r\n'.repeat(5000)]));
+    expect(blank.status).toBe(414);
   });
 
   it('headers over the limit get 431', async () => {
