@@ -60,10 +60,13 @@ export class LineClient extends EventEmitter {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         socket.destroy();
+        this.socket = undefined;
         reject(new LineConnectError('CONNECT_TIMEOUT', host, port, `timed out after ${timeoutMs} ms`));
       }, timeoutMs);
       const onError = (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
+        // A failed attempt leaves the client as new: connect() may be tried again.
+        this.socket = undefined;
         reject(
           new LineConnectError('CONNECT_FAILED', host, port, describeConnectFailure(err), {
             cause: err,

@@ -158,6 +158,13 @@ describe('LineClient', () => {
       `cannot connect to 127.0.0.1:${port}: connection refused (is the server running?)`,
     );
     expect(client.connected).toBe(false);
+    // The same client may try again once something listens.
+    const server = new TestServer();
+    const { port: livePort } = await server.start();
+    cleanups.push(() => server.stop());
+    await client.connect('127.0.0.1', livePort);
+    cleanups.push(() => client.close());
+    expect(client.connected).toBe(true);
   });
 
   it('refuses to connect twice', async () => {
