@@ -175,10 +175,18 @@ const MAX_INLINE_WRAPPERS = 12;
 
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 const HTML_SPACE = /[ \t\n\f\r]+/g;
+// Only the runs that are not already one plain space: a text with none is returned as is, without a copy.
+const SPACE_TO_COLLAPSE = /[\t\n\f\r][ \t\n\f\r]*| [ \t\n\f\r]+/g;
 
 /** sanitizeLine, skipping the regex work for the (usual) clean string. */
 function clean(text: string): string {
   return UNSAFE.test(text) ? sanitizeLine(text) : text;
+}
+
+/** HTML white space collapsed to single spaces, then made terminal-safe (which can leave spaces to collapse). */
+function collapseAndClean(text: string): string {
+  const collapsed = text.replace(SPACE_TO_COLLAPSE, ' ');
+  return UNSAFE.test(collapsed) ? sanitizeLine(collapsed).replace(/ {2,}/g, ' ') : collapsed;
 }
 
 function attr(el: Element, name: string): string | undefined {
@@ -225,7 +233,7 @@ function textContent(root: Node, out: string[]): void {
 function collapsedText(node: Node): string {
   const parts: string[] = [];
   textContent(node, parts);
-  return clean(parts.join('').replace(HTML_SPACE, ' ').trim());
+  return collapseAndClean(parts.join('')).trim();
 }
 
 /** Collapses white space across a run of inlines the way a browser does, in place; returns the array. */
@@ -362,7 +370,7 @@ class BlockBuilder {
     if (this.paragraph === null && /^[ \t\n\f\r]*$/.test(text)) return;
     const t = this.target();
     const last = t[t.length - 1];
-    const collapsed = clean(text.replace(HTML_SPACE, ' '));
+    const collapsed = collapseAndClean(text);
     if (last && last.type === 'text') last.text += collapsed;
     else t.push({ type: 'text', text: collapsed });
   }
@@ -453,7 +461,7 @@ class DocumentBuilder {
       for (const block of inner) {
         if (block.type === 'paragraph') {
           if (inlines.length > 0) inlines.push({ type: 'text', text: ' ' });
-          inlines.push(...block.inlines);
+          for (const inline of block.inlines) inlines.push(inline);
         } else rest.push(block);
       }
       if (inlines.length > 0) b.pushBlock({ type: 'heading', level, inlines });
@@ -474,7 +482,7 @@ class DocumentBuilder {
         // alt="" marks a decorative image (HTML spec): nothing to show. No alt at all: say there is an image.
         if (alt === undefined) b.pushInline({ type: 'image', alt: '' });
         else {
-          const text = clean(alt.replace(HTML_SPACE, ' ').trim());
+          const text = collapseAndClean(alt).trim();
           if (text) b.pushInline({ type: 'image', alt: text });
         }
         return;
@@ -595,7 +603,7 @@ class DocumentBuilder {
       if (blocks.length === 0) return;
       // Content between items (often a nested <ul> written directly inside <ul>) belongs to the item above.
       const last = items[items.length - 1];
-      if (last) last.push(...blocks);
+      if (last) for (const block of blocks) last.push(block);
       else items.push(blocks);
     };
     for (const child of el.childNodes) {
@@ -733,7 +741,7 @@ export function flattenBlocks(blocks: Block[]): Inline[] {
   const out: Inline[] = [];
   const add = (inlines: Inline[]) => {
     if (out.length > 0 && inlines.length > 0) out.push({ type: 'text', text: ' ' });
-    out.push(...inlines);
+    for (const inline of inlines) out.push(inline);
   };
   for (const block of blocks) {
     switch (block.type) {

@@ -78,64 +78,200 @@ interface Line {
   heading?: { level: number; text: string };
 }
 
-interface Word {
-  text: string;
-  width: number;
-  marks: Mark[] | null;
-}
-
 function withMark(marks: Mark[] | null, mark: Mark): Mark[] {
   if (marks === null) return [mark];
   marks.push(mark);
   return marks;
 }
 
-const BREAK: Word = { text: '', width: 0, marks: null };
 const BLANK: Line = { text: '', width: 0, marks: null };
 
+const SGR_CACHE = new Map<number, [string, string]>();
+
 function sgr(style: number): [string, string] {
+  let cached = SGR_CACHE.get(style);
+  if (cached) return cached;
   const codes: string[] = [];
   if (style & (STRONG | HEADING)) codes.push('1');
   if (style & EM) codes.push('3');
-  if (codes.length === 0) return ['', ''];
-  return [`\u001b[${codes.join(';')}m`, '\u001b[0m'];
+  cached = codes.length === 0 ? ['', ''] : [`\u001b[${codes.join(';')}m`, '\u001b[0m'];
+  SGR_CACHE.set(style, cached);
+  return cached;
 }
+
+type NumberedThing = { kind: 'link'; href: string; children: Inline[] } | { kind: 'field'; field: number };
 
 /** Numbering and collected targets for one render. */
 class Numbering {
-  readonly targets: Array<{ kind: 'link'; href: string; text: string } | { kind: 'field'; field: number }> =
-    [];
-  next(target: { kind: 'link'; href: string; text: string } | { kind: 'field'; field: number }): number {
+  readonly targets: NumberedThing[] = [];
+  next(target: NumberedThing): number {
     this.targets.push(target);
     return this.targets.length;
   }
 }
 
-/** Turns a paragraph's inlines into words: runs of text without spaces, with styling and markers glued on. */
+/** Where finished words go: straight into lines (paragraphs) or into a list (table cells, measured first). */
+interface WordSink {
+  word(text: string, width: number, marks: Mark[] | null): void;
+  /** Printable-ASCII words separated by single spaces, text[start..end): each column is one character. */
+  run(text: string, start: number, end: number): void;
+  lineBreak(): void;
+}
+
+/** Greedy word wrap as words arrive: linear, and words wider than the width stay whole (URLs, markers). */
+class LineSink implements WordSink {
+  readonly lines: Line[] = [];
+  private text = '';
+  private lineWidth = 0;
+  private marks: Mark[] | null = null;
+  private empty = true;
+
+  constructor(private readonly width: number) {}
+
+  word(text: string, width: number, marks: Mark[] | null): void {
+    if (!this.empty && this.lineWidth + 1 + width > this.width) this.lineBreak();
+    let column = this.lineWidth;
+    if (this.empty) this.text = text;
+    else {
+      this.text += ' ';
+      this.text += text;
+      column += 1;
+    }
+    if (marks !== null) {
+      this.marks ??= [];
+      for (const m of marks) this.marks.push({ number: m.number, column: column + m.column });
+    }
+    this.lineWidth = column + width;
+    this.empty = false;
+  }
+
+  /** Fills lines with whole slices of the text: one string per line instead of one per word. */
+  run(text: string, start: number, end: number): void {
+    let i = start;
+    while (i < end) {
+      if (text.charCodeAt(i) === 32) {
+        i++;
+        continue;
+      }
+      const room = this.width - this.lineWidth - (this.empty ? 0 : 1);
+      if (end - i <= room) {
+        this.word(end - i === text.length ? text : text.slice(i, end), end - i, null);
+        return;
+      }
+      const cut = room > 0 ? text.lastIndexOf(' ', i + room) : -1;
+      if (cut > i) {
+        this.word(text.slice(i, cut), cut - i, null);
+        this.lineBreak();
+        i = cut + 1;
+        continue;
+      }
+      if (!this.empty) {
+        this.lineBreak();
+        continue;
+      }
+      // A word longer than the whole width (a URL, say) stays whole on a line of its own.
+      let space = text.indexOf(' ', i);
+      if (space === -1 || space > end) space = end;
+      this.word(text.slice(i, space), space - i, null);
+      i = space + 1;
+    }
+  }
+
+  lineBreak(): void {
+    this.lines.push({ text: this.text, width: this.lineWidth, marks: this.marks });
+    this.text = '';
+    this.lineWidth = 0;
+    this.marks = null;
+    this.empty = true;
+  }
+
+  finish(): Line[] {
+    if (!this.empty) this.lineBreak();
+    return this.lines;
+  }
+}
+
+/** Keeps the words of a table cell, so the table can measure them before choosing column widths. */
+class WordList implements WordSink {
+  readonly texts: string[] = [];
+  /** -1 marks a line break. */
+  readonly widths: number[] = [];
+  readonly marks: Array<Mark[] | null> = [];
+
+  word(text: string, width: number, marks: Mark[] | null): void {
+    this.texts.push(text);
+    this.widths.push(width);
+    this.marks.push(marks);
+  }
+
+  run(text: string, start: number, end: number): void {
+    let i = start;
+    while (i < end) {
+      let space = text.indexOf(' ', i);
+      if (space === -1 || space > end) space = end;
+      if (space > i) this.word(text.slice(i, space), space - i, null);
+      i = space + 1;
+    }
+  }
+
+  lineBreak(): void {
+    this.texts.push('');
+    this.widths.push(-1);
+    this.marks.push(null);
+  }
+
+  wrap(width: number): Line[] {
+    const sink = new LineSink(width);
+    for (let i = 0; i < this.texts.length; i++) {
+      const w = this.widths[i]!;
+      if (w < 0) sink.lineBreak();
+      else sink.word(this.texts[i]!, w, this.marks[i]!);
+    }
+    return sink.finish();
+  }
+}
+
+/**
+ * Turns inlines into words (runs of text without spaces, with styling and markers glued on) for a sink. The
+ * last finished word is held back one step, because a closing `*` or a `[n]` marker may still glue onto it.
+ */
 class WordBuilder {
-  readonly words: Word[] = [];
+  /** The word being built. */
   private parts: string[] = [];
   private width = 0;
   private marks: Mark[] | null = null;
+  /** The last finished word, not yet given to the sink. */
+  private heldText = '';
+  private heldWidth = 0;
+  private heldMarks: Mark[] | null = null;
+  private holding = false;
   /** Opening `*`/`**` waiting for the next visible character (no colour). */
   private pendingOpen = '';
   /** Count of visible pieces appended so far: tells whether a wrapper produced anything. */
   private emitted = 0;
 
   constructor(
+    private readonly sink: WordSink,
     private readonly colour: boolean,
     private readonly numbering: Numbering,
     private readonly doc: Document,
     private readonly formState: FormState | undefined,
   ) {}
 
+  private release(): void {
+    if (this.holding) {
+      this.sink.word(this.heldText, this.heldWidth, this.heldMarks);
+      this.holding = false;
+    }
+  }
+
   private endWord(): void {
     if (this.parts.length === 0) return;
-    this.words.push({
-      text: this.parts.length === 1 ? this.parts[0]! : this.parts.join(''),
-      width: this.width,
-      marks: this.marks,
-    });
+    this.release();
+    this.heldText = this.parts.length === 1 ? this.parts[0]! : this.parts.join('');
+    this.heldWidth = this.width;
+    this.heldMarks = this.marks;
+    this.holding = true;
     this.parts = [];
     this.width = 0;
     this.marks = null;
@@ -150,42 +286,68 @@ class WordBuilder {
     }
   }
 
-  private append(text: string, style: number): void {
-    this.flushPending();
+  private append(text: string, width: number, style: number): void {
+    if (this.pendingOpen) this.flushPending();
     this.emitted++;
-    const w = displayWidth(text);
     if (this.colour && style !== 0) {
       const [on, off] = sgr(style);
       this.parts.push(on, text, off);
     } else this.parts.push(text);
-    this.width += w;
+    this.width += width;
   }
 
   /** Glues text (a closing `*`, a `[n]` marker) to the last visible word. */
-  private appendToLast(text: string, mark: Mark | null): void {
-    if (this.parts.length === 0 && this.words.length > 0) {
-      const last = this.words[this.words.length - 1]!;
-      if (last !== BREAK) {
-        if (mark) last.marks = withMark(last.marks, { number: mark.number, column: last.width });
-        last.text += text;
-        last.width += text.length;
-        return;
-      }
+  private appendToLast(text: string, mark: number | null): void {
+    if (this.parts.length === 0 && this.holding) {
+      if (mark !== null) this.heldMarks = withMark(this.heldMarks, { number: mark, column: this.heldWidth });
+      this.heldText += text;
+      this.heldWidth += text.length;
+      return;
     }
-    if (mark) this.marks = withMark(this.marks, { number: mark.number, column: this.width });
+    if (mark !== null) this.marks = withMark(this.marks, { number: mark, column: this.width });
     this.parts.push(text);
     this.width += text.length;
   }
 
   text(text: string, style: number): void {
+    // One test for the whole run: most text is printable ASCII, where width is length.
+    const ascii = PRINTABLE_ASCII.test(text);
+    const plain = ascii && !(this.colour && style !== 0);
     let start = 0;
     for (;;) {
       const space = text.indexOf(' ', start);
       const end = space === -1 ? text.length : space;
-      if (end > start) this.append(space === -1 && start === 0 ? text : text.slice(start, end), style);
+      if (end > start) {
+        const word = start === 0 && end === text.length ? text : text.slice(start, end);
+        this.append(word, ascii ? word.length : stringWidth(word), style);
+      }
       if (space === -1) return;
       this.endWord();
       start = space + 1;
+      // Fast path: the whole words between here and the last space go to the sink as one run, so a long
+      // paragraph costs a few slices per line rather than an object per word. The last of them is kept back
+      // when the text ends with a space, as a closing `*` or `[n]` may still glue onto it.
+      if (plain && this.pendingOpen === '') {
+        const lastSpace = text.lastIndexOf(' ');
+        if (lastSpace > start) {
+          let runEnd = lastSpace;
+          let heldStart = -1;
+          if (lastSpace === text.length - 1) {
+            heldStart = text.lastIndexOf(' ', lastSpace - 1) + 1;
+            runEnd = heldStart - 1;
+          }
+          if (runEnd > start) {
+            this.release();
+            this.emitted++;
+            this.sink.run(text, start, runEnd);
+          }
+          if (heldStart >= start) {
+            this.append(text.slice(heldStart, lastSpace), lastSpace - heldStart, style);
+            this.endWord();
+          }
+          start = lastSpace + 1;
+        }
+      }
     }
   }
 
@@ -198,7 +360,8 @@ class WordBuilder {
           break;
         case 'br':
           this.endWord();
-          this.words.push(BREAK);
+          this.release();
+          this.sink.lineBreak();
           break;
         case 'image':
           this.text(node.alt ? `[${node.alt}]` : '[image]', style);
@@ -215,18 +378,14 @@ class WordBuilder {
         case 'link': {
           const before = this.emitted;
           this.inlines(node.children, style);
-          const number = this.numbering.next({
-            kind: 'link',
-            href: node.href,
-            text: inlineText(node.children),
-          });
+          const number = this.numbering.next({ kind: 'link', href: node.href, children: node.children });
           const marker = `[${number}]`;
           if (this.emitted === before) {
             // A link with nothing visible still needs its number, as a word of its own.
             this.flushPending();
             this.marks = withMark(this.marks, { number, column: this.width });
-            this.append(marker, 0);
-          } else this.appendToLast(marker, { number, column: 0 });
+            this.append(marker, marker.length, 0);
+          } else this.appendToLast(marker, number);
           break;
         }
         case 'field': {
@@ -240,7 +399,7 @@ class WordBuilder {
           this.flushPending();
           if (number !== null) this.marks = withMark(this.marks, { number, column: this.width });
           // One unbreakable word even though the label holds spaces.
-          this.append(label, 0);
+          this.append(label, displayWidth(label), 0);
           break;
         }
       }
@@ -263,48 +422,10 @@ class WordBuilder {
     this.appendToLast(asterisks, null);
   }
 
-  finish(): Word[] {
+  finish(): void {
     this.endWord();
-    return this.words;
+    this.release();
   }
-}
-
-/** Greedy word wrap: linear in the number of words. Words wider than the width stay whole (URLs, markers). */
-function wrapWords(words: Word[], width: number): Line[] {
-  const lines: Line[] = [];
-  let parts: string[] = [];
-  let lineWidth = 0;
-  let marks: Mark[] | null = null;
-  let empty = true;
-  const emit = () => {
-    lines.push({ text: parts.join(''), width: lineWidth, marks });
-    parts = [];
-    lineWidth = 0;
-    marks = null;
-    empty = true;
-  };
-  for (let i = 0; i < words.length; i++) {
-    const word = words[i]!;
-    if (word === BREAK) {
-      emit();
-      continue;
-    }
-    if (!empty && lineWidth + 1 + word.width > width) emit();
-    let column = lineWidth;
-    if (!empty) {
-      parts.push(' ');
-      column += 1;
-    }
-    parts.push(word.text);
-    if (word.marks) {
-      marks ??= [];
-      for (const m of word.marks) marks.push({ number: m.number, column: column + m.column });
-    }
-    lineWidth = column + word.width;
-    empty = false;
-  }
-  if (!empty) emit();
-  return lines;
 }
 
 function prefixLines(lines: Line[], first: string, rest: string): Line[] {
@@ -353,29 +474,53 @@ class Renderer {
     let lines: Line[] = this.wrapText(title, 0, width - 7);
     lines = prefixLines(lines, 'TITLE: ', '       ');
     const body = this.blocks(this.doc.blocks, width, false, 0);
-    if (body.length > 0) lines.push(BLANK, ...body);
+    if (body.length > 0) {
+      lines.push(BLANK);
+      for (const line of body) lines.push(line);
+    }
     const result: RenderedPage = { lines: [], targets: [], links: [], fields: [], headings: [] };
-    const positions = new Map<number, { lineIndex: number; column: number }>();
+    const numbered = this.numbering.targets;
+    const lineOf = new Int32Array(numbered.length + 1).fill(-1);
+    const columnOf = new Int32Array(numbered.length + 1);
     const texts: string[] = new Array(lines.length);
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       texts[i] = line.text;
       if (line.marks)
         for (const m of line.marks)
-          if (!positions.has(m.number)) positions.set(m.number, { lineIndex: i, column: m.column });
+          if (lineOf[m.number] === -1) {
+            lineOf[m.number] = i;
+            columnOf[m.number] = m.column;
+          }
       if (line.heading) result.headings.push({ ...line.heading, lineIndex: i });
     }
-    const numbered = this.numbering.targets;
     for (let i = 0; i < numbered.length; i++) {
       const t = numbered[i]!;
-      const at = positions.get(i + 1) ?? { lineIndex: 0, column: 0 };
-      const target: Target =
-        t.kind === 'link'
-          ? { kind: 'link', number: i + 1, href: t.href, text: t.text, ...at }
-          : { kind: 'field', number: i + 1, field: t.field, ...at };
-      result.targets.push(target);
-      if (target.kind === 'link') result.links.push(target);
-      else result.fields.push(target);
+      const number = i + 1;
+      const lineIndex = Math.max(0, lineOf[number]!);
+      const column = columnOf[number]!;
+      if (t.kind === 'link') {
+        const children = t.children;
+        let text: string | undefined;
+        // Computed on demand: a 5 MB page has tens of thousands of links and --dump never asks.
+        const target: LinkTarget = {
+          kind: 'link',
+          number,
+          href: t.href,
+          get text() {
+            text ??= inlineText(children);
+            return text;
+          },
+          lineIndex,
+          column,
+        };
+        result.targets.push(target);
+        result.links.push(target);
+      } else {
+        const target: FieldTarget = { kind: 'field', number, field: t.field, lineIndex, column };
+        result.targets.push(target);
+        result.fields.push(target);
+      }
     }
     if (this.options.references !== false && result.links.length > 0) {
       texts.push('', 'References', '');
@@ -390,9 +535,17 @@ class Renderer {
   }
 
   private wrapInlines(inlines: Inline[], style: number, width: number): Line[] {
-    const words = new WordBuilder(this.options.colour, this.numbering, this.doc, this.options.formState);
+    const sink = new LineSink(Math.max(1, width));
+    const words = new WordBuilder(
+      sink,
+      this.options.colour,
+      this.numbering,
+      this.doc,
+      this.options.formState,
+    );
     words.inlines(inlines, style);
-    return wrapWords(words.finish(), Math.max(1, width));
+    words.finish();
+    return sink.finish();
   }
 
   /** Blocks separated by blank lines (`tight`: not, as inside list items). */
@@ -477,29 +630,36 @@ class Renderer {
     // Words of every cell first (this also numbers the links in reading order, row by row).
     const rows = block.rows.map((row) => {
       let column = 0;
-      const cells: Array<{ column: number; span: number; words: Word[]; natural: number; minimum: number }> =
-        [];
+      const cells: Array<{
+        column: number;
+        span: number;
+        words: WordList;
+        natural: number;
+        minimum: number;
+      }> = [];
       for (const cell of row) {
         if (column >= columns) break;
+        const words = new WordList();
         const builder = new WordBuilder(
+          words,
           this.options.colour,
           this.numbering,
           this.doc,
           this.options.formState,
         );
         builder.inlines(cell.inlines, 0);
-        const words = builder.finish();
+        builder.finish();
         let natural = 0;
         let minimum = 0;
         let line = 0;
-        for (const w of words) {
-          if (w === BREAK) {
+        for (const w of words.widths) {
+          if (w < 0) {
             natural = Math.max(natural, line);
             line = 0;
             continue;
           }
-          line += (line > 0 ? 1 : 0) + w.width;
-          minimum = Math.max(minimum, w.width);
+          line += (line > 0 ? 1 : 0) + w;
+          if (w > minimum) minimum = w;
         }
         natural = Math.max(natural, line);
         const span = Math.min(cell.span, columns - column);
@@ -541,7 +701,7 @@ class Renderer {
     rows.forEach((row, r) => {
       const cells = row.map((cell) => {
         const w = spanned(widths, cell);
-        return { ...cell, width: w, lines: wrapWords(cell.words, w) };
+        return { column: cell.column, span: cell.span, width: w, lines: cell.words.wrap(w) };
       });
       const height = cells.reduce((h, cell) => Math.max(h, cell.lines.length), 1);
       for (let k = 0; k < height; k++) {

@@ -94,6 +94,14 @@ describe('renderPage', () => {
     expect(after.lines[2]).toBe('x[1] [2 text: q=hello] [3 [x] c] [4 select: s=A] [5 submit: Go]');
   });
 
+  it('leaves single spaces where escape sequences were removed, and wraps long runs of plain words', () => {
+    const page = render('<p>one \u001b[2J two &#27;]0;t&#7; three</p>');
+    expect(page.lines[2]).toBe('one two three');
+    const long = render(`<p>${'word '.repeat(30)}<em>end</em></p>`, 24);
+    expect(long.lines.slice(2, 4)).toEqual(['word word word word word', 'word word word word word']);
+    expect(long.lines[long.lines.length - 1]).toBe('*end*');
+  });
+
   it('keeps every line within the width for ordinary text at many widths', () => {
     const words = 'the quick brown fox jumps over the lazy dog '.repeat(20);
     for (const width of [20, 33, 57, 80, 132]) {

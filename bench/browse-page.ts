@@ -1,0 +1,68 @@
+// Generates a realistic HTML page of a given size for bench:browse: paragraphs with links and emphasis,
+// headings, nested lists, tables and the odd pre, from a seeded generator so every run measures the same page.
+
+const WORDS = (
+  'the a server browser request response header body connection socket protocol line text page link ' +
+  'status client byte stream message chat store key value version lab course telnet terminal window ' +
+  'quick brown fox jumps over lazy dog while reading every document sent across network carefully'
+).split(' ');
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 0x100000000;
+  };
+}
+
+export function generatePage(targetBytes: number, seed = 1): string {
+  const random = rng(seed);
+  const pick = <T>(list: T[]): T => list[Math.floor(random() * list.length)]!;
+  const words = (n: number) => Array.from({ length: n }, () => pick(WORDS)).join(' ');
+  const parts: string[] = [
+    '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n<title>Generated page for bench:browse</title>\n</head>\n<body>\n',
+  ];
+  let size = parts[0]!.length;
+  let section = 0;
+  let link = 0;
+  const push = (s: string) => {
+    parts.push(s);
+    size += s.length;
+  };
+  while (size < targetBytes) {
+    section++;
+    push(`<h2 id="s${section}">Section ${section}: ${words(4)}</h2>\n`);
+    for (let p = 0; p < 4; p++) {
+      const sentence: string[] = [];
+      for (let k = 0; k < 8; k++) {
+        const r = random();
+        if (r < 0.12) sentence.push(`<a href="/page${++link % 500}.html?q=${link}">${words(3)}</a>`);
+        else if (r < 0.2) sentence.push(`<em>${words(2)}</em>`);
+        else if (r < 0.26) sentence.push(`<strong>${words(2)}</strong>`);
+        else if (r < 0.3) sentence.push(`<code>${pick(WORDS)}()</code>`);
+        else sentence.push(words(6));
+      }
+      push(`<p>${sentence.join(' ')}.</p>\n`);
+    }
+    const kind = section % 4;
+    if (kind === 0) {
+      push('<ul>\n');
+      for (let i = 0; i < 5; i++)
+        push(
+          `<li>${words(5)} <a href="item${i}.html">${words(2)}</a>${i === 2 ? `<ol><li>${words(4)}</li><li>${words(3)}</li></ol>` : ''}</li>\n`,
+        );
+      push('</ul>\n');
+    } else if (kind === 1) {
+      push('<table>\n<tr><th>Name</th><th>Port</th><th>Description</th></tr>\n');
+      for (let i = 0; i < 6; i++)
+        push(`<tr><td>${pick(WORDS)}</td><td>${8000 + i}</td><td>${words(10)}</td></tr>\n`);
+      push('</table>\n');
+    } else if (kind === 2) {
+      push(`<pre>GET /page${section}.html HTTP/1.1\nHost: 127.0.0.1:8000\n\n${words(6)}\n</pre>\n`);
+    } else {
+      push(`<blockquote><p>${words(25)}</p></blockquote>\n`);
+    }
+  }
+  push('</body>\n</html>\n');
+  return parts.join('');
+}

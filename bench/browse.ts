@@ -1,0 +1,104 @@
+// bench:browse: `plainwire browse --dump FILE` (whole process: start-up, read, parse5, layout, write) on a
+// generated 5 MB and 100 KB page, against `w3m -dump` and `lynx -dump` on the same files in the same run when
+// they are installed (Debian packages w3m and lynx). Prints one line per page and tool, ending in ratios.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generatePage } from './browse-page.js';
+
+const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const WIDTH = 80;
+
+interface Tool {
+  name: string;
+  command: string;
+  args: (file: string) => string[];
+}
+
+const TOOLS: Tool[] = [
+  {
+    name: 'plainwire',
+    command: process.execPath,
+    args: (file) => [CLI, 'browse', '--dump', '--width', String(WIDTH), file],
+  },
+  { name: 'w3m', command: 'w3m', args: (file) => ['-dump', '-cols', String(WIDTH), '-T', 'text/html', file] },
+  { name: 'lynx', command: 'lynx', args: (file) => ['-dump', '-force_html', `-width=${WIDTH}`, file] },
+];
+
+function installed(command: string): boolean {
+  return spawnSync(command, ['-version'], { stdio: 'ignore' }).error === undefined;
+}
+
+/** Wall-clock seconds of one whole run, output to /dev/null (every tool pays for writing it the same way). */
+function timeOnce(tool: Tool, file: string, devNull: number): number {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(tool.command, tool.args(file), {
+    stdio: ['ignore', devNull, 'pipe'],
+    env: { ...process.env, NO_COLOR: '1', TERM: 'dumb' },
+    timeout: 60_000,
+  });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (result.status !== 0)
+    throw new Error(
+      `${tool.name} failed (${result.status ?? result.signal}): ${String(result.stderr).slice(0, 300)}`,
+    );
+  return seconds;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function format(seconds: number): string {
+  return seconds >= 1 ? `${seconds.toFixed(2)} s` : `${(seconds * 1000).toFixed(0)} ms`;
+}
+
+function main(): void {
+  const dir = mkdtempSync(join(tmpdir(), 'plainwire-bench-browse-'));
+  const devNull = openSync('/dev/null', 'w');
+  try {
+    const pages = [
+      { label: '5 MB', bytes: 5 * 1024 * 1024, runs: Number(process.env.BENCH_RUNS ?? 5) },
+      { label: '100 KB', bytes: 100 * 1024, runs: Number(process.env.BENCH_RUNS_SMALL ?? 9) },
+    ];
+    const available = TOOLS.filter((t) => t.name === 'plainwire' || installed(t.command));
+    for (const t of TOOLS)
+      if (!available.includes(t))
+        console.log(`(${t.name} is not installed: skipped; on Debian/Ubuntu: apt-get install -y ${t.name})`);
+    for (const page of pages) {
+      const file = join(dir, `page-${page.bytes}.html`);
+      writeFileSync(file, generatePage(page.bytes));
+      const medians = new Map<string, number>();
+      for (const tool of available) {
+        timeOnce(tool, file, devNull); // warm the page cache and the binary
+        // lynx is ~4x slower than the others on the big page: fewer runs keep the bench under a minute.
+        const runs = tool.name === 'lynx' && page.bytes > 1e6 ? Math.min(3, page.runs) : page.runs;
+        const times = Array.from({ length: runs }, () => timeOnce(tool, file, devNull));
+        medians.set(tool.name, median(times));
+      }
+      const ours = medians.get('plainwire')!;
+      const mbPerSecond = page.bytes / 1024 / 1024 / ours;
+      const ratios = [...medians]
+        .filter(([name]) => name !== 'plainwire')
+        .map(([name, t]) => `${name} ${format(t)}`);
+      const ratioText = [...medians]
+        .filter(([name]) => name !== 'plainwire')
+        .map(([name, t]) => `ratio vs ${name} ${(t / ours).toFixed(2)}`)
+        .join(', ');
+      console.log(
+        `browse --dump ${page.label}: plainwire ${format(ours)} (${mbPerSecond.toFixed(1)} MB/s, median of ${page.runs})` +
+          (ratios.length > 0 ? `, ${ratios.join(', ')}, ${ratioText}` : ', no baseline installed'),
+      );
+    }
+    console.log('(ratio = baseline time / plainwire time: above 1 means plainwire is faster)');
+  } finally {
+    closeSync(devNull);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main();
