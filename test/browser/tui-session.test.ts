@@ -6,6 +6,7 @@ import { TuiController } from '../../src/browser/tui/controller.js';
 import { composeFrame, plainText } from '../../src/browser/tui/screen.js';
 import type { TuiKey } from '../../src/browser/tui/state.js';
 import { type CliServer, startCliServer } from '../helpers/cli.js';
+import { startHttpServer } from './http-server.js';
 
 const SITE = fileURLToPath(new URL('../../examples/site/', import.meta.url));
 
@@ -154,6 +155,27 @@ describe('tui session over plainwire serve', () => {
       await keys(tui, 'tab', 'pageDown');
     }
     expect(tui.state.view!.title).toContain('Hostile page');
+  });
+
+  it('Escape drops a slow answer: the page shown stays when it finally arrives', async () => {
+    const slow = await startHttpServer((_req, res) => {
+      setTimeout(() => res.end('<title>Slow</title><p>late</p>'), 300);
+    });
+    try {
+      const { tui } = browser();
+      tui.open(`${server.url}/page1.html`);
+      await tui.settled();
+      await keys(tui, 'g', ...slow.url);
+      tui.key({ name: 'enter' });
+      expect(tui.state.loading).toBe(slow.url);
+      tui.key({ name: 'escape' });
+      expect(tui.state.loading).toBeNull();
+      await tui.settled();
+      expect(tui.state.view?.title).toMatch(/Page 1/);
+      expect(tui.state.message?.text).toMatch(/^stopped loading/);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('q asks to quit once', async () => {

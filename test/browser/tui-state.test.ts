@@ -249,6 +249,16 @@ describe('tui state: pages arriving', () => {
     expect(failed.message).toEqual({ text: 'connection refused', error: true });
   });
 
+  it('Escape stops a page that is loading: the old page stays', () => {
+    const first = loaded(page(20, [1]));
+    const loading = update(first, { type: 'loading', url: 'http://h/slow' }).state;
+    const stopped = press(loading, K('escape'));
+    expect(stopped.effects).toEqual([{ type: 'stop' }]);
+    expect(stopped.state.loading).toBeNull();
+    expect(stopped.state.view).toBe(first.view);
+    expect(stopped.state.message?.text).toBe('stopped loading http://h/slow');
+  });
+
   it('restores the position it is given (back, reload) and shows a page problem (404)', () => {
     const events: TuiEvent[] = [
       { type: 'loaded', view: page(40, [1, 25]), position: { top: 20, selected: 1 } },

@@ -134,7 +134,7 @@ function statusBar(state: TuiState): string {
   return `${INVERSE_ON}${fitWidth(line, width)}${INVERSE_OFF}`;
 }
 
-const HINT = 'Tab: select link  Enter: follow  b: back  g: open URL  /: search  q: quit  ?: keys';
+const HINT = 'Tab: next link  Enter: follow  b: back  g: open URL  /: search  q: quit  ?: help';
 const SHORT_HINT = 'Tab Enter b g / q  ?: keys';
 
 function promptLine(state: TuiState, colour: boolean): string {

@@ -94,6 +94,9 @@ export class BrowserSession {
         return this.activate(effect.number, effect.from);
       case 'fill':
         return this.fill(effect.number, effect.value, effect.from);
+      case 'stop':
+        this.generation++;
+        return;
       case 'quit':
         return;
     }

@@ -103,6 +103,8 @@ export type Effect =
   /** Follow a link, toggle a checkbox/radio, or submit via a submit button: the session knows which. */
   | { type: 'activate'; number: number; from: Position }
   | { type: 'fill'; number: number; value: string; from: Position }
+  /** Forget the page being loaded (its answer is dropped when it comes). */
+  | { type: 'stop' }
   | { type: 'quit' };
 
 export type TuiEvent =
@@ -345,6 +347,11 @@ function normalKey(state: TuiState, key: TuiKey): Update {
     case 'left':
       return { state, effects: [{ type: 'back', from }] };
     case 'escape':
+      if (state.loading)
+        return {
+          state: notice({ ...state, loading: null }, `stopped loading ${state.loading}`),
+          effects: [{ type: 'stop' }],
+        };
       return none({ ...state, message: null, hit: null });
     case 'interrupt':
       return { state, effects: [{ type: 'quit' }] };
@@ -404,7 +411,7 @@ export const HELP = [
   '  r                   reload',
   '  g / G               open a URL, a file path or host:port (G starts from the current URL)',
   '  /  then n           search the page (case-insensitive), next match',
-  '  Escape              close a prompt, clear a message',
+  '  Escape              stop loading a page, close a prompt, clear a message',
   '  q, Ctrl-C           quit',
   '',
   'In a prompt: type, Backspace deletes, Ctrl-U clears, Enter accepts, Escape cancels.',
