@@ -122,6 +122,8 @@ export class ImchatSession {
   private opened = false;
   private storeDown = false;
   private heartbeat: NodeJS.Timeout | undefined;
+  /** When our presence was last written successfully (performance.now()). */
+  private presenceAt = Number.NEGATIVE_INFINITY;
   private cursorRevision = 0;
   private cursorDirty = false;
   private cursorWriting: Promise<void> | undefined;
@@ -309,7 +311,9 @@ export class ImchatSession {
         ifVersion = entry.version;
       }
       try {
+        const started = performance.now();
         const result = await this.client.set(key, value, { ifVersion, ttl: this.ttlSeconds });
+        this.presenceAt = started;
         this.machine?.applyWrite({
           type: 'set',
           key,
@@ -590,8 +594,9 @@ export class ImchatSession {
           break;
         }
         case 'confirm-turn':
-          // Fresh presence first: whoever sees our confirmation has then also seen us present.
-          await this.writePresence();
+          // Fresh presence first (unless just written): whoever sees our confirmation has then seen us present,
+          // with most of the TTL still to run.
+          if (performance.now() - this.presenceAt > this.heartbeatMs / 2) await this.writePresence();
           key = turnKey(this.room);
           await this.writeTurn(machine, key, formatTurnValue(action.turn), action.ifVersion);
           break;
@@ -654,7 +659,9 @@ export class ImchatSession {
 
   private async writePresence(): Promise<void> {
     const value = formatPresenceValue({ session: this.session, since: Date.now() });
+    const started = performance.now();
     await this.client.set(presenceKey(this.room, this.name), value, { ttl: this.ttlSeconds });
+    this.presenceAt = started;
   }
 
   private showWait(action: Extract<TurnAction, { kind: 'wait' }>): void {
