@@ -435,14 +435,14 @@ export function update(state: TuiState, event: TuiEvent): Update {
     case 'notice':
       return { state: notice(state, event.message, event.error ?? false), effects: [] };
     case 'loaded': {
-      const samePage = state.view?.url === event.view.url;
+      // A search hit is a line index of the old layout; `n` searches again in the new one.
       let next: TuiState = {
         ...state,
         view: event.view,
         loading: null,
         top: 0,
         selected: null,
-        hit: samePage ? state.hit : null,
+        hit: null,
         message: null,
       };
       const pos = event.position;
