@@ -36,6 +36,8 @@ export async function runTui(options: TuiOptions): Promise<void> {
       stdout.rows || 24,
       () => quit(),
     );
+    // Started before the first frame, so that frame already says what is loading.
+    if (options.url !== null) controller.open(options.url);
     // Ink's incremental mode was seen to leave stale status lines behind on the alternate screen; a full
     // redraw of ~30 short lines per key is cheap.
     const app = render(createElement(App, { controller, colour: options.colour }), {
@@ -43,7 +45,6 @@ export async function runTui(options: TuiOptions): Promise<void> {
       patchConsole: true,
     });
     quit = () => app.unmount();
-    if (options.url !== null) controller.open(options.url);
     await app.waitUntilExit();
   } finally {
     guard.restore();
