@@ -114,6 +114,15 @@ describe.skipIf(!HAS_TMUX)('browse --tui in tmux', () => {
     tmux('send-keys', '-t', session, 'Enter');
     await waitForPane(session, (s) => s.includes('"index" on line'), 'the search result');
 
+    // A narrower window: the page is laid out again at the new width.
+    tmux('resize-window', '-t', session, '-x', '50', '-y', '20');
+    const narrow = await waitForPane(
+      session,
+      (s) => /^Go to page 4\[1\] to read about servers, or to page$/m.test(s),
+      'a re-wrapped page',
+    );
+    expect(Math.max(...narrow.split('\n').map((l) => l.trimEnd().length))).toBeLessThanOrEqual(50);
+
     tmux('send-keys', '-t', session, 'q');
     const after = await waitForPane(session, (s) => s.includes('EXITED 0'), 'the browser to exit');
     // Back on the main screen: the page is gone, and the terminal is in cooked mode again.

@@ -135,7 +135,7 @@ function statusBar(state: TuiState): string {
 }
 
 const HINT = 'Tab: next link  Enter: follow  b: back  g: open URL  /: search  q: quit  ?: help';
-const SHORT_HINT = 'Tab Enter b g / q  ?: keys';
+const SHORT_HINT = 'Tab Enter b g / q  ?: help';
 
 function promptLine(state: TuiState, colour: boolean): string {
   const width = state.columns;
