@@ -17,13 +17,19 @@ export type Found =
       kind: 'file';
       /** The name the type is chosen by: the requested one (or index.html), not a symlink's target. */
       name: string;
-      /** Open handle: the caller streams from it and must close it. */
-      handle: FileHandle;
+      /**
+       * The whole file when it is small (already read and closed), else an open handle the caller streams from
+       * and must close.
+       */
+      source: { kind: 'content'; bytes: Buffer } | { kind: 'handle'; handle: FileHandle };
       size: number;
       mtimeMs: number;
-      /** The first bytes, for textual types only (charset choice); empty otherwise. */
+      /** The first bytes, for textual types (charset choice) and small files; may be empty otherwise. */
       head: Buffer;
     };
+
+/** Files up to this size are read whole and sent from memory; larger ones are streamed. */
+export const SMALL_FILE_BYTES = CHARSET_SNIFF_BYTES;
 
 export interface LookupOptions {
   /** A directory listing shows at most this many entries. */
@@ -68,13 +74,22 @@ async function openFile(real: string, name: string): Promise<Found> {
       await handle.close();
       return { kind: 'missing' };
     }
+    const base = { kind: 'file', name, mtimeMs: info.mtimeMs } as const;
+    if (info.size <= SMALL_FILE_BYTES) {
+      // Most pages are small: one read and the file is closed, instead of a stream per request.
+      const buffer = Buffer.alloc(info.size);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      await handle.close();
+      const bytes = buffer.subarray(0, bytesRead);
+      return { ...base, source: { kind: 'content', bytes }, size: bytes.length, head: bytes };
+    }
     let head = Buffer.alloc(0);
-    if (needsCharsetSniff(name) && info.size > 0) {
-      const buffer = Buffer.alloc(Math.min(info.size, CHARSET_SNIFF_BYTES));
+    if (needsCharsetSniff(name)) {
+      const buffer = Buffer.alloc(CHARSET_SNIFF_BYTES);
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
       head = buffer.subarray(0, bytesRead);
     }
-    return { kind: 'file', name, handle, size: info.size, mtimeMs: info.mtimeMs, head };
+    return { ...base, source: { kind: 'handle', handle }, size: info.size, head };
   } catch (err) {
     await handle.close().catch(() => {});
     throw err;

@@ -124,7 +124,12 @@ export function planFound(
           'Content-Length': String(found.size),
           'Last-Modified': lastModified,
         },
-        body: found.size > 0 ? { kind: 'file' } : { kind: 'none' },
+        body:
+          found.size === 0
+            ? { kind: 'none' }
+            : found.source.kind === 'content'
+              ? { kind: 'bytes', bytes: found.source.bytes }
+              : { kind: 'file' },
       };
     }
   }

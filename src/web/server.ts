@@ -1,6 +1,6 @@
 // The static file server's transport: a net.Server reads each connection's first line, answers HTTP/0.9 and
 // non-HTTP itself, and hands real HTTP/1.x connections to node:http. Decisions come from plan.ts.
-import { stat, realpath } from 'node:fs/promises';
+import { type FileHandle, realpath, stat } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
@@ -151,9 +151,12 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
     if (first.kind === 'respond') return { plan: first.plan, file: undefined };
     const found = await lookup(root, first.segments, first.trailingSlash, limits);
     const plan = planFound(first, found, ifModifiedSince);
-    const file = found.kind === 'file' ? found : undefined;
-    if (file && plan.body.kind !== 'file') await file.handle.close();
-    return { plan, file: plan.body.kind === 'file' ? file : undefined };
+    let file: { handle: FileHandle; size: number } | undefined;
+    if (found.kind === 'file' && found.source.kind === 'handle') {
+      if (plan.body.kind === 'file') file = { handle: found.source.handle, size: found.size };
+      else await found.source.handle.close();
+    }
+    return { plan, file };
   }
 
   async function decideSafely(method: string, target: string, ifModifiedSince: string | undefined) {

@@ -44,6 +44,8 @@ beforeAll(async () => {
   await writeFile(join(root, 'noext'), 'no extension\n');
   await writeFile(join(root, 'sub', 'index.html'), '<title>sub</title><p>sub index</p>\n');
   await writeFile(join(root, 'zdir', 'inner.txt'), 'inner\n');
+  // Over the small-file limit, so streamed, with a charset chosen from its first 64 KB.
+  await writeFile(join(root, 'large.txt'), 'é'.repeat(60_000));
   bigFile = randomBytes(3 * 1024 * 1024 + 17);
   await writeFile(join(root, 'big.bin'), bigFile);
   await symlink(join(tmpDir, 'outside-secret.txt'), join(root, 'link-out.txt'));
@@ -182,6 +184,9 @@ describe('HTTP/1.x', () => {
     expect(await type(tmp, '/style.css')).toBe('text/css; charset=utf-8');
     expect(await type(tmp, '/noext')).toBe('application/octet-stream');
     expect(await type(tmp, '/big.bin')).toBe('application/octet-stream');
+    const large = await fetch(`${tmp.url}/large.txt`);
+    expect(large.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(await large.text()).toBe('é'.repeat(60_000));
   });
 
   it('HEAD sends the headers of GET and no body', async () => {
@@ -274,6 +279,7 @@ describe('directories', () => {
       'café.txt',
       'data.json',
       'hello.txt',
+      'large.txt',
       'latin.txt',
       'link-in.txt',
       'noext',
