@@ -174,7 +174,6 @@ const MAX_ELEMENT_DEPTH = 64;
 const MAX_INLINE_WRAPPERS = 12;
 
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
-const HTML_SPACE = /[ \t\n\f\r]+/g;
 // Only the runs that are not already one plain space: a text with none is returned as is, without a copy.
 const SPACE_TO_COLLAPSE = /[\t\n\f\r][ \t\n\f\r]*| [ \t\n\f\r]+/g;
 

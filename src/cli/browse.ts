@@ -63,6 +63,12 @@ async function dumpLike(url: string, opts: BrowseOptions, width: number, colour:
 
 async function browse(address: string | undefined, opts: BrowseOptions): Promise<void> {
   const stdout = process.stdout;
+  // `plainwire browse URL | head`: the reader left, which is not a failure; anything else on stdout is.
+  stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    process.stderr.write(`${NAME}cannot write the page: ${err.message}\n`);
+    process.exit(1);
+  });
   const width = opts.width ?? (stdout.isTTY && stdout.columns ? stdout.columns : 80);
   const colour = opts.color && shouldColour(stdout);
   const url = address === undefined ? null : resolveAddress(address);

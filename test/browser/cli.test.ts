@@ -1,9 +1,10 @@
 // The built `plainwire browse` end to end: line mode over a real `plainwire serve`, forms against a real
 // echoing server, --json, --raw, errors, and terminal safety of hostile pages.
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliServer, runCli, startCliServer } from '../helpers/cli.js';
+import { CLI_PATH, type CliServer, runCli, startCliServer } from '../helpers/cli.js';
 import { startHttpServer, type TestServer } from './http-server.js';
 
 const SITE = fileURLToPath(new URL('../../examples/site/', import.meta.url));
@@ -196,5 +197,32 @@ describe('terminal safety of a hostile page', () => {
     const json = await runCli(['browse', '--json', page], { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
     expect(json.stdout).not.toMatch(CONTROL);
     expect(json.stdout).not.toMatch(/\\u001b|\\u009b|\\u0007/);
+  });
+});
+
+describe('a reader that goes away', () => {
+  it('exits quietly when stdout is closed early (browse URL | head)', async () => {
+    const server = await startHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(
+        `<title>Loop</title><p><a href="/">again</a></p>${'<p>filler text for the pipe</p>'.repeat(200)}`,
+      );
+    });
+    try {
+      const script = `printf '1\\n1\\n1\\n1\\n1\\n1\\nq\\n' | "${process.execPath}" "${CLI_PATH}" browse ${server.url}/ | head -n 2 > /dev/null; echo "status=\${PIPESTATUS[1]}"`;
+      // Not spawnSync: the page server lives in this process and must keep answering.
+      const child = spawn('bash', ['-c', script], { env: { ...process.env, NO_COLOR: '1' } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await new Promise((resolve) => child.on('close', resolve));
+      clearTimeout(timer);
+      expect(stdout.trim()).toBe('status=0');
+      expect(stderr).toBe('');
+    } finally {
+      await server.close();
+    }
   });
 });
