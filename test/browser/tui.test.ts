@@ -141,6 +141,25 @@ describe.skipIf(!HAS_TMUX)('browse --tui in tmux', () => {
     expect(after).toMatch(/TTY icanon/);
     expect(tmux('display-message', '-p', '-t', session, '#{alternate_on} #{cursor_flag}').trim()).toBe('0 1');
   });
+
+  it('restores the terminal and reports one line when the program crashes', async () => {
+    const terminal = fileURLToPath(new URL('../../dist/src/browser/tui/terminal.js', import.meta.url));
+    // A program that takes the terminal the way --tui does, turns on raw mode and then throws.
+    const script =
+      `const { takeTerminal } = await import(${JSON.stringify(terminal)});` +
+      'takeTerminal(process.stdin, process.stdout, process.stderr); process.stdin.setRawMode(true);' +
+      'process.stdout.write("FULL SCREEN"); setTimeout(() => { throw new Error("boom \\u001b[2J here"); }, 300);';
+    const session = `tui-${++sessionCount}`;
+    const command =
+      `${shellQuote(process.execPath)} --input-type=module -e ${shellQuote(script)}; ` +
+      `echo "EXITED $?"; stty -a | grep -o -- '-*icanon' | sed 's/^/TTY /'; sleep 60`;
+    tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', command);
+    const after = await waitForPane(session, (s) => s.includes('EXITED 1'), 'the crash exit');
+    expect(after).toContain('plainwire browse: unexpected error in full-screen mode: boom  here');
+    expect(after).not.toContain('FULL SCREEN');
+    expect(after).toMatch(/TTY icanon/);
+    expect(tmux('display-message', '-p', '-t', session, '#{alternate_on} #{cursor_flag}').trim()).toBe('0 1');
+  });
 });
 
 describe('browse --tui without a terminal', () => {

@@ -1,5 +1,6 @@
 // Owns the terminal while the full-screen browser runs: the alternate screen in, and everything put back
 // (main screen, cursor, cooked mode) however the program ends: q, a signal, or an uncaught error.
+import { sanitizeLine } from '../../text/sanitize.js';
 
 export const ENTER_ALTERNATE_SCREEN = '\u001b[?1049h';
 export const LEAVE_ALTERNATE_SCREEN = '\u001b[?1049l';
@@ -48,9 +49,7 @@ export function takeTerminal(
   function onCrash(err: unknown): void {
     restore();
     const message = err instanceof Error ? err.message : String(err);
-    stderr.write(
-      `plainwire browse: unexpected error in full-screen mode: ${message.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')}\n`,
-    );
+    stderr.write(`plainwire browse: unexpected error in full-screen mode: ${sanitizeLine(message)}\n`);
     process.exit(1);
   }
   process.on('uncaughtException', onCrash);
