@@ -18,6 +18,10 @@ const KNOWN_METHODS = new Set(METHODS);
 /** `line` is the first line without its line ending, read as Latin-1 (one char per byte). */
 export function classifyFirstLine(line: string): FirstLine {
   const words = line.trim().split(/[ \t]+/);
+  const upper = words[0]!.toUpperCase();
+  if (upper !== words[0] && KNOWN_METHODS.has(upper)) {
+    return { kind: 'bad', detail: `methods are case-sensitive: type ${upper}, not ${words[0]}` };
+  }
   if (words.length === 2 && words[0] === 'GET') return { kind: 'http09', target: words[1]! };
   if (words.length === 3 && /^HTTP\/\d+\.\d+$/.test(words[2]!)) {
     const [method, , version] = words as [string, string, string];

@@ -103,6 +103,10 @@ describe('classifyFirstLine', () => {
     expect(classifyFirstLine('HELLO').kind).toBe('bad');
     expect(classifyFirstLine('').kind).toBe('bad');
     expect(classifyFirstLine('HEAD /x').kind).toBe('bad');
+    expect(classifyFirstLine('get /page1.html')).toEqual({
+      kind: 'bad',
+      detail: 'methods are case-sensitive: type GET, not get',
+    });
     expect(classifyFirstLine('GET  / HTTP/1.0').kind).toBe('bad');
   });
 
