@@ -1,12 +1,82 @@
-// `plainwire store`: placeholder until its issue lands.
+// `plainwire store`: run the durable key-value store over HTTP (thin: options -> startStoreServer).
 import type { Command } from 'commander';
+import { createLogger } from '../log.js';
+import { EngineOpenError, startStoreServer } from '../store/server.js';
+import { parsePort, parsePositiveInt } from './options.js';
+import { runServer } from './server-run.js';
+
+interface StoreCliOptions {
+  host: string;
+  port: number;
+  data?: string;
+  memory?: boolean;
+  token?: string;
+  private?: boolean;
+  maxValue: number;
+}
 
 export function register(program: Command): void {
   program
     .command('store')
-    .description('(not built yet)')
-    .action(() => {
-      process.stderr.write('plainwire store: not built yet\n');
-      process.exit(1);
+    .description('run the key-value state store over HTTP (durable, lmdb), compatible with the lab URL API')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', parsePort, 8001)
+    .option('--data <dir>', 'data directory (created if missing)', './plainwire-data/store')
+    .option('--memory', 'keep everything in memory instead (lost on exit)')
+    .option('--token <secret>', 'writes need "Authorization: Bearer <secret>" or token=<secret>')
+    .option('--private', 'reads need the token too (with --token)')
+    .option('--max-value <bytes>', 'largest value accepted, in bytes', parsePositiveInt, 1024 * 1024)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  plainwire store                                  # http://127.0.0.1:8001/, data in ./plainwire-data/store
+  plainwire store --memory --port 0
+  plainwire store --data /var/lib/plainwire --host 0.0.0.0 --token s3cret
+  curl 'http://127.0.0.1:8001/?action=set&key=greeting&value=hello'
+  curl 'http://127.0.0.1:8001/?action=get&key=greeting'
+
+The API is in docs/STORE-API.md.`,
+    )
+    .action(async (opts: StoreCliOptions, command: Command) => {
+      const dataGiven = command.getOptionValueSource('data') === 'cli';
+      if (opts.memory && dataGiven)
+        command.error('plainwire store: give --data or --memory, not both', { exitCode: 2 });
+      if (opts.private && opts.token === undefined)
+        command.error('plainwire store: --private needs --token (reads are checked against it)', {
+          exitCode: 2,
+        });
+      const logger = createLogger('store');
+      const dataDir = opts.memory ? undefined : opts.data;
+      try {
+        await runServer({
+          command: 'store',
+          host: opts.host,
+          port: opts.port,
+          start: async () => {
+            try {
+              return await startStoreServer({
+                host: opts.host,
+                port: opts.port,
+                dataDir,
+                memory: opts.memory,
+                token: opts.token,
+                private: opts.private,
+                maxValueBytes: opts.maxValue,
+                logger,
+              });
+            } catch (err) {
+              if (err instanceof EngineOpenError) {
+                process.stderr.write(`plainwire store: ${err.message}\n`);
+                process.exit(1);
+              }
+              throw err;
+            }
+          },
+        });
+      } catch (err) {
+        process.stderr.write(`plainwire store: ${(err as Error).message}\n`);
+        process.exit(1);
+      }
     });
 }

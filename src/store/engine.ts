@@ -1,0 +1,134 @@
+// The storage engine contract the store server talks to: keys with versions, a store-wide revision, compare-and-set,
+// expiry and a change log that watchers read. Two implementations share it: lmdb.ts (durable) and memory.ts.
+
+/** One key as stored. `version` is the revision of the key's last change (never 0 for a present key). */
+export interface Entry {
+  key: string;
+  value: string;
+  version: number;
+  /** Milliseconds since the epoch after which the key no longer exists; absent when it never expires. */
+  expiresAt?: number;
+}
+
+export type ChangeType = 'set' | 'unset' | 'expire';
+
+/** One change in the log. A `clear` gives one `unset` per key, all with the same revision. */
+export interface Change {
+  type: ChangeType;
+  key: string;
+  /** Only for `set`. */
+  value?: string;
+  /** The key's version after the change: the change's revision for a set, 0 after an unset or expiry. */
+  version: number;
+  revision: number;
+}
+
+export interface SetOptions {
+  /** Write only if the key's current version is this (0: only if absent). */
+  ifVersion?: number;
+  /** Expire the key this many milliseconds from now. */
+  ttlMs?: number;
+}
+
+export interface UnsetOptions {
+  ifVersion?: number;
+}
+
+/** The answer to a write: done (with the key's new version) or refused by compare-and-set. */
+export type WriteResult =
+  | { ok: true; version: number; revision: number }
+  | { ok: false; conflict: true; version: number; revision: number };
+
+export interface ListOptions {
+  prefix?: string;
+  /** Start strictly after this key (the last key of the previous page). */
+  after?: string;
+  limit: number;
+}
+
+export interface ListPage {
+  items: Entry[];
+  /** The last key returned when more remain, else null. */
+  next: string | null;
+  revision: number;
+}
+
+/** Which keys a watcher cares about: one key, or every key starting with a prefix ('' is every key). */
+export type ChangeMatch = { key: string } | { prefix: string };
+
+export function changeMatches(match: ChangeMatch, key: string): boolean {
+  return 'key' in match ? match.key === key : key.startsWith(match.prefix);
+}
+
+export type ChangesAnswer =
+  | {
+      kind: 'changes';
+      changes: Change[];
+      /** What the reader passes as `after` next time. */
+      revision: number;
+    }
+  /** `after` is older than the retained log: the reader must re-list. */
+  | { kind: 'compacted'; oldest: number }
+  /** `after` is newer than anything this store has written: it is not the store the reader knew. */
+  | { kind: 'future'; revision: number };
+
+/** How many changes the log keeps at least, so a watcher that was away briefly can catch up. */
+export const DEFAULT_LOG_RETENTION = 100_000;
+
+export interface Engine {
+  /** The revision of the last change that is durable and visible to readers and watchers. */
+  readonly revision: number;
+  /** Watchers may resume from any revision >= this; older ones were pruned from the log. */
+  readonly oldestRevision: number;
+  /** The key's entry, or undefined when absent or expired. */
+  get(key: string): Entry | undefined;
+  set(key: string, value: string, options?: SetOptions): Promise<WriteResult>;
+  unset(key: string, options?: UnsetOptions): Promise<WriteResult>;
+  /** Removes every key; resolves with the revision of the clear (unchanged if the store was empty). */
+  clear(): Promise<{ revision: number }>;
+  /** Every live key in key order. */
+  keys(): string[];
+  list(options: ListOptions): ListPage;
+  /** Up to `limit` entries, most recently changed first (for the HTML page). */
+  newest(limit: number): { entries: Entry[]; total: number };
+  /**
+   * Changes with revision > `after` matching `match`, in revision order. Whole revisions only: stops at a revision
+   * boundary once `limit` changes are gathered. Reads at most `scanLimit` revisions, so a far-behind reader with
+   * few matches gets an empty answer with a later revision instead of a long scan.
+   */
+  changesAfter(after: number, match: ChangeMatch, limit: number, scanLimit?: number): ChangesAnswer;
+  /** Called with each durable batch of changes, in revision order. Returns an unsubscribe function. */
+  onChanges(listener: (changes: Change[]) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** Thrown when an engine cannot be opened: the message is for a person. */
+export class EngineOpenError extends Error {
+  readonly code: string;
+  constructor(message: string, code = 'ENGINE_OPEN') {
+    super(message);
+    this.name = 'EngineOpenError';
+    this.code = code;
+  }
+}
+
+/** Delivers change batches to listeners; a throwing listener must not stop the others. */
+export class ChangeFanout {
+  private listeners = new Set<(changes: Change[]) => void>();
+
+  add(listener: (changes: Change[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(changes: Change[]): void {
+    if (changes.length === 0) return;
+    for (const listener of this.listeners) {
+      try {
+        listener(changes);
+      } catch {
+        // A watcher's failure is its own; the write is already durable.
+      }
+    }
+  }
+}

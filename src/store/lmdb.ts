@@ -1,0 +1,429 @@
+// The durable engine: keys, versions, expiry times, the revision counter and the change log all live in one lmdb
+// environment, and a write is acknowledged only after lmdb has committed and synced it. Every write issued in one
+// event-loop turn lands in the same lmdb transaction, so concurrent writers share one disk sync.
+import { mkdirSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Database, open, type RootDatabase } from 'lmdb';
+import {
+  type Change,
+  ChangeFanout,
+  type ChangeMatch,
+  type ChangesAnswer,
+  changeMatches,
+  DEFAULT_LOG_RETENTION,
+  type Engine,
+  EngineOpenError,
+  type Entry,
+  type ListOptions,
+  type ListPage,
+  type SetOptions,
+  type UnsetOptions,
+  type WriteResult,
+} from './engine.js';
+import { compareKeys, ExpiryTimer } from './expiry.js';
+
+export interface LmdbEngineOptions {
+  /** The data directory (created if missing). */
+  path: string;
+  /** How many revisions the change log keeps at least (default 100,000). */
+  logRetention?: number;
+  /** How often the log is pruned in the background (default 5 s). */
+  pruneIntervalMs?: number;
+}
+
+/** [value, version, expiresAt or 0] */
+type StoredEntry = [string, number, number];
+/** [type code, key, value (sets only)] */
+type StoredChange = [number, string, string?];
+
+const TYPE_CODES: Record<Change['type'], number> = { set: 0, unset: 1, expire: 2 };
+const TYPES: Change['type'][] = ['set', 'unset', 'expire'];
+const LOCK_FILE = 'plainwire-store.pid';
+// Log pruning removes this many revisions per transaction at most, so a prune never holds the writer for long.
+const PRUNE_CHUNK = 10_000;
+
+interface PendingKey {
+  entry: Entry | null;
+  revision: number;
+}
+
+export async function openLmdbEngine(options: LmdbEngineOptions): Promise<LmdbEngine> {
+  const engine = new LmdbEngine(options);
+  return engine;
+}
+
+export class LmdbEngine implements Engine {
+  private readonly root: RootDatabase;
+  private readonly kv: Database<StoredEntry, string>;
+  private readonly log: Database<StoredChange[], number>;
+  private readonly expiry: Database<number, [number, string]>;
+  private readonly meta: Database<number, string>;
+  private readonly lockPath: string;
+  /** Writes issued but not yet committed: compare-and-set must see them, readers must not. */
+  private readonly pending = new Map<string, PendingKey>();
+  private assigned: number;
+  private durable: number;
+  private oldest: number;
+  private readonly retention: number;
+  private readonly fanout = new ChangeFanout();
+  private readonly expiryTimer = new ExpiryTimer(() => this.expireDue());
+  private readonly pruneTimer: NodeJS.Timeout;
+  private expiryQueued = false;
+  private closed = false;
+  private lastWrite: Promise<unknown> = Promise.resolve();
+
+  constructor(options: LmdbEngineOptions) {
+    this.retention = options.logRetention ?? DEFAULT_LOG_RETENTION;
+    try {
+      mkdirSync(options.path, { recursive: true });
+    } catch (err) {
+      throw new EngineOpenError(
+        `cannot create the data directory ${options.path}: ${(err as Error).message} (check --data)`,
+      );
+    }
+    this.lockPath = join(options.path, LOCK_FILE);
+    takeLock(this.lockPath, options.path);
+    try {
+      this.root = open({ path: options.path, overlappingSync: false, maxDbs: 8, noMemInit: true });
+      this.kv = this.root.openDB<StoredEntry, string>('kv', {});
+      this.log = this.root.openDB<StoredChange[], number>('log', {});
+      this.expiry = this.root.openDB<number, [number, string]>('expiry', {});
+      this.meta = this.root.openDB<number, string>('meta', {});
+    } catch (err) {
+      releaseLock(this.lockPath);
+      throw new EngineOpenError(
+        `cannot open the store in ${options.path}: ${(err as Error).message} (is it a plainwire data directory?)`,
+      );
+    }
+    this.assigned = this.durable = this.meta.get('revision') ?? 0;
+    this.oldest = this.meta.get('oldest') ?? 0;
+    this.pruneTimer = setInterval(() => this.prune(), options.pruneIntervalMs ?? 5000);
+    this.pruneTimer.unref();
+    this.scheduleNextExpiry();
+  }
+
+  get revision(): number {
+    return this.durable;
+  }
+
+  get oldestRevision(): number {
+    return this.oldest;
+  }
+
+  get(key: string): Entry | undefined {
+    const stored = this.kv.get(key);
+    if (!stored) return undefined;
+    const entry = toEntry(key, stored);
+    if (isExpired(entry, Date.now())) {
+      this.queueExpiry();
+      return undefined;
+    }
+    return entry;
+  }
+
+  async set(key: string, value: string, options: SetOptions = {}): Promise<WriteResult> {
+    this.assertOpen();
+    const now = Date.now();
+    const raw = this.latest(key);
+    const current = raw && !isExpired(raw, now) ? raw : undefined;
+    const currentVersion = current?.version ?? 0;
+    if (options.ifVersion !== undefined && options.ifVersion !== currentVersion)
+      return { ok: false, conflict: true, version: currentVersion, revision: this.durable };
+    const changes: Change[] = [];
+    if (raw && !current) changes.push(this.issueExpire(raw));
+    else if (raw?.expiresAt !== undefined) this.expiry.remove([raw.expiresAt, key]);
+    const revision = ++this.assigned;
+    const entry: Entry = { key, value, version: revision };
+    if (options.ttlMs !== undefined) {
+      entry.expiresAt = now + options.ttlMs;
+      this.expiry.put([entry.expiresAt, key], 1);
+      this.expiryTimer.schedule(entry.expiresAt);
+    }
+    this.kv.put(key, [value, revision, entry.expiresAt ?? 0]);
+    changes.push({ type: 'set', key, value, version: revision, revision });
+    this.log.put(revision, [[0, key, value]]);
+    this.pending.set(key, { entry, revision });
+    await this.commit(changes);
+    return { ok: true, version: revision, revision };
+  }
+
+  async unset(key: string, options: UnsetOptions = {}): Promise<WriteResult> {
+    this.assertOpen();
+    const raw = this.latest(key);
+    const current = raw && !isExpired(raw, Date.now()) ? raw : undefined;
+    const currentVersion = current?.version ?? 0;
+    if (options.ifVersion !== undefined && options.ifVersion !== currentVersion)
+      return { ok: false, conflict: true, version: currentVersion, revision: this.durable };
+    if (!current) {
+      if (raw) await this.commit([this.issueExpire(raw)]);
+      return { ok: true, version: 0, revision: this.durable };
+    }
+    const revision = ++this.assigned;
+    this.kv.remove(key);
+    if (current.expiresAt !== undefined) this.expiry.remove([current.expiresAt, key]);
+    this.log.put(revision, [[1, key]]);
+    this.pending.set(key, { entry: null, revision });
+    await this.commit([{ type: 'unset', key, version: 0, revision }]);
+    return { ok: true, version: 0, revision };
+  }
+
+  async clear(): Promise<{ revision: number }> {
+    this.assertOpen();
+    const live = new Map<string, Entry>();
+    for (const { key, value } of this.kv.getRange({})) live.set(key, toEntry(key, value));
+    for (const [key, p] of this.pending) {
+      if (p.entry) live.set(key, p.entry);
+      else live.delete(key);
+    }
+    if (live.size === 0) return { revision: this.durable };
+    const revision = ++this.assigned;
+    const now = Date.now();
+    const changes: Change[] = [];
+    const stored: StoredChange[] = [];
+    for (const key of [...live.keys()].sort(compareKeys)) {
+      const entry = live.get(key)!;
+      // A key already past its expiry is reported as expired, not as unset by the clear.
+      const type = isExpired(entry, now) ? 'expire' : 'unset';
+      changes.push({ type, key, version: 0, revision });
+      stored.push([TYPE_CODES[type], key]);
+      this.kv.remove(key);
+      if (entry.expiresAt !== undefined) this.expiry.remove([entry.expiresAt, key]);
+      this.pending.set(key, { entry: null, revision });
+    }
+    this.log.put(revision, stored);
+    await this.commit(changes);
+    return { revision };
+  }
+
+  keys(): string[] {
+    const now = Date.now();
+    const keys: string[] = [];
+    for (const { key, value } of this.kv.getRange({})) if (!expiredStored(value, now)) keys.push(key);
+    return keys;
+  }
+
+  list(options: ListOptions): ListPage {
+    const prefix = options.prefix ?? '';
+    const after = options.after;
+    const start = after !== undefined && compareKeys(after, prefix) > 0 ? after : prefix;
+    const now = Date.now();
+    const items: Entry[] = [];
+    let next: string | null = null;
+    for (const { key, value } of this.kv.getRange({ start })) {
+      if (key === after) continue;
+      if (!key.startsWith(prefix)) break;
+      if (expiredStored(value, now)) continue;
+      if (items.length === options.limit) {
+        next = items[items.length - 1]!.key;
+        break;
+      }
+      items.push(toEntry(key, value));
+    }
+    return { items, next, revision: this.durable };
+  }
+
+  newest(limit: number): { entries: Entry[]; total: number } {
+    const now = Date.now();
+    const live: Entry[] = [];
+    for (const { key, value } of this.kv.getRange({}))
+      if (!expiredStored(value, now)) live.push(toEntry(key, value));
+    live.sort((a, b) => b.version - a.version);
+    return { entries: live.slice(0, limit), total: live.length };
+  }
+
+  changesAfter(after: number, match: ChangeMatch, limit: number, scanLimit = 10_000): ChangesAnswer {
+    const durable = this.durable;
+    if (after > durable) return { kind: 'future', revision: durable };
+    if (after < this.oldest) return { kind: 'compacted', oldest: this.oldest };
+    const changes: Change[] = [];
+    let revision = durable;
+    let scanned = 0;
+    let previous = after;
+    for (const { key: rev, value } of this.log.getRange({ start: after + 1, end: durable + 1 })) {
+      if (changes.length >= limit || scanned >= scanLimit) {
+        revision = previous;
+        break;
+      }
+      scanned++;
+      previous = rev;
+      for (const [code, key, v] of value) {
+        if (!changeMatches(match, key)) continue;
+        const type = TYPES[code]!;
+        changes.push(
+          type === 'set'
+            ? { type, key, value: v ?? '', version: rev, revision: rev }
+            : { type, key, version: 0, revision: rev },
+        );
+      }
+    }
+    return { kind: 'changes', changes, revision };
+  }
+
+  onChanges(listener: (changes: Change[]) => void): () => void {
+    return this.fanout.add(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.expiryTimer.cancel();
+    clearInterval(this.pruneTimer);
+    await this.lastWrite.catch(() => {});
+    await this.root.close();
+    releaseLock(this.lockPath);
+  }
+
+  /** The key's newest state including writes not yet committed (expired entries included). */
+  private latest(key: string): Entry | undefined {
+    const p = this.pending.get(key);
+    if (p) return p.entry ?? undefined;
+    const stored = this.kv.get(key);
+    return stored ? toEntry(key, stored) : undefined;
+  }
+
+  /** Issues the removal of an expired key as its own revision; the caller commits it. */
+  private issueExpire(entry: Entry): Change {
+    const revision = ++this.assigned;
+    this.kv.remove(entry.key);
+    if (entry.expiresAt !== undefined) this.expiry.remove([entry.expiresAt, entry.key]);
+    this.log.put(revision, [[2, entry.key]]);
+    this.pending.set(entry.key, { entry: null, revision });
+    return { type: 'expire', key: entry.key, version: 0, revision };
+  }
+
+  /**
+   * Records the revision counter with the writes issued in this turn (they share one lmdb transaction), waits for the
+   * synced commit, then publishes the changes to readers and watchers.
+   */
+  private async commit(changes: Change[]): Promise<void> {
+    const revision = changes[changes.length - 1]!.revision;
+    const written = this.meta.put('revision', this.assigned);
+    this.lastWrite = written;
+    try {
+      await written;
+    } finally {
+      for (const change of changes) {
+        const p = this.pending.get(change.key);
+        if (p && p.revision <= revision) this.pending.delete(change.key);
+      }
+    }
+    if (revision > this.durable) this.durable = revision;
+    this.fanout.emit(changes);
+  }
+
+  private queueExpiry(): void {
+    if (this.expiryQueued || this.closed) return;
+    this.expiryQueued = true;
+    setImmediate(() => {
+      this.expiryQueued = false;
+      this.expireDue();
+    });
+  }
+
+  private expireDue(): void {
+    if (this.closed) return;
+    const now = Date.now();
+    const due: Entry[] = [];
+    for (const { key } of this.expiry.getRange({})) {
+      const [at, name] = key;
+      if (at > now) break;
+      const entry = this.latest(name);
+      if (entry?.expiresAt === at) due.push(entry);
+      else this.expiry.remove(key);
+    }
+    for (const p of this.pending.values())
+      if (p.entry && isExpired(p.entry, now) && !due.some((e) => e.key === p.entry!.key)) due.push(p.entry);
+    const changes = due.map((entry) => this.issueExpire(entry));
+    if (changes.length > 0) this.commit(changes).catch(() => this.queueExpiry());
+    this.scheduleNextExpiry(now);
+  }
+
+  private scheduleNextExpiry(now = Date.now()): void {
+    let soonest = Number.POSITIVE_INFINITY;
+    for (const { key } of this.expiry.getRange({ start: [now + 1] })) {
+      soonest = key[0];
+      break;
+    }
+    for (const p of this.pending.values())
+      if (p.entry?.expiresAt !== undefined && p.entry.expiresAt < soonest) soonest = p.entry.expiresAt;
+    this.expiryTimer.reset(soonest);
+  }
+
+  private prune(): void {
+    if (this.closed) return;
+    const keep = this.retention;
+    if (this.durable - this.oldest <= keep + keep / 10) return;
+    const cutoff = Math.min(this.durable - keep, this.oldest + PRUNE_CHUNK);
+    // Readers asking for pruned revisions must get 410 from now on, before the removal becomes visible.
+    this.oldest = cutoff;
+    for (const rev of this.log.getKeys({ start: 0, end: cutoff + 1 })) this.log.remove(rev);
+    this.meta.put('oldest', cutoff);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('the store is closed');
+  }
+}
+
+function toEntry(key: string, stored: StoredEntry): Entry {
+  const entry: Entry = { key, value: stored[0], version: stored[1] };
+  if (stored[2]) entry.expiresAt = stored[2];
+  return entry;
+}
+
+function isExpired(entry: Entry, now: number): boolean {
+  return entry.expiresAt !== undefined && entry.expiresAt <= now;
+}
+
+function expiredStored(stored: StoredEntry, now: number): boolean {
+  return stored[2] !== 0 && stored[2] <= now;
+}
+
+/**
+ * lmdb lets several processes share an environment, but one store's revision counter and watchers live in one
+ * process, so a pid file keeps a second store out. A pid file left by a killed store is taken over.
+ */
+function takeLock(lockPath: string, dir: string): void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockPath, 'wx');
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST')
+        throw new EngineOpenError(
+          `cannot lock the data directory ${dir}: ${(err as Error).message} (check --data and its permissions)`,
+        );
+    }
+    let pid = 0;
+    try {
+      pid = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
+    } catch {}
+    if (pid > 0 && pid !== process.pid && processAlive(pid))
+      throw new EngineOpenError(
+        `the data directory ${dir} is in use by process ${pid} (is another store using it? stop it or use another --data)`,
+        'LOCKED',
+      );
+    try {
+      unlinkSync(lockPath);
+    } catch {}
+  }
+  throw new EngineOpenError(`cannot lock the data directory ${dir} (is another store starting?)`, 'LOCKED');
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function releaseLock(lockPath: string): void {
+  try {
+    if (Number.parseInt(readFileSync(lockPath, 'utf8'), 10) === process.pid) unlinkSync(lockPath);
+  } catch {}
+}

@@ -1,0 +1,452 @@
+// The store's HTTP transport: node:http with limits and timeouts, wiring api.ts (parse) -> an Engine (store) ->
+// responses, plus long-poll watches (watch.ts) and the HTML page (page.ts).
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import { formatHostPort } from '../cli/options.js';
+import { type Logger, silentLogger } from '../log.js';
+import { ApiError, DEFAULT_MAX_VALUE_BYTES, encodeCursor, type Operation, parseRequest } from './api.js';
+import type { Change, Engine } from './engine.js';
+import { openLmdbEngine } from './lmdb.js';
+import { MemoryEngine } from './memory.js';
+import { PAGE_ROWS, renderPage } from './page.js';
+import { WatchHub } from './watch.js';
+
+export { ApiError, MAX_KEY_BYTES, DEFAULT_MAX_VALUE_BYTES } from './api.js';
+export { EngineOpenError } from './engine.js';
+export type { Change, ChangeMatch, Engine, Entry, WriteResult } from './engine.js';
+export { LmdbEngine, openLmdbEngine } from './lmdb.js';
+export { MemoryEngine } from './memory.js';
+
+export interface StoreServerOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (a free port); the CLI's default is 8001. */
+  port?: number;
+  /** lmdb data directory; without it (and without `engine`) the store lives in memory. */
+  dataDir?: string;
+  /** Keep the store in memory even if dataDir is given. */
+  memory?: boolean;
+  /** Use this engine instead of opening one (the server closes it on stop). */
+  engine?: Engine;
+  /** Writes (and with `private`, reads) need this as `Authorization: Bearer ...` or `token=`. */
+  token?: string;
+  private?: boolean;
+  /** Default 1 MiB. */
+  maxValueBytes?: number;
+  logger?: Logger;
+  /** A client must send its request headers within this (default 10 s). */
+  headersTimeoutMs?: number;
+  /** ... and its whole request within this (default 60 s). Watches are not affected: they wait after the request. */
+  requestTimeoutMs?: number;
+  /** Change log retention (default 100,000 revisions). */
+  logRetention?: number;
+}
+
+export interface StoreServer {
+  host: string;
+  port: number;
+  /** http://HOST:PORT (no trailing slash). */
+  url: string;
+  engine: Engine;
+  stop(): Promise<void>;
+}
+
+const TEXT = 'text/plain; charset=utf-8';
+const JSON_TYPE = 'application/json';
+const HTML = 'text/html; charset=utf-8';
+const MAX_WATCH_CHANGES = 1000;
+const STOP_GRACE_MS = 2000;
+
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest();
+}
+
+function changeJson(c: Change): object {
+  return c.type === 'set'
+    ? { type: c.type, key: c.key, value: c.value, version: c.version, revision: c.revision }
+    : { type: c.type, key: c.key, version: c.version, revision: c.revision };
+}
+
+export async function startStoreServer(options: StoreServerOptions = {}): Promise<StoreServer> {
+  const log = options.logger ?? silentLogger();
+  const host = options.host ?? '127.0.0.1';
+  const maxValueBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
+  const engine: Engine =
+    options.engine ??
+    (options.dataDir !== undefined && !options.memory
+      ? await openLmdbEngine({ path: options.dataDir, logRetention: options.logRetention })
+      : new MemoryEngine({ logRetention: options.logRetention }));
+  const hub = new WatchHub(engine);
+  const expectedToken = options.token !== undefined ? sha256(options.token) : undefined;
+  const privateReads = options.private === true && expectedToken !== undefined;
+  const debug = log.isLevelEnabled('debug');
+  let stopping = false;
+
+  function tokenAccepted(given: string | undefined): boolean {
+    if (!expectedToken) return true;
+    // Hashing first gives equal lengths, which timingSafeEqual needs, and hides the token's length.
+    return given !== undefined && timingSafeEqual(sha256(given), expectedToken);
+  }
+
+  function send(
+    res: ServerResponse,
+    status: number,
+    body: string,
+    contentType: string,
+    extra?: Record<string, string | number>,
+    head = false,
+  ): void {
+    const headers: Record<string, string | number> = {
+      'Content-Type': contentType,
+      'Content-Length': Buffer.byteLength(body),
+      'X-Plainwire-Revision': engine.revision,
+      ...extra,
+    };
+    if (stopping) headers.Connection = 'close';
+    res.writeHead(status, headers);
+    res.end(head ? undefined : body);
+  }
+
+  function sendError(res: ServerResponse, err: ApiError, head = false): void {
+    send(res, err.status, `${err.message}\n`, TEXT, err.headers, head);
+  }
+
+  function sendPage(
+    res: ServerResponse,
+    path: string,
+    head: boolean,
+    extra: Partial<Parameters<typeof renderPage>[0]> = {},
+  ) {
+    const { entries, total } = engine.newest(PAGE_ROWS);
+    const body = renderPage({
+      path,
+      entries,
+      total,
+      revision: engine.revision,
+      tokenField: expectedToken !== undefined,
+      readTokenField: privateReads,
+      ...extra,
+    });
+    send(res, 200, body, HTML, undefined, head);
+  }
+
+  async function perform(
+    op: Operation,
+    path: string,
+    head: boolean,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    switch (op.kind) {
+      case 'page':
+        return sendPage(res, path, head);
+      case 'get': {
+        const entry = engine.get(op.key);
+        if (op.html) return sendPage(res, path, head, { shownValue: { key: op.key, value: entry?.value } });
+        if (!entry && op.rest)
+          return send(
+            res,
+            404,
+            `no such key: ${JSON.stringify(op.key)}\n`,
+            TEXT,
+            { 'X-Plainwire-Version': 0 },
+            head,
+          );
+        return send(res, 200, entry?.value ?? '', TEXT, { 'X-Plainwire-Version': entry?.version ?? 0 }, head);
+      }
+      case 'set': {
+        const result = await engine.set(op.key, op.value, {
+          ifVersion: op.ifVersion,
+          ttlMs: op.ttlSeconds !== undefined ? Math.round(op.ttlSeconds * 1000) : undefined,
+        });
+        if (!result.ok) return conflict(res, op.key, op.ifVersion!, result.version);
+        if (op.html)
+          return sendPage(res, path, head, { notice: `set ${op.key} (version ${result.version})` });
+        return send(res, 200, '', TEXT, { 'X-Plainwire-Version': result.version });
+      }
+      case 'unset': {
+        const result = await engine.unset(op.key, { ifVersion: op.ifVersion });
+        if (!result.ok) return conflict(res, op.key, op.ifVersion!, result.version);
+        if (op.html) return sendPage(res, path, head, { notice: `unset ${op.key}` });
+        return send(res, 200, '', TEXT, { 'X-Plainwire-Version': 0 });
+      }
+      case 'keys': {
+        const keys = engine.keys();
+        return send(res, 200, keys.length === 0 ? '' : `${keys.join('\n')}\n`, TEXT, undefined, head);
+      }
+      case 'clear':
+        await engine.clear();
+        return send(res, 200, '', TEXT);
+      case 'revision':
+        return send(res, 200, JSON.stringify({ revision: engine.revision }), JSON_TYPE, undefined, head);
+      case 'list': {
+        const page = engine.list({ prefix: op.prefix, after: op.after, limit: op.limit });
+        const body = JSON.stringify({
+          revision: page.revision,
+          items: page.items.map((e) => ({ key: e.key, value: e.value, version: e.version })),
+          cursor: page.next === null ? null : encodeCursor(page.next),
+        });
+        return send(res, 200, body, JSON_TYPE, undefined, head);
+      }
+      case 'watch':
+        return watch(op, head, req, res);
+    }
+  }
+
+  function conflict(res: ServerResponse, key: string, expected: number, actual: number): void {
+    const now = actual === 0 ? 'absent (version 0)' : `at version ${actual}`;
+    send(
+      res,
+      409,
+      `version conflict: ${JSON.stringify(key)} is ${now}, not ${expected}: read it again and retry\n`,
+      TEXT,
+      { 'X-Plainwire-Version': actual },
+    );
+  }
+
+  function watch(
+    op: Extract<Operation, { kind: 'watch' }>,
+    head: boolean,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ) {
+    const after = op.after ?? engine.revision;
+    const answer = (): boolean => {
+      const found = engine.changesAfter(after, op.match, MAX_WATCH_CHANGES);
+      if (found.kind === 'compacted') {
+        sendError(
+          res,
+          new ApiError(
+            410,
+            `revision ${after} is older than the change log (it starts after ${found.oldest}): list again and watch from the listed revision`,
+          ),
+          head,
+        );
+        return true;
+      }
+      if (found.kind === 'future') {
+        sendError(
+          res,
+          new ApiError(
+            410,
+            `revision ${after} is newer than this store's ${found.revision} (was the store replaced?): list again and watch from the listed revision`,
+          ),
+          head,
+        );
+        return true;
+      }
+      if (found.changes.length === 0 && !timedOut && !stopping) return false;
+      const body = JSON.stringify({ revision: found.revision, changes: found.changes.map(changeJson) });
+      send(res, 200, body, JSON_TYPE, undefined, head);
+      return true;
+    };
+    let timedOut = op.timeoutSeconds === 0;
+    if (answer()) return;
+    let timer: NodeJS.Timeout | undefined;
+    let cancel = (): void => {};
+    const finish = () => {
+      cancel();
+      if (timer) clearTimeout(timer);
+      req.socket.off('close', finish);
+    };
+    cancel = hub.wait(op.match, () => {
+      finish();
+      if (!res.writableEnded && !res.destroyed) {
+        timedOut = true; // whatever is there now is the answer
+        answer();
+      }
+    });
+    timer = setTimeout(() => {
+      finish();
+      timedOut = true;
+      if (!res.writableEnded && !res.destroyed) answer();
+    }, op.timeoutSeconds * 1000);
+    // A client that goes away stops costing anything.
+    req.socket.on('close', finish);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const query = q < 0 ? '' : url.slice(q + 1);
+    let body: Buffer | undefined;
+    if (req.method === 'POST' || req.method === 'PUT') {
+      const read = await readBody(req, bodyLimit(req.headers['content-type'], maxValueBytes));
+      if (read === 'too-large') {
+        // Answer at once and drop the connection rather than read megabytes we will refuse.
+        res.shouldKeepAlive = false;
+        return sendError(
+          res,
+          new ApiError(
+            413,
+            `the request body is over the limit: values are limited to ${maxValueBytes} bytes`,
+            {
+              Connection: 'close',
+            },
+          ),
+        );
+      }
+      if (read === 'aborted') return;
+      body = read;
+    }
+    const parsed = parseRequest(
+      {
+        method: req.method ?? 'GET',
+        path,
+        query,
+        contentType: req.headers['content-type'],
+        authorization: req.headers.authorization,
+        body,
+      },
+      { maxValueBytes },
+    );
+    if (parsed instanceof ApiError) return sendError(res, parsed, req.method === 'HEAD');
+    if ((parsed.write || privateReads) && !tokenAccepted(parsed.token)) {
+      const what = parsed.write ? 'writing to this store' : 'this store';
+      return sendError(
+        res,
+        new ApiError(
+          401,
+          `${what} needs the store's token: send "Authorization: Bearer <token>" or add &token=<token>`,
+          { 'WWW-Authenticate': 'Bearer realm="plainwire store"' },
+        ),
+        parsed.head,
+      );
+    }
+    if (stopping && parsed.write)
+      return sendError(
+        res,
+        new ApiError(503, 'the store is stopping: retry in a moment', { 'Retry-After': '1' }),
+      );
+    await perform(parsed.op, path, parsed.head, req, res);
+  }
+
+  const server = createServer(
+    {
+      headersTimeout: options.headersTimeoutMs ?? 10_000,
+      requestTimeout: options.requestTimeoutMs ?? 60_000,
+      keepAliveTimeout: 5000,
+      // How often node checks the two timeouts above; the default (30 s) would let a trickler hold a socket long.
+      connectionsCheckingInterval: Math.min(1000, options.headersTimeoutMs ?? 1000),
+    },
+    (req, res) => {
+      const started = debug ? performance.now() : 0;
+      handle(req, res).then(
+        () => {
+          if (debug)
+            log.debug(
+              {
+                method: req.method,
+                url: req.url,
+                status: res.statusCode,
+                ms: +(performance.now() - started).toFixed(2),
+              },
+              'request',
+            );
+        },
+        (err: unknown) => {
+          log.error({ err, method: req.method, url: req.url }, 'request failed');
+          if (!res.headersSent)
+            sendError(
+              res,
+              new ApiError(500, `the store failed: ${(err as Error).message ?? err} (see the store's log)`),
+            );
+          else res.destroy();
+        },
+      );
+    },
+  );
+
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, text] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'the request line and headers are over 16 KiB: send large values as a POST body']
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'the request took too long to arrive: send it at once']
+          : [400, `malformed HTTP request (${err.code ?? err.message})`];
+    const body = `${text}\n`;
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${TEXT}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port: options.port ?? 0, backlog: 2048 }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (err) => log.error({ err }, 'server error'));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
+  const url = `http://${formatHostPort(host, port)}`;
+
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopped ??= (async () => {
+      stopping = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      hub.wakeAll();
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
+      await closed;
+      clearTimeout(force);
+      hub.close();
+      await engine.close();
+      log.info('stopped');
+    })();
+    return stopped;
+  };
+
+  log.info({ revision: engine.revision, data: options.dataDir ?? '(memory)' }, `listening on ${url}`);
+  return { host, port, url, engine, stop };
+}
+
+/** How many body bytes a POST or PUT may carry: a form body percent-encodes, so up to three bytes per value byte. */
+function bodyLimit(contentType: string | undefined, maxValueBytes: number): number {
+  const form = (contentType ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
+  return form ? maxValueBytes * 3 + 8192 : maxValueBytes;
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large' | 'aborted'> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) return Promise.resolve('too-large');
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        resolve('too-large');
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onAbort = () => {
+      cleanup();
+      resolve('aborted');
+    };
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onAbort);
+      req.off('aborted', onAbort);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onAbort);
+    req.on('aborted', onAbort);
+  });
+}
