@@ -249,6 +249,14 @@ describe('tui state: pages arriving', () => {
     expect(failed.message).toEqual({ text: 'connection refused', error: true });
   });
 
+  it('makes messages and the loading URL terminal-safe, whoever sent them', () => {
+    const s = update(loaded(page(3)), { type: 'loading', url: 'http://h/\u001b]0;owned\u0007x' }).state;
+    expect(s.loading).toBe('http://h/x');
+    const failed = update(s, { type: 'failed', message: 'HTTP 500 \u001b[2JBad\u009b31m\nthing' }).state;
+    expect(failed.message).toEqual({ text: 'HTTP 500 Bad thing', error: true });
+    expect(isTerminalSafe(composeFrame(failed, false).prompt)).toBe(true);
+  });
+
   it('Escape stops a page that is loading: the old page stays', () => {
     const first = loaded(page(20, [1]));
     const loading = update(first, { type: 'loading', url: 'http://h/slow' }).state;

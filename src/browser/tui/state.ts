@@ -1,5 +1,6 @@
 // The full-screen browser as a pure state machine: (state, event) -> new state + effects for the session to
 // perform (navigate, back, submit...). No terminal, no network: every key binding is testable here.
+import { sanitizeLine } from '../../text/sanitize.js';
 
 /** A numbered thing on the page as the TUI needs it (from renderPage's targets). */
 export interface TargetView {
@@ -203,8 +204,9 @@ function moveSelection(state: TuiState, step: 1 | -1): TuiState {
   return select({ ...state, message: null }, index);
 }
 
+/** Messages often quote the network (URLs, server reasons): made terminal-safe here, where they all pass. */
 function notice(state: TuiState, text: string, error = false): TuiState {
-  return { ...state, message: { text, error } };
+  return { ...state, message: { text: sanitizeLine(text), error } };
 }
 
 function openPrompt(state: TuiState, prompt: Prompt): TuiState {
@@ -429,7 +431,7 @@ export function update(state: TuiState, event: TuiEvent): Update {
       return { state: { ...next, top: clampTop(next, next.top) }, effects: [] };
     }
     case 'loading':
-      return { state: { ...state, loading: event.url, message: null }, effects: [] };
+      return { state: { ...state, loading: sanitizeLine(event.url), message: null }, effects: [] };
     case 'failed':
       return { state: notice({ ...state, loading: null }, event.message, true), effects: [] };
     case 'notice':
