@@ -12,6 +12,11 @@ export function createTerminalIO(
   const rl = createInterface({ input, output: interactive ? output : undefined, terminal: interactive });
   // The async iterator buffers lines that arrive while a page is being fetched.
   const lines = rl[Symbol.asyncIterator]();
+  // On a terminal readline catches Ctrl-C itself and would only pause: treat it as quit, as Ctrl-D is.
+  rl.on('SIGINT', () => {
+    output.write('\n');
+    rl.close();
+  });
   let ended = false;
   return {
     async ask(prompt: string): Promise<string | null> {

@@ -1,6 +1,7 @@
 // The built `plainwire browse` end to end: line mode over a real `plainwire serve`, forms against a real
 // echoing server, --json, --raw, errors, and terminal safety of hostile pages.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +65,19 @@ describe('line mode against plainwire serve', () => {
     expect(result.stdout).toContain('Field 1 is now [1 text: name=Ada Lovelace]');
     expect(result.stdout).toContain('Field 4 is now [4 [x] extra=olives]');
     expect(titles(result.stdout)).toEqual(['A form', 'Thank you']);
+  });
+
+  it('matches the line-mode transcript in docs/BROWSER.md', async () => {
+    const docs = readFileSync(fileURLToPath(new URL('../../docs/BROWSER.md', import.meta.url)), 'utf8');
+    const block = /```text\n\$ printf '(.*?)' \| plainwire browse (\S+)\n([\s\S]*?)\n\.\.\.\n```/.exec(docs);
+    expect(block).not.toBeNull();
+    const [, input, address, transcript] = block!;
+    const host = serve.url.replace(/^http:\/\//, '');
+    const result = await runCli(['browse', address!.replace('127.0.0.1:8000', host)], {
+      input: input!.replace(/\\n/g, '\n'),
+    });
+    const expected = transcript!.split('127.0.0.1:8000').join(host);
+    expect(result.stdout.startsWith(`${expected}\n`)).toBe(true);
   });
 
   it('--raw shows the exchange with the status line and headers as sent', async () => {
