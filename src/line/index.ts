@@ -10,5 +10,6 @@ export {
 export { Connection, DEFAULT_MAX_OUTPUT_BYTES } from './connection.js';
 export { LineServer, type LineServerOptions, type DisconnectReason } from './server.js';
 export { LineClient, type LineClientOptions } from './client.js';
+export { TelnetFilter, type TelnetResult } from './telnet.js';
 export { EchoServer } from './echo-server.js';
 export { EgoServer, EGO_SENTENCE } from './ego-server.js';

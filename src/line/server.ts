@@ -4,6 +4,7 @@ import { type AddressInfo, createServer, type Server, type Socket } from 'node:n
 import { type Logger, silentLogger } from '../log.js';
 import { Connection, DEFAULT_LINGER_MS, DEFAULT_MAX_OUTPUT_BYTES } from './connection.js';
 import { DEFAULT_MAX_LINE_BYTES, LineDecoder } from './decoder.js';
+import { TelnetFilter } from './telnet.js';
 import { reasonFromSocketError } from './errors.js';
 import { FlushScheduler } from './output.js';
 
@@ -20,6 +21,11 @@ export interface LineServerOptions {
   lingerMs?: number;
   /** How long stop() waits for hooks and sockets before it cuts what is left (default 5000 ms). */
   stopTimeoutMs?: number;
+  /**
+   * Take telnet commands (IAC 0xFF sequences) out of the input and refuse telnet options, so telnet users can
+   * press Ctrl-C safely (default false; servers meant for telnet turn it on).
+   */
+  telnet?: boolean;
 }
 
 export type DisconnectReason =
@@ -44,6 +50,7 @@ interface Session<S> {
   conn: Connection<S>;
   socket: Socket;
   decoder: LineDecoder;
+  telnet: TelnetFilter | null;
   inbox: InboxItem[];
   head: number;
   /** A hook is running (or its promise pending): later items wait. */
@@ -69,6 +76,7 @@ export class LineServer<S extends object = Record<string, unknown>> {
   protected readonly maxOutputBytes: number;
   private readonly maxPendingLines: number;
   private readonly lingerMs: number;
+  private readonly telnet: boolean;
   private readonly stopTimeoutMs: number;
   private readonly scheduler = new FlushScheduler();
   private readonly live = new Set<Connection<S>>();
@@ -85,6 +93,7 @@ export class LineServer<S extends object = Record<string, unknown>> {
     this.maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     this.maxPendingLines = options.maxPendingLines ?? 256;
     this.lingerMs = options.lingerMs ?? DEFAULT_LINGER_MS;
+    this.telnet = options.telnet ?? false;
     this.stopTimeoutMs = options.stopTimeoutMs ?? 5000;
     // Fail at construction, not at the first connection.
     new LineDecoder({ maxLineBytes: this.maxLineBytes });
@@ -201,6 +210,7 @@ export class LineServer<S extends object = Record<string, unknown>> {
       conn,
       socket,
       decoder: new LineDecoder({ maxLineBytes: this.maxLineBytes }),
+      telnet: this.telnet ? new TelnetFilter() : null,
       inbox: [],
       head: 0,
       busy: false,
@@ -241,7 +251,14 @@ export class LineServer<S extends object = Record<string, unknown>> {
     // After close() (or an overlong line) the peer's further bytes have nobody to answer them; they are read
     // and dropped so the socket drains.
     if (session.conn.closed || session.decoder.error !== null) return;
-    const lines = session.decoder.push(chunk);
+    let data = chunk;
+    if (session.telnet !== null) {
+      const filtered = session.telnet.push(chunk);
+      data = filtered.data;
+      // Refusals go straight to the socket: they answer the client's telnet, not a line, so they skip the queue.
+      if (filtered.reply !== null) session.socket.write(filtered.reply);
+    }
+    const lines = session.decoder.push(data);
     for (let i = 0; i < lines.length; i++) session.inbox.push(lines[i]!);
     if (session.decoder.error !== null) session.inbox.push(TOO_LONG);
     if (!session.inboxFull && session.inbox.length - session.head > this.maxPendingLines) {
