@@ -204,6 +204,15 @@ describe('tui state: help', () => {
     expect(closed.state.help).toBe(false);
     expect(composeFrame(closed.state, false).page[0]).toBe('line 0');
   });
+
+  it('shows the keys while there is no page at all', () => {
+    const empty = composeFrame(initialState(80, 24), false);
+    expect(empty.page.join('\n')).toContain('Tab, Shift-Tab');
+    expect(empty.page.join('\n')).not.toContain('Press any key');
+    expect(empty.prompt).toMatch(/^No page yet/);
+    const loading = update(initialState(80, 24), { type: 'loading', url: 'http://h/' }).state;
+    expect(composeFrame(loading, false).page.join('')).toBe('');
+  });
 });
 
 describe('tui state: search', () => {

@@ -162,8 +162,10 @@ export function composeFrame(state: TuiState, colour: boolean): Frame {
   const view = state.view;
   const selected = state.selected === null ? undefined : view?.targets[state.selected];
   const page: string[] = [];
-  if (state.help) {
-    for (let row = 0; row < rows; row++) page.push(fitWidth(HELP[row] ?? '', state.columns));
+  // With no page to show yet (no URL given, or the first one failed), the keys are the most useful thing.
+  if (state.help || (!view && !state.loading)) {
+    const help = state.help ? HELP : HELP.slice(0, -1);
+    for (let row = 0; row < rows; row++) page.push(fitWidth(help[row] ?? '', state.columns));
     return { page, status: statusBar(state), prompt: promptLine(state, colour) };
   }
   for (let row = 0; row < rows; row++) {
