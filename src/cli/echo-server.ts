@@ -17,7 +17,7 @@ export function register(program: Command): void {
     )
     .action(async (opts: { host: string; port: number }) => {
       const logger = createLogger('echo-server');
-      const server = new EchoServer({ logger });
+      const server = new EchoServer({ logger, telnet: true });
       await runServer({
         command: 'echo-server',
         host: opts.host,

@@ -18,7 +18,7 @@ export function register(program: Command): void {
     )
     .action(async (opts: { host: string; port: number }) => {
       const logger = createLogger('ego-server');
-      const server = new EgoServer({ logger });
+      const server = new EgoServer({ logger, telnet: true });
       await runServer({
         command: 'ego-server',
         host: opts.host,

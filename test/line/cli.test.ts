@@ -1,5 +1,5 @@
 // The line framework's commands, run as a user would: the built `plainwire` executable in child processes.
-import { createServer, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EGO_SENTENCE, LineServer, type Connection } from '../../src/line/index.js';
 import { type CliServer, runCli, spawnCli, startCliServer } from '../helpers/cli.js';
@@ -33,6 +33,23 @@ describe('plainwire echo-server', () => {
     });
     expect(result.stdout).toBe('HELLO\nWÖRLD\nRED\nNO FINAL NEWLINE\n');
     expect(result.code).toBe(0);
+  });
+
+  it("copes with telnet's Ctrl-C: refuses the timing mark and goes on echoing", async () => {
+    const server = await start(['echo-server']);
+    const socket = connect({ port: server.port, host: server.host });
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    // What telnet sends for "ab", Ctrl-C, Enter, "cd", Enter.
+    socket.write(Buffer.from([0x61, 0x62, 0xff, 0xf4, 0xff, 0xfd, 0x06, 0x0d, 0x0a, 0x63, 0x64, 0x0d, 0x0a]));
+    const deadline = Date.now() + 5000;
+    while (!Buffer.concat(received).includes('CD\n') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
+    socket.destroy();
+    const all = Buffer.concat(received);
+    expect(all.includes(Buffer.from([0xff, 0xfc, 0x06]))).toBe(true);
+    expect(all.toString('latin1').replace(/\xff\xfc\x06/, '')).toBe('AB\nCD\n');
   });
 
   it('says goodbye to its clients and exits 0 on SIGTERM', async () => {
