@@ -49,7 +49,9 @@ describe('tui session over plainwire serve', () => {
     await tui.settled();
     expect(tui.state.view?.title).toBe('Page 3: Links');
     expect(plainText(screen(tui))).toContain(`Page 3: Links \u2014 ${server.url}/page3.html`);
-    await keys(tui, 'tab', 'enter');
+    await keys(tui, 'tab');
+    expect(composeFrame(tui.state, false).prompt).toBe(`[1] ${server.url}/page4.html`);
+    await keys(tui, 'enter');
     expect(tui.state.view?.url).toBe(`${server.url}/page4.html`);
     expect(screen(tui)).toContain('TITLE: Page 4');
     await keys(tui, 'tab', 'tab', 'backspace');

@@ -310,6 +310,13 @@ describe('tui screen', () => {
     expect(frame.page[1]).toBe('link1[1] on line 1');
   });
 
+  it('shows where the selected link goes on the prompt line', () => {
+    const view = page(20, [1, 3]);
+    view.targets[1]!.href = 'http://h/two.html';
+    const s = press(loaded(view), K('tab'), K('tab')).state;
+    expect(composeFrame(s, false).prompt).toBe('[2] http://h/two.html');
+  });
+
   it('highlights a whole field label, brackets inside it included', () => {
     const view = page(3);
     view.lines[1] = 'Pick [3 [x] extra=cheese] now';

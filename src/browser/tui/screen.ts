@@ -154,6 +154,14 @@ function promptLine(state: TuiState, colour: boolean): string {
     return colour ? `\u001b[1;31m${text}\u001b[0m` : text;
   }
   if (!state.view) return fitWidth('No page yet: press g and type a URL, a file path or host:port.', width);
+  // As lynx does: where the selected link goes, before following it.
+  const selected = state.selected === null ? undefined : state.view.targets[state.selected];
+  if (selected?.href) return fitWidth(`[${selected.number}] ${selected.href}`, width);
+  if (selected?.kind === 'field')
+    return fitWidth(
+      `[${selected.number}] form field: Enter ${selected.input ? 'fills it in' : 'uses it'}`,
+      width,
+    );
   return fitWidth(width >= HINT.length ? HINT : SHORT_HINT, width);
 }
 

@@ -213,6 +213,7 @@ function viewOf(entry: Entry): PageView {
         lineIndex: t.lineIndex,
         column: t.column,
         text: sanitizeLine(t.text),
+        href: sanitizeLine(t.href),
       };
     const field = doc.fields[t.field]!;
     const view: TargetView = { number: t.number, kind: 'field', lineIndex: t.lineIndex, column: t.column };

@@ -10,6 +10,8 @@ export interface TargetView {
   column: number;
   /** Link text, to highlight it with its marker when it sits just before the marker on the same line. */
   text?: string;
+  /** A link's absolute URL, shown while it is selected. */
+  href?: string;
   /** Fields that ask for a value (text, password, textarea, select): what to ask and the current value. */
   input?: { label: string; value: string; secret?: boolean };
 }
