@@ -3,7 +3,8 @@
 // Failures are FetchError subclasses with one-line messages a person can act on.
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TextDecoder } from 'node:util';
 import { sanitizeLine, sanitizeText } from '../text/sanitize.js';
@@ -317,8 +318,20 @@ async function fetchFile(url: URL, maxBytes: number): Promise<FetchedPage> {
   }
   let bytes: Uint8Array;
   try {
-    const info = await stat(path);
-    if (info.isDirectory()) throw new FileError(url.href, 'is a directory (open a file in it)');
+    let info = await stat(path);
+    if (info.isDirectory()) {
+      // Like a web server: the directory's index.html, else a listing. Its URL ends in '/' so that the
+      // links inside resolve within it.
+      if (!url.pathname.endsWith('/')) url = new URL(`${url.pathname}/${url.search}`, url);
+      const index = join(path, 'index.html');
+      try {
+        info = await stat(index);
+        path = index;
+      } catch {
+        const html = await directoryListing(path, url);
+        return fileAnswer(url, 'text/html', new TextEncoder().encode(html));
+      }
+    }
     if (info.size > maxBytes) throw new TooLargeError(url.href, maxBytes);
     bytes = await readFile(path);
   } catch (err) {
@@ -329,7 +342,29 @@ async function fetchFile(url: URL, maxBytes: number): Promise<FetchedPage> {
     throw new FileError(url.href, `cannot read the file (${code ?? String(err)})`);
   }
   if (bytes.byteLength > maxBytes) throw new TooLargeError(url.href, maxBytes);
-  const mimeType = mimeFromPath(path, bytes);
+  return fileAnswer(url, mimeFromPath(path, bytes), bytes);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+async function directoryListing(path: string, url: URL): Promise<string> {
+  const entries = await readdir(path, { withFileTypes: true });
+  const names = entries
+    .filter((e) => !e.name.startsWith('.'))
+    .map((e) => (e.isDirectory() ? `${e.name}/` : e.name))
+    .sort()
+    .slice(0, 10_000);
+  const title = `Index of ${escapeHtml(decodeURIComponent(url.pathname))}`;
+  const items = names.map(
+    (n) =>
+      `<li><a href="${escapeHtml(encodeURI(n).replace(/[?#]/g, encodeURIComponent))}">${escapeHtml(n)}</a></li>`,
+  );
+  return `<title>${title}</title><h1>${title}</h1><ul><li><a href="../">../</a> (parent directory)</li>${items.join('')}</ul>`;
+}
+
+function fileAnswer(url: URL, mimeType: string, bytes: Uint8Array): FetchedPage {
   const decoded = decodeBody(bytes, mimeType);
   return {
     url: url.href,

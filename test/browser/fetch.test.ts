@@ -185,3 +185,20 @@ describe('charset helpers', () => {
     expect([decoded.text, decoded.source]).toEqual(['hi', 'bom']);
   });
 });
+
+describe('file URLs for directories', () => {
+  const site = new URL('../../examples/site/', import.meta.url);
+
+  it("opens a directory's index.html, with a URL ending in / so that its links resolve inside it", async () => {
+    const page = await fetchPage({ url: new URL('redirect', site).href });
+    expect(page.url).toBe(new URL('redirect/', site).href);
+    expect(page.text).toContain('<title>You were redirected</title>');
+  });
+
+  it('lists a directory without index.html, hidden files left out', async () => {
+    const page = await fetchPage({ url: new URL('images', site).href });
+    expect(page.mimeType).toBe('text/html');
+    expect(page.text).toContain('<a href="wire.png">wire.png</a>');
+    expect(page.text).not.toMatch(/href="\.[^.]/);
+  });
+});
