@@ -1,11 +1,6 @@
 // StoreClient: a program's handle on a plainwire store (or any server speaking the lab's ?action= URL API),
 // with versions, compare-and-set, paged listing and a watch iterator that outlives store restarts.
-import {
-  CompactedError,
-  StoreError,
-  StoreUnavailableError,
-  errorForAnswer,
-} from './client-errors.js';
+import { CompactedError, StoreError, StoreUnavailableError, errorForAnswer } from './client-errors.js';
 import { type Answer, StoreHttp } from './client-http.js';
 import {
   type Change,

@@ -1,4 +1,5 @@
-// Public API of src/store/: the client library (the server's API joins it here once it lands).
+// Public API of src/store/: the store server (start one in your program) and the client library.
+export { startStoreServer, type StoreServer, type StoreServerOptions } from './server.js';
 export {
   StoreClient,
   type StoreClientOptions,
