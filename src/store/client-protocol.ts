@@ -126,6 +126,19 @@ export function setRequest(
   };
 }
 
+/**
+ * Tokens travel as `Authorization: Bearer TOKEN`: a header value holds no spaces after the scheme, no control
+ * characters and (portably) nothing outside ASCII, so such a token could never be sent as it is.
+ */
+export function assertUsableToken(token: string): void {
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    throw new StoreError(
+      'BAD_TOKEN',
+      'a token is sent as "Authorization: Bearer TOKEN", so it must be visible ASCII without spaces',
+    );
+  }
+}
+
 /** A header that holds a whole number (X-Plainwire-Version, X-Plainwire-Revision), or undefined. */
 export function headerNumber(value: string | string[] | undefined): number | undefined {
   const text = Array.isArray(value) ? value[0] : value;

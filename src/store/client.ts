@@ -9,6 +9,7 @@ import {
   type StoreTarget,
   actionPath,
   assertSendable,
+  assertUsableToken,
   headerNumber,
   parseKeys,
   parseListAnswer,
@@ -123,6 +124,7 @@ export class StoreClient {
 
   constructor(baseUrl: string, options: StoreClientOptions = {}) {
     this.target = parseStoreUrl(baseUrl);
+    if (options.token !== undefined) assertUsableToken(options.token);
     this.url = this.target.display;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const httpOptions: ConstructorParameters<typeof StoreHttp>[1] = {

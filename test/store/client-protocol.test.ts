@@ -13,6 +13,7 @@ import {
   MAX_QUERY_VALUE_CHARS,
   actionPath,
   assertSendable,
+  assertUsableToken,
   formatQuery,
   headerNumber,
   parseKeys,
@@ -113,6 +114,13 @@ describe('request targets', () => {
     expect(() => setRequest(store, 'k', 'bad \ud800 value')).toThrow(StoreError);
     expect(() => assertSendable('key', '\udc00')).toThrow(/lone UTF-16 surrogate/);
     expect(() => assertSendable('key', '😀')).not.toThrow();
+  });
+
+  it('refuses tokens that cannot travel in an Authorization header', () => {
+    expect(() => assertUsableToken('s3cret-token_1.2~x/y+z=')).not.toThrow();
+    for (const bad of ['two words', 'tab\there', 'ünï', '', 'new\nline']) {
+      expect(() => assertUsableToken(bad)).toThrow(/visible ASCII/);
+    }
   });
 
   it('parses base URLs: bare host:port, IPv6, and refuses what it cannot use', () => {

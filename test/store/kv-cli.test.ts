@@ -157,3 +157,21 @@ it('sanitises what the store sent before it reaches a terminal, and passes it ra
   const keys = await runOnTerminal(['kv', url, 'keys']);
   expect(keys).toBe('hostile\r\n');
 });
+
+it('sends --token or PLAINWIRE_TOKEN, and says what to do when the store refuses', async () => {
+  const guarded = await startStoreServer({ host: '127.0.0.1', port: 0, memory: true, token: 'open-sesame' });
+  const base = `http://127.0.0.1:${guarded.port}/`;
+  try {
+    const refused = await runCli(['kv', base, 'set', 'k', 'v'], { env: { PLAINWIRE_TOKEN: undefined } });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^plainwire kv: .*\(pass --token or set PLAINWIRE_TOKEN\)\n$/);
+    expect((await runCli(['kv', base, 'set', 'k', 'v', '--token', 'open-sesame'])).code).toBe(0);
+    const viaEnv = await runCli(['kv', base, 'set', 'k', 'w'], { env: { PLAINWIRE_TOKEN: 'open-sesame' } });
+    expect(viaEnv.code).toBe(0);
+    expect((await runCli(['kv', base, 'get', 'k'])).stdout).toBe('w');
+    const spaced = await runCli(['kv', base, 'get', 'k', '--token', 'two words']);
+    expect(spaced).toMatchObject({ code: 2, stderr: expect.stringMatching(/without spaces/) });
+  } finally {
+    await guarded.stop();
+  }
+});
