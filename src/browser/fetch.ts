@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { TextDecoder } from 'node:util';
 import { sanitizeLine, sanitizeText } from '../text/sanitize.js';
 
-export const DEFAULT_TIMEOUT_MS = 15_000;
-export const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
-export const MAX_REDIRECTS = 10;
+import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, MAX_REDIRECTS } from './limits.js';
+
+export { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, MAX_REDIRECTS };
 const USER_AGENT = 'plainwire-browse/0.1 (text browser)';
 
 export interface PageRequest {

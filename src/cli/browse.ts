@@ -1,15 +1,12 @@
 // `plainwire browse`: the terminal web browser (line mode, --dump, --json, --raw; --tui lives in src/browser/tui).
 import { type Command, InvalidArgumentError } from 'commander';
-import { resolveAddress } from '../browser/address.js';
-import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, FetchError, fetchRaw } from '../browser/fetch.js';
-import { pageToJson } from '../browser/json.js';
-import { createTerminalIO } from '../browser/line-input.js';
-import { loadPage, statusProblem } from '../browser/page.js';
-import { LinePager } from '../browser/pager.js';
-import { renderPage } from '../browser/render.js';
 import { sanitizeLine } from '../text/sanitize.js';
 import { shouldColour } from '../term/style.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS } from '../browser/limits.js';
 import { parsePositiveInt } from './options.js';
+
+// The browser (parse5, string-width, node:https...) is loaded only when `browse` runs, so that every other
+// plainwire command starts without paying for it.
 
 interface BrowseOptions {
   dump?: boolean;
@@ -43,6 +40,12 @@ function fail(message: string): void {
 }
 
 async function dumpLike(url: string, opts: BrowseOptions, width: number, colour: boolean): Promise<void> {
+  const [{ fetchRaw }, { pageToJson }, { loadPage, statusProblem }, { renderPage }] = await Promise.all([
+    import('../browser/fetch.js'),
+    import('../browser/json.js'),
+    import('../browser/page.js'),
+    import('../browser/render.js'),
+  ]);
   const fetchOptions = { timeoutMs: opts.timeout * 1000, maxBytes: opts.maxBytes };
   if (opts.raw) {
     const exchange = await fetchRaw(url, fetchOptions);
@@ -71,6 +74,7 @@ async function browse(address: string | undefined, opts: BrowseOptions): Promise
   });
   const width = opts.width ?? (stdout.isTTY && stdout.columns ? stdout.columns : 80);
   const colour = opts.color && shouldColour(stdout);
+  const { resolveAddress } = await import('../browser/address.js');
   const url = address === undefined ? null : resolveAddress(address);
   if (opts.tui) {
     let tui: { runTui(options: Record<string, unknown>): Promise<void> };
@@ -103,6 +107,10 @@ async function browse(address: string | undefined, opts: BrowseOptions): Promise
     await dumpLike(url, opts, width, colour);
     return;
   }
+  const [{ createTerminalIO }, { LinePager }] = await Promise.all([
+    import('../browser/line-input.js'),
+    import('../browser/pager.js'),
+  ]);
   const io = createTerminalIO(process.stdin, stdout, process.stderr);
   const pager = new LinePager(io, {
     width,
@@ -153,6 +161,7 @@ Line mode is used when stdout is a terminal or commands are piped to stdin; othe
       try {
         await browse(address, opts);
       } catch (err) {
+        const { FetchError } = await import('../browser/fetch.js');
         if (err instanceof FetchError) fail(err.message);
         else fail(`unexpected error: ${(err as Error)?.message ?? String(err)}`);
       }
