@@ -178,13 +178,18 @@ export class TurnMachine {
       // so a crash between the two writes leaves nothing stuck (the rule applies again on restart).
       if (turn === undefined)
         return { kind: 'set-turn', turn: { seat: mine, n: 1 }, ifVersion: 0, why: 'vanished' };
-      if (turn.seat === theirs && !quitting)
+      if (turn.seat === theirs && !quitting) {
+        // A turn version newer than our snapshot came from a read after a conflict: the holder may have just
+        // confirmed it (after refreshing its presence, which the watch has not brought us yet). Wait for the watch.
+        if (turn.version > this.consistent)
+          return { kind: 'wait', reason: 'other', other: them.value, turn: turn.n };
         return {
           kind: 'set-turn',
           turn: { seat: mine, n: turn.n + 1 },
           ifVersion: turn.version,
           why: 'vanished',
         };
+      }
       return { kind: 'release-seat', seat: theirs, ifVersion: them.version, holder: them.value };
     }
     if (turn === undefined) {
@@ -193,7 +198,14 @@ export class TurnMachine {
     }
     // The turn waits at an empty seat. If we spoke the turn before it, we wait for a partner (two alternate);
     // otherwise we arrived into a room where nobody sits: the first arrival speaks first.
-    if (them === undefined && turn.seat === theirs && ctx.lastSpokenTurn !== turn.n - 1 && !quitting)
+    // Judged within the snapshot, like "vanished": a seat claimed just before the turn moved there is then seen.
+    if (
+      them === undefined &&
+      turn.seat === theirs &&
+      turn.version <= this.consistent &&
+      ctx.lastSpokenTurn !== turn.n - 1 &&
+      !quitting
+    )
       return { kind: 'set-turn', turn: { seat: mine, n: turn.n + 1 }, ifVersion: turn.version, why: 'first' };
     if (turn.seat === mine) {
       if (quitting)

@@ -270,7 +270,7 @@ describe('TurnMachine', () => {
           for (let i = 1; i < said.length; i++) expect(said[i]![1]).toBeGreaterThan(said[i - 1]![1]);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 1000 },
     );
   });
 
