@@ -13,6 +13,8 @@ export interface ChatServerOptions extends LineServerOptions {
   pingTimeoutMs?: number;
   /** Flood control (defaults: burst 10, 5 commands/s, disconnect beyond 100 waiting commands). */
   flood?: Partial<FloodLimits>;
+  /** How long JOINED/LEFT news may wait to be sent together (default 20 ms; see queuePresence). */
+  presenceBatchMs?: number;
 }
 
 export const DEFAULT_IDLE_MS = 120_000;
@@ -35,6 +37,10 @@ export class ChatServer extends LineServer<ChatState> {
   private readonly byId = new Map<number, Connection<ChatState>>();
   private sweeper: NodeJS.Timeout | undefined;
   private pingCounter = 0;
+  private presence: Delivery[] = [];
+  private presenceTimer: NodeJS.Timeout | undefined;
+  private readonly presenceBatchMs: number;
+  private presenceWindowMs: number;
   private stopLogged = false;
 
   constructor(options: ChatServerOptions = {}) {
@@ -42,6 +48,8 @@ export class ChatServer extends LineServer<ChatState> {
     this.flood = { ...DEFAULT_FLOOD_LIMITS, ...options.flood };
     this.idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
     this.pingTimeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
+    this.presenceBatchMs = options.presenceBatchMs ?? 20;
+    this.presenceWindowMs = this.presenceBatchMs;
     for (const [key, value] of Object.entries(this.flood)) {
       if (!(value > 0)) throw new RangeError(`flood.${key} must be a positive number, not ${value}`);
     }
@@ -88,6 +96,7 @@ export class ChatServer extends LineServer<ChatState> {
 
   protected override onStop(): void {
     clearInterval(this.sweeper);
+    this.flushPresence();
     this.logger.info({ clients: this.byId.size, users: this.room.userCount }, 'stopping');
   }
 
@@ -134,7 +143,7 @@ export class ChatServer extends LineServer<ChatState> {
   protected override onDisconnect(conn: Connection<ChatState>, reason: DisconnectReason): void {
     this.dropWaiting(conn.state);
     const name = this.room.nameOf(conn.id);
-    this.deliver(this.room.disconnect(conn.id));
+    this.queuePresence(this.room.disconnect(conn.id));
     this.byId.delete(conn.id);
     this.logger.info({ conn: conn.id, name, reason, clients: this.byId.size }, 'disconnect');
   }
@@ -163,6 +172,10 @@ export class ChatServer extends LineServer<ChatState> {
   }
 
   private execute(conn: Connection<ChatState>, line: string): void {
+    // A client's first REGISTER only adds presence news; anything else must come after the news already
+    // queued, so every recipient sees events in the order they happened.
+    const newcomer = this.room.nameOf(conn.id) === undefined;
+    if (!newcomer) this.flushPresence();
     const outcome = this.room.handleLine(conn.id, line);
     this.logger.info(
       {
@@ -174,8 +187,34 @@ export class ChatServer extends LineServer<ChatState> {
       'command',
     );
     conn.send(outcome.reply);
-    this.deliver(outcome.deliveries);
+    if (newcomer) this.queuePresence(outcome.deliveries);
+    else this.deliver(outcome.deliveries);
     if (outcome.close) conn.close('quit');
+  }
+
+  /**
+   * JOINED and LEFT for everyone are batched for up to presenceBatchMs: when thousands of clients arrive at
+   * once, each of them would otherwise cost one write to every registered client (n^2 writes); batched, each
+   * client gets one write per batch. Recipients are fixed when the event happens, only the sending waits.
+   */
+  private queuePresence(deliveries: readonly Delivery[]): void {
+    if (deliveries.length === 0) return;
+    this.presence.push(...deliveries);
+    this.presenceTimer ??= setTimeout(() => this.flushPresence(), this.presenceWindowMs);
+  }
+
+  private flushPresence(): void {
+    if (this.presenceTimer === undefined) return;
+    clearTimeout(this.presenceTimer);
+    this.presenceTimer = undefined;
+    const batch = this.presence;
+    this.presence = [];
+    const started = performance.now();
+    this.deliver(batch);
+    // A fan-out to thousands of clients is expensive: wait longer before the next one (up to 1 s), so that a
+    // storm of arrivals spends at most about a fifth of the time writing presence news.
+    const spent = performance.now() - started;
+    this.presenceWindowMs = Math.min(1000, Math.max(this.presenceBatchMs, spent * 4));
   }
 
   private deliver(deliveries: readonly Delivery[]): void {

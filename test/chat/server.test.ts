@@ -72,6 +72,37 @@ describe('ChatServer over TCP', () => {
     expect(a.unread()).toEqual([]);
   });
 
+  it('keeps presence news in order with everything else, also when many arrive at once', async () => {
+    const { port } = await startServer();
+    const a = await join(port, 'alice');
+    // bob registers and speaks at once: alice must hear JOINED before his MESSAGE, and LEFT after it.
+    const b = await RawClient.connect(port);
+    clients.push(b);
+    b.send('REGISTER bob\r\nMESSAGE hi\r\nQUIT');
+    await b.closed;
+    expect([await a.next(), await a.next(), await a.next()]).toEqual([
+      'JOINED bob',
+      'MESSAGE bob hi',
+      'LEFT bob',
+    ]);
+    // 100 arrivals at once: everyone hears exactly about those who came after them, in order.
+    const crowd = await Promise.all(Array.from({ length: 100 }, () => RawClient.connect(port)));
+    clients.push(...crowd);
+    for (const c of crowd) await c.next(); // HELLO
+    await Promise.all(
+      crowd.map(async (c, i) => expect(await c.reply(`REGISTER p${i}`)).toBe(`OK REGISTERED p${i}`)),
+    );
+    expect(await a.reply('PING done')).toBe('OK PONG done');
+    // alice was there first, so she heard every arrival, in the order the server took them.
+    const order = a.skipped.map((l) => l.replace(/^JOINED /, ''));
+    expect([...order].sort()).toEqual(crowd.map((_, i) => `p${i}`).sort());
+    for (const [i, c] of crowd.entries()) {
+      expect(await c.reply('PING')).toBe('OK PONG');
+      const after = order.slice(order.indexOf(`p${i}`) + 1);
+      expect(c.skipped, `p${i}`).toEqual(after.map((n) => `JOINED ${n}`));
+    }
+  });
+
   it('sends a PRIVATE with a missing name to nobody', async () => {
     const { port } = await startServer();
     const a = await join(port, 'alice');

@@ -1,0 +1,215 @@
+// `npm run bench:chat`: broadcast delivery through the chat server against a minimal coalescing node:net
+// broadcast server (bench/chat-server-proc.ts) under identical load in the same run: N registered clients
+// split over load processes, a rising offered rate, delivered messages/s and p50/p99 delivery latency. Then
+// many idle registered clients held, with the server's RSS. One summary line per measurement, ending in the ratio.
+//   node dist/bench/chat.js [--clients 1000] [--procs 4] [--rates 10000,20000,...] [--step-ms 2000]
+//                           [--idle 10000]   (the idle part takes minutes, so it runs only when asked)
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BUCKET_COUNT, bucketMicros } from './chat-histogram.js';
+import type { LoadCommand, LoadEvent } from './chat-load.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SERVER = path.join(here, 'chat-server-proc.js');
+const LOAD = path.join(here, 'chat-load.js');
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
+}
+const CLIENTS = Number(arg('clients', '1000'));
+const PROCS = Number(arg('procs', '4'));
+const RATES = arg('rates', '10000,20000,50000,100000,200000').split(',').map(Number);
+const STEP_MS = Number(arg('step-ms', '2000'));
+const WARMUP_MS = 500;
+const IDLE_CLIENTS = Number(arg('idle', '0'));
+/** Idle clients register in waves of this many per load process (see chat-load.ts). */
+const IDLE_WAVE = Number(arg('idle-wave', '250'));
+const SENDERS_PER_PROC = 5;
+
+type Kind = 'chat' | 'baseline';
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+process.on('SIGINT', () => process.exit(130));
+
+function startServer(kind: Kind, nodeArgs: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [...nodeArgs, SERVER, kind], { stdio: ['ignore', 'pipe', 'ignore'] });
+  children.add(child);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${kind} server did not start`)), 15_000);
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const m = /PORT (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(m[1]) });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
+  });
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+  await gone;
+  clearTimeout(timer);
+  children.delete(child);
+}
+
+class Load {
+  readonly child: ChildProcess;
+  private waiting: Array<(e: LoadEvent) => void> = [];
+  constructor() {
+    this.child = fork(LOAD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    children.add(this.child);
+    this.child.on('message', (e: LoadEvent) => this.waiting.shift()?.(e));
+  }
+  send(c: LoadCommand): void {
+    this.child.send(c);
+  }
+  ask(c: LoadCommand, timeoutMs = 120_000): Promise<LoadEvent> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`load process: no answer to ${c.cmd}`)), timeoutMs);
+      this.waiting.push((e) => {
+        clearTimeout(timer);
+        if (e.ev === 'error') reject(new Error(e.message));
+        else resolve(e);
+      });
+      this.child.send(c);
+    });
+  }
+  async close(): Promise<void> {
+    const gone = new Promise((r) => this.child.once('exit', r));
+    this.child.send({ cmd: 'close' });
+    await gone;
+    children.delete(this.child);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function connectLoads(port: number, total: number, senders: number, wave?: number): Promise<Load[]> {
+  const loads = Array.from({ length: PROCS }, () => new Load());
+  const share = Math.ceil(total / PROCS);
+  await Promise.all(
+    loads.map((load, i) =>
+      load.ask({
+        cmd: 'connect',
+        port,
+        prefix: `u${i}x`,
+        from: 0,
+        count: Math.max(0, Math.min(share, total - i * share)),
+        senders,
+        ...(wave ? { wave } : {}),
+      }),
+    ),
+  );
+  return loads;
+}
+
+interface Step {
+  offered: number;
+  delivered: number;
+  p50: number;
+  p99: number;
+}
+
+function percentile(histogram: number[], q: number): number {
+  const total = histogram.reduce((a, b) => a + b, 0);
+  if (total === 0) return Number.NaN;
+  let seen = 0;
+  for (let i = 0; i < histogram.length; i++) {
+    seen += histogram[i]!;
+    if (seen >= q * total) return bucketMicros(i) / 1000;
+  }
+  return Number.POSITIVE_INFINITY;
+}
+
+async function broadcastRun(kind: Kind): Promise<Step[]> {
+  const { child, port } = await startServer(kind);
+  const loads = await connectLoads(port, CLIENTS, SENDERS_PER_PROC);
+  const steps: Step[] = [];
+  for (const offered of RATES) {
+    const broadcasts = offered / (CLIENTS - 1);
+    for (const load of loads) load.send({ cmd: 'rate', broadcastsPerSecond: broadcasts / PROCS });
+    await sleep(WARMUP_MS);
+    for (const load of loads) load.send({ cmd: 'reset' });
+    await sleep(STEP_MS);
+    const stats = (await Promise.all(loads.map((l) => l.ask({ cmd: 'collect' })))) as Array<
+      Extract<LoadEvent, { ev: 'stats' }>
+    >;
+    const histogram = new Array<number>(BUCKET_COUNT).fill(0);
+    let delivered = 0;
+    for (const s of stats) {
+      delivered += s.deliveries / (s.elapsedMs / 1000);
+      s.histogram.forEach((n, i) => {
+        histogram[i]! += n;
+      });
+    }
+    steps.push({ offered, delivered, p50: percentile(histogram, 0.5), p99: percentile(histogram, 0.99) });
+  }
+  for (const load of loads) load.send({ cmd: 'rate', broadcastsPerSecond: 0 });
+  await Promise.all(loads.map((l) => l.close()));
+  await stopProcess(child);
+  return steps;
+}
+
+function rssOf(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+async function idleRun(kind: Kind): Promise<{ rss: number; peak: number; seconds: number }> {
+  const { child, port } = await startServer(kind, ['--expose-gc']);
+  const started = performance.now();
+  const loads = await connectLoads(port, IDLE_CLIENTS, 0, IDLE_WAVE);
+  const seconds = (performance.now() - started) / 1000;
+  // What holding the clients costs, after the garbage of registering them (presence news) is collected.
+  child.kill('SIGUSR2');
+  await sleep(1000);
+  const memory = rssOf(child.pid!);
+  await Promise.all(loads.map((l) => l.close()));
+  await stopProcess(child);
+  return { ...memory, seconds };
+}
+
+const k = (n: number) =>
+  n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0);
+const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1));
+
+console.log(
+  `# bench:chat: ${CLIENTS} registered clients over ${PROCS} load processes, ${SENDERS_PER_PROC * PROCS} senders, ` +
+    `${STEP_MS} ms per step; the bench's chat server has its flood limits raised (burst and rate 1e9) so it ` +
+    'measures delivery, and logs every command at info as JSON (discarded), as on a pipe; ratio = chat/baseline ' +
+    'delivered. The idle part runs with --idle 10000.',
+);
+const chat = await broadcastRun('chat');
+const baseline = await broadcastRun('baseline');
+for (let i = 0; i < RATES.length; i++) {
+  const c = chat[i]!;
+  const b = baseline[i]!;
+  console.log(
+    `chat broadcast ${CLIENTS} clients, offered ${k(c.offered)} deliveries/s: ${k(c.delivered)}/s delivered, ` +
+      `p50 ${ms(c.p50)} ms, p99 ${ms(c.p99)} ms; baseline ${k(b.delivered)}/s, p50 ${ms(b.p50)} ms, ` +
+      `p99 ${ms(b.p99)} ms; ratio ${(c.delivered / b.delivered).toFixed(2)}`,
+  );
+}
+if (IDLE_CLIENTS > 0) {
+  const c = await idleRun('chat');
+  const b = await idleRun('baseline');
+  console.log(
+    `chat idle: ${IDLE_CLIENTS} registered clients held, server RSS ${c.rss.toFixed(0)} MB (peak ${c.peak.toFixed(0)} MB, ` +
+      `all registered in ${c.seconds.toFixed(1)} s); baseline RSS ${b.rss.toFixed(0)} MB (peak ${b.peak.toFixed(0)} MB, ` +
+      `${b.seconds.toFixed(1)} s, no presence news); ratio ${(b.rss / c.rss).toFixed(2)} (baseline/chat RSS)`,
+  );
+}
+process.exit(0);
