@@ -174,8 +174,9 @@ const MAX_ELEMENT_DEPTH = 64;
 const MAX_INLINE_WRAPPERS = 12;
 
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
-// Only the runs that are not already one plain space: a text with none is returned as is, without a copy.
-const SPACE_TO_COLLAPSE = /[\t\n\f\r][ \t\n\f\r]*| [ \t\n\f\r]+/g;
+const HTML_SPACE = /[ \t\n\f\r]+/g;
+// Is there white space that is not already one plain space? Most text nodes have none: no copy for them.
+const NEEDS_COLLAPSE = /[\t\n\f\r]| [ \t\n\f\r]/;
 
 /** sanitizeLine, skipping the regex work for the (usual) clean string. */
 function clean(text: string): string {
@@ -184,7 +185,7 @@ function clean(text: string): string {
 
 /** HTML white space collapsed to single spaces, then made terminal-safe (which can leave spaces to collapse). */
 function collapseAndClean(text: string): string {
-  const collapsed = text.replace(SPACE_TO_COLLAPSE, ' ');
+  const collapsed = NEEDS_COLLAPSE.test(text) ? text.replace(HTML_SPACE, ' ') : text;
   return UNSAFE.test(collapsed) ? sanitizeLine(collapsed).replace(/ {2,}/g, ' ') : collapsed;
 }
 
