@@ -3,6 +3,7 @@
 import type { Found } from './files.js';
 import { contentTypeFor } from './mime.js';
 import { errorPage, escapeHtml, listingPage } from './pages.js';
+import { chooseRange, rangeStillApplies } from './range.js';
 import { formatUrlPath, parseRequestTarget } from './request-target.js';
 
 export const ALLOWED_METHODS = 'GET, HEAD';
@@ -10,8 +11,8 @@ export const ALLOWED_METHODS = 'GET, HEAD';
 export type BodyPlan =
   | { kind: 'none' }
   | { kind: 'bytes'; bytes: Buffer }
-  /** Stream the found file (its size is already in Content-Length). */
-  | { kind: 'file' };
+  /** Stream bytes start..end (inclusive) of the found file; Content-Length already says how many. */
+  | { kind: 'file'; start: number; end: number };
 
 export interface ResponsePlan {
   status: number;
@@ -80,11 +81,18 @@ function notModified(mtimeMs: number, ifModifiedSince: string | undefined): bool
   return Math.floor(mtimeMs / 1000) <= Math.floor(since / 1000);
 }
 
+/** The request headers that change the answer for a file. */
+export interface RequestConditions {
+  ifModifiedSince?: string;
+  range?: string;
+  ifRange?: string;
+}
+
 /** Second step: what the lookup of the target's path found. */
 export function planFound(
   target: { segments: readonly string[]; query: string },
   found: Found,
-  ifModifiedSince?: string,
+  conditions: RequestConditions = {},
 ): ResponsePlan {
   switch (found.kind) {
     case 'missing':
@@ -114,22 +122,40 @@ export function planFound(
     }
     case 'file': {
       const lastModified = new Date(Math.floor(found.mtimeMs / 1000) * 1000).toUTCString();
-      if (notModified(found.mtimeMs, ifModifiedSince)) {
+      if (notModified(found.mtimeMs, conditions.ifModifiedSince)) {
         return { status: 304, headers: { 'Last-Modified': lastModified }, body: { kind: 'none' } };
       }
+      const contentType = contentTypeFor(found.name, found.head, found.head.length === found.size);
+      const range = rangeStillApplies(conditions.ifRange, lastModified)
+        ? chooseRange(conditions.range, found.size)
+        : ({ kind: 'whole' } as const);
+      if (range.kind === 'unsatisfiable') {
+        return errorResponse(
+          416,
+          `The file has ${found.size} bytes; the range asked for starts past its end.`,
+          {
+            'Content-Range': `bytes */${found.size}`,
+          },
+        );
+      }
+      const [start, end] = range.kind === 'part' ? [range.start, range.end] : [0, found.size - 1];
+      const length = end - start + 1;
+      const headers: Record<string, string> = {
+        'Content-Type': contentType,
+        'Content-Length': String(length),
+        'Last-Modified': lastModified,
+        'Accept-Ranges': 'bytes',
+      };
+      if (range.kind === 'part') headers['Content-Range'] = `bytes ${start}-${end}/${found.size}`;
       return {
-        status: 200,
-        headers: {
-          'Content-Type': contentTypeFor(found.name, found.head, found.head.length === found.size),
-          'Content-Length': String(found.size),
-          'Last-Modified': lastModified,
-        },
+        status: range.kind === 'part' ? 206 : 200,
+        headers,
         body:
-          found.size === 0
+          length <= 0
             ? { kind: 'none' }
             : found.source.kind === 'content'
-              ? { kind: 'bytes', bytes: found.source.bytes }
-              : { kind: 'file' },
+              ? { kind: 'bytes', bytes: found.source.bytes.subarray(start, end + 1) }
+              : { kind: 'file', start, end },
       };
     }
   }

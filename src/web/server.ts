@@ -9,7 +9,7 @@ import { silentLogger } from '../log.js';
 import { sanitizeLine } from '../text/sanitize.js';
 import { lookup } from './files.js';
 import { errorPage, reasonPhrase } from './pages.js';
-import { errorResponse, planFound, planTarget, type ResponsePlan } from './plan.js';
+import { errorResponse, planFound, planTarget, type RequestConditions, type ResponsePlan } from './plan.js';
 import { classifyFirstLine } from './request-line.js';
 
 export interface ServeLimits {
@@ -103,6 +103,12 @@ function rawResponse(status: number, detail: string): Buffer {
   return Buffer.concat([Buffer.from(head, 'latin1'), body]);
 }
 
+/** A header as one string (node:http joins repeated ones with ", ", which no range or date parses). */
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
 /** Ends our side, drops whatever the client still sends for a moment (so no RST cuts the answer), then closes. */
 function finishAndClose(socket: Socket): void {
   socket.end();
@@ -146,22 +152,22 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
   }
 
   /** The whole decision for one request; a found file comes back open, in `file`. */
-  async function decide(method: string, target: string, ifModifiedSince: string | undefined) {
+  async function decide(method: string, target: string, conditions: RequestConditions) {
     const first = planTarget(method, target);
     if (first.kind === 'respond') return { plan: first.plan, file: undefined };
     const found = await lookup(root, first.segments, first.trailingSlash, limits);
-    const plan = planFound(first, found, ifModifiedSince);
-    let file: { handle: FileHandle; size: number } | undefined;
+    const plan = planFound(first, found, conditions);
+    let file: { handle: FileHandle; start: number; end: number } | undefined;
     if (found.kind === 'file' && found.source.kind === 'handle') {
-      if (plan.body.kind === 'file') file = { handle: found.source.handle, size: found.size };
+      if (plan.body.kind === 'file') file = { handle: found.source.handle, ...plan.body };
       else await found.source.handle.close();
     }
     return { plan, file };
   }
 
-  async function decideSafely(method: string, target: string, ifModifiedSince: string | undefined) {
+  async function decideSafely(method: string, target: string, conditions: RequestConditions) {
     try {
-      return await decide(method, target, ifModifiedSince);
+      return await decide(method, target, conditions);
     } catch (err) {
       logger.error({ err }, 'cannot answer a request');
       return { plan: errorResponse(500, 'The server could not read this file.'), file: undefined };
@@ -172,8 +178,12 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
     const startedAt = performance.now();
     const method = req.method ?? 'GET';
     const target = req.url ?? '/';
-    const ims = req.headers['if-modified-since'];
-    const { plan, file } = await decideSafely(method, target, ims);
+    const { plan, file } = await decideSafely(method, target, {
+      ifModifiedSince: req.headers['if-modified-since'],
+      // A range is for a plain GET; on HEAD too (RFC 9110 allows either) it shows what GET would send.
+      range: req.headers.range,
+      ifRange: header(req, 'if-range'),
+    });
     const fields = { method, path: target, version: req.httpVersion, remote: req.socket.remoteAddress };
     // An error answer may leave a request body unread; closing is simpler and safer than draining it.
     const headers: Record<string, string> = { Server: SERVER_HEADER, ...plan.headers };
@@ -196,10 +206,10 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
       return;
     }
     if (!file) throw new Error('a file body was planned without an open file');
-    const stream = file.handle.createReadStream({ start: 0, end: file.size - 1 });
+    const stream = file.handle.createReadStream({ start: file.start, end: file.end });
     try {
       await pipeline(stream, res);
-      logRequest(fields, plan, file.size, startedAt);
+      logRequest(fields, plan, file.end - file.start + 1, startedAt);
     } catch {
       logRequest(fields, plan, res.socket?.bytesWritten ?? 0, startedAt, true);
     }
@@ -207,7 +217,7 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
 
   async function answerHttp09(socket: Socket, target: string): Promise<void> {
     const startedAt = performance.now();
-    const { plan, file } = await decideSafely('GET', target, undefined);
+    const { plan, file } = await decideSafely('GET', target, {});
     const fields = { method: 'GET', path: target, version: '0.9', remote: socket.remoteAddress };
     if (socket.destroyed) {
       await file?.handle.close();
@@ -218,10 +228,10 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
       socket.write(plan.body.bytes);
       logRequest(fields, plan, plan.body.bytes.length, startedAt);
     } else if (plan.body.kind === 'file' && file) {
-      const stream = file.handle.createReadStream({ start: 0, end: file.size - 1 });
+      const stream = file.handle.createReadStream({ start: file.start, end: file.end });
       try {
         await pipeline(stream, socket, { end: false });
-        logRequest(fields, plan, file.size, startedAt);
+        logRequest(fields, plan, file.end - file.start + 1, startedAt);
       } catch {
         logRequest(fields, plan, 0, startedAt, true);
       }

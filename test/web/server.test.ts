@@ -252,6 +252,52 @@ describe('HTTP/1.x', () => {
     expect(Buffer.from(await res.arrayBuffer()).equals(bigFile)).toBe(true);
   });
 
+  it('answers one byte range with 206 and Content-Range, small and streamed files alike (curl -r, resumed downloads)', async () => {
+    const small = await page('page1.html');
+    const first = await fetch(`${site.url}/page1.html`, { headers: { Range: 'bytes=0-10' } });
+    expect(first.status).toBe(206);
+    expect(first.headers.get('content-range')).toBe(`bytes 0-10/${small.length}`);
+    expect(first.headers.get('content-length')).toBe('11');
+    expect(Buffer.from(await first.arrayBuffer()).equals(small.subarray(0, 11))).toBe(true);
+    const tail = await fetch(`${site.url}/page1.html`, { headers: { Range: 'bytes=-5' } });
+    expect(Buffer.from(await tail.arrayBuffer()).equals(small.subarray(-5))).toBe(true);
+
+    const middle = 1024 * 1024 + 3;
+    const big = await fetch(`${tmp.url}/big.bin`, { headers: { Range: `bytes=${middle}-` } });
+    expect(big.status).toBe(206);
+    expect(big.headers.get('content-range')).toBe(`bytes ${middle}-${bigFile.length - 1}/${bigFile.length}`);
+    expect(Buffer.from(await big.arrayBuffer()).equals(bigFile.subarray(middle))).toBe(true);
+    const whole = await fetch(`${tmp.url}/big.bin`);
+    expect(whole.headers.get('accept-ranges')).toBe('bytes');
+    await whole.arrayBuffer();
+  });
+
+  it('a range past the end gets 416 with the size; several ranges, junk or a stale If-Range get the whole file', async () => {
+    const small = await page('page1.html');
+    const past = await fetch(`${site.url}/page1.html`, { headers: { Range: `bytes=${small.length}-` } });
+    expect(past.status).toBe(416);
+    expect(past.headers.get('content-range')).toBe(`bytes */${small.length}`);
+    expect(await past.text()).toContain('416 Range Not Satisfiable');
+    for (const range of ['bytes=0-1,5-6', 'lines=1-2', 'bytes=9-3', 'bytes=x-']) {
+      const res = await fetch(`${site.url}/page1.html`, { headers: { Range: range } });
+      expect(res.status, range).toBe(200);
+      expect((await res.arrayBuffer()).byteLength, range).toBe(small.length);
+    }
+    const lastModified = (await fetch(`${site.url}/page1.html`, { method: 'HEAD' })).headers.get(
+      'last-modified',
+    )!;
+    const fresh = await fetch(`${site.url}/page1.html`, {
+      headers: { Range: 'bytes=0-0', 'If-Range': lastModified },
+    });
+    expect(fresh.status).toBe(206);
+    await fresh.arrayBuffer();
+    const stale = await fetch(`${site.url}/page1.html`, {
+      headers: { Range: 'bytes=0-0', 'If-Range': 'Mon, 01 Jan 2001 00:00:00 GMT' },
+    });
+    expect(stale.status).toBe(200);
+    await stale.arrayBuffer();
+  });
+
   it('logs each request with method, path, status, bytes and time', async () => {
     await (await fetch(`${site.url}/page5.html?from=log-test`)).text();
     const find = () => logLines.find((l) => l.path === '/page5.html?from=log-test');
