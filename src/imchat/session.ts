@@ -452,7 +452,9 @@ export class ImchatSession {
       !this.stopped
     )
       void this.refreshPresence(); // expired while the store was away: come back at once
-    if (this.view.revision > this.cursorRevision) {
+    // Only a shown message moves the cursor: presence heartbeats would otherwise cost every reader a durable
+    // write every few seconds, and a restart only looks at log entries above the cursor anyway.
+    if (events.some((e) => e.kind === 'message') && this.view.revision > this.cursorRevision) {
       this.cursorRevision = this.view.revision;
       this.scheduleCursor();
     }
