@@ -11,6 +11,7 @@ import {
   ImchatSession,
 } from '../imchat/session.js';
 import { makeStyle, shouldColour } from '../term/style.js';
+import { sanitizeLine } from '../text/sanitize.js';
 import { parsePositiveInt } from './options.js';
 
 interface ImchatOptions {
@@ -142,7 +143,11 @@ async function runImchat(url: string, options: ImchatOptions): Promise<number> {
     const text = line.replace(/\r$/, '');
     if (text === '/quit') return finish('close');
     if (text === '/who') print(`* present: ${session.present.join(', ')}`);
-    else if (text.trim() !== '') session.send(text);
+    else if (text.trim() !== '') {
+      if (interactive && options.turns === true && !session.myTurn)
+        print(`* queued: "${sanitizeLine(text)}" will be said on your turn`);
+      session.send(text);
+    }
     if (interactive) rl?.prompt();
   });
   rl.on('close', () => finish('end'));

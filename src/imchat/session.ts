@@ -185,6 +185,12 @@ export class ImchatSession {
     else void this.pump();
   }
 
+  /** Turn mode: the turn key names our seat (as far as we have seen). */
+  get myTurn(): boolean {
+    const seat = this.machine?.mySeat;
+    return seat !== undefined && this.machine?.turn?.seat === seat;
+  }
+
   /** Lines queued and not yet acknowledged by the store. */
   get pending(): number {
     return this.queue.length;

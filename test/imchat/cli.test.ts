@@ -114,6 +114,19 @@ describe('plainwire imchat', () => {
     expect(await Promise.all([a.exited, b.exited])).toEqual([0, 0]);
   });
 
+  it('turn mode: when the holder of the turn is SIGKILLed, the other is told and gets the turn within 10 s', async () => {
+    const alice = imchat(store.url, 'alice', 'vanishing', '--turns', '--presence-ttl', '2');
+    await alice.stdout.waitFor('* your turn (turn 1)');
+    const bob = imchat(store.url, 'bob', 'vanishing', '--turns', '--presence-ttl', '2');
+    await bob.stdout.waitFor('* waiting for alice (turn 1)');
+    await alice.stop('SIGKILL');
+    await bob.stdout.waitFor('* alice timed out', 10_000);
+    await bob.stdout.waitFor(/\* your turn \(turn 2\)/, 10_000);
+    bob.child.stdin.end('alone now\n');
+    expect(await bob.exited).toBe(0);
+    expect(messages(bob)).toEqual(['bob: alone now']);
+  });
+
   it('live mode: 5 users each sending 100 messages at once all see all 500, in order, once', async () => {
     const names = ['u1', 'u2', 'u3', 'u4', 'u5'];
     const procs = names.map((name) => imchat(store.url, name, 'five'));
