@@ -114,7 +114,9 @@ export function parseParams(raw: string, into: Params = new Map(), where = 'quer
     if (name === undefined || value === undefined)
       return new ApiError(
         400,
-        `bad percent-encoding in the ${where} near "${truncate(pair)}": each % must start a UTF-8 byte as %XX (write a literal % as %25)`,
+        /%(?![0-9A-Fa-f]{2})/.test(pair)
+          ? `bad percent-encoding in the ${where} near "${truncate(pair)}": each % must be followed by two hex digits (write a literal % as %25)`
+          : `the ${where} near "${truncate(pair)}" decodes to bytes that are not UTF-8: percent-encode text as UTF-8`,
       );
     if (into.has(name))
       return new ApiError(400, `the parameter "${truncate(name)}" is given twice: give each parameter once`);

@@ -2,7 +2,7 @@
 // environment, and a write is acknowledged only after lmdb has committed and synced it. Every write issued in one
 // event-loop turn lands in the same lmdb transaction, so concurrent writers share one disk sync.
 import { mkdirSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import {
   type Change,
@@ -39,6 +39,8 @@ type StoredChange = [number, string, string?];
 const TYPE_CODES: Record<Change['type'], number> = { set: 0, unset: 1, expire: 2 };
 const TYPES: Change['type'][] = ['set', 'unset', 'expire'];
 const LOCK_FILE = 'plainwire-store.pid';
+/** Lock files this process holds: its own pid in a lock file is only stale if it is not one of these. */
+const heldLocks = new Set<string>();
 // Log pruning removes this many revisions per transaction at most, so a prune never holds the writer for long.
 const PRUNE_CHUNK = 10_000;
 
@@ -81,7 +83,7 @@ export class LmdbEngine implements Engine {
         `cannot create the data directory ${options.path}: ${(err as Error).message} (check --data)`,
       );
     }
-    this.lockPath = join(options.path, LOCK_FILE);
+    this.lockPath = join(resolve(options.path), LOCK_FILE);
     takeLock(this.lockPath, options.path);
     try {
       this.root = open({ path: options.path, overlappingSync: false, maxDbs: 8, noMemInit: true });
@@ -389,6 +391,7 @@ function takeLock(lockPath: string, dir: string): void {
       const fd = openSync(lockPath, 'wx');
       writeSync(fd, `${process.pid}\n`);
       closeSync(fd);
+      heldLocks.add(lockPath);
       return;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -401,7 +404,8 @@ function takeLock(lockPath: string, dir: string): void {
     try {
       pid = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
     } catch {}
-    if (pid > 0 && pid !== process.pid && processAlive(pid))
+    const held = pid === process.pid ? heldLocks.has(lockPath) : pid > 0 && processAlive(pid);
+    if (held)
       throw new EngineOpenError(
         `the data directory ${dir} is in use by process ${pid} (is another store using it? stop it or use another --data)`,
         'LOCKED',
@@ -423,6 +427,7 @@ function processAlive(pid: number): boolean {
 }
 
 function releaseLock(lockPath: string): void {
+  heldLocks.delete(lockPath);
   try {
     if (Number.parseInt(readFileSync(lockPath, 'utf8'), 10) === process.pid) unlinkSync(lockPath);
   } catch {}

@@ -219,22 +219,13 @@ export class MemoryEngine implements Engine {
   private record(revision: number, changes: Change[]): void {
     this.log.push({ revision, changes });
     this.loggedChanges += changes.length;
-    // Prune in chunks so the log stays between the retention and a little more, never below it.
-    if (this.loggedChanges > this.retention * 1.1 + 1000) {
-      let drop = 0;
-      let dropped = 0;
-      while (
-        drop < this.log.length &&
-        this.loggedChanges - dropped - this.log[drop]!.changes.length >= this.retention
-      ) {
-        dropped += this.log[drop]!.changes.length;
-        drop++;
-      }
-      if (drop > 0) {
-        this.oldest = this.log[drop - 1]!.revision;
-        this.log.splice(0, drop);
-        this.loggedChanges -= dropped;
-      }
+    // Prune in chunks, so the log keeps between `retention` and 10% more revisions.
+    if (revision - this.oldest > this.retention + this.retention / 10) {
+      const cutoff = revision - this.retention;
+      const drop = lowerBoundRevision(this.log, cutoff + 1);
+      for (let i = 0; i < drop; i++) this.loggedChanges -= this.log[i]!.changes.length;
+      this.log.splice(0, drop);
+      this.oldest = cutoff;
     }
     this.fanout.emit(changes);
   }

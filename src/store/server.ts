@@ -41,6 +41,8 @@ export interface StoreServerOptions {
   requestTimeoutMs?: number;
   /** Change log retention (default 100,000 revisions). */
   logRetention?: number;
+  /** How often the lmdb log is pruned (default 5 s). */
+  logPruneIntervalMs?: number;
 }
 
 export interface StoreServer {
@@ -49,6 +51,8 @@ export interface StoreServer {
   /** http://HOST:PORT (no trailing slash). */
   url: string;
   engine: Engine;
+  /** How many long-poll watches are waiting (for tests and metrics). */
+  watching(): number;
   stop(): Promise<void>;
 }
 
@@ -75,7 +79,11 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
   const engine: Engine =
     options.engine ??
     (options.dataDir !== undefined && !options.memory
-      ? await openLmdbEngine({ path: options.dataDir, logRetention: options.logRetention })
+      ? await openLmdbEngine({
+          path: options.dataDir,
+          logRetention: options.logRetention,
+          pruneIntervalMs: options.logPruneIntervalMs,
+        })
       : new MemoryEngine({ logRetention: options.logRetention }));
   const hub = new WatchHub(engine);
   const expectedToken = options.token !== undefined ? sha256(options.token) : undefined;
@@ -369,7 +377,12 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
         ? [431, 'the request line and headers are over 16 KiB: send large values as a POST body']
         : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
           ? [408, 'the request took too long to arrive: send it at once']
-          : [400, `malformed HTTP request (${err.code ?? err.message})`];
+          : err.code === 'HPE_INVALID_URL'
+            ? [
+                400,
+                'the URL has characters that must be percent-encoded: encode spaces, non-ASCII text and controls as %XX',
+              ]
+            : [400, `malformed HTTP request (${err.code ?? err.message}): send HTTP/1.1`];
     const body = `${text}\n`;
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${TEXT}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
@@ -406,7 +419,7 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
   };
 
   log.info({ revision: engine.revision, data: options.dataDir ?? '(memory)' }, `listening on ${url}`);
-  return { host, port, url, engine, stop };
+  return { host, port, url, engine, watching: () => hub.size, stop };
 }
 
 /** How many body bytes a POST or PUT may carry: a form body percent-encodes, so up to three bytes per value byte. */
