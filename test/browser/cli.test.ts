@@ -124,6 +124,22 @@ describe('forms against an echoing server', () => {
   });
 });
 
+describe("the state store's own HTML page, from the terminal", () => {
+  it("sets a key with the page's GET form and shows it in the table", async () => {
+    const store = await startCliServer(['store', '--memory', '--port', '0']);
+    try {
+      const result = await runCli(['browse', `${store.url}/`], {
+        input: '1\ngreeting\n2\nhello world\n3\nq\n',
+      });
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toContain('**set greeting (version 1)**');
+      expect(result.stdout).toMatch(/greeting \| hello world \| 1/);
+    } finally {
+      await store.stop();
+    }
+  });
+});
+
 describe('dump, json and errors', () => {
   it('--json gives title, headings, blocks and absolute links', async () => {
     const result = await runCli(['browse', '--json', join(SITE, 'page3.html')]);
