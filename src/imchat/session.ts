@@ -105,7 +105,7 @@ export class ImchatSession {
   /** Resolves when the session has left the room (or was abandoned). */
   readonly done: Promise<void>;
   private readonly client: StoreClient;
-  private readonly view: RoomView;
+  private view: RoomView;
   private readonly machine: TurnMachine | undefined;
   private readonly session = randomBytes(6).toString('hex');
   private readonly ttlSeconds: number;
@@ -431,6 +431,13 @@ export class ImchatSession {
       try {
         const listing = await this.client.listAll(roomPrefix(this.room));
         this.markUp();
+        if (listing.revision < this.view.revision) {
+          // Revisions went back: the store restarted without its data (--memory). Everything in it is new.
+          this.status('the store restarted without its data; carrying on in the empty room');
+          this.view = new RoomView(this.room, this.name);
+          this.ownSeqs = [];
+          void this.refreshPresence();
+        }
         const loaded = this.view.load(listing.items, listing.revision, { history: this.history });
         this.machine?.load(listing.items, listing.revision);
         for (const event of loaded.events) this.options.onEvent(event);

@@ -82,6 +82,7 @@ export class TurnMachine {
     this.revisions.clear();
     for (const item of items) this.record(item.key, item.value, item.version, item.version);
     this.consistent = revision;
+    if (this.seat !== undefined && this.seatHolder(this.seat)?.value !== this.self) this.seat = undefined;
   }
 
   /** A change from the watch (they come in revision order). */
