@@ -70,6 +70,8 @@ function onLine(client: Client, buf: Buffer, start: number, end: number): void {
 }
 
 let lastData = 0;
+// Longer than the server's largest presence window (250 ms), so a quiet spell means the news was all read.
+const QUIET_MS = Number(process.env.CHAT_BENCH_QUIET_MS ?? 300);
 
 /** Resolves once nothing has arrived for `ms`: the server's news about the last wave has been read. */
 async function quiet(ms: number): Promise<void> {
@@ -132,7 +134,7 @@ async function connectAll(c: Extract<LoadCommand, { cmd: 'connect' }>): Promise<
   for (let start = 0; start < fresh.length; start += wave) {
     const batch = fresh.slice(start, start + wave);
     await Promise.all(batch.map((client, i) => register(client, `${c.prefix}${c.from + start + i}`)));
-    if (wave < fresh.length) await quiet(100);
+    if (wave < fresh.length) await quiet(QUIET_MS);
   }
   clients.push(...fresh);
   senders.push(...fresh.slice(0, c.senders));

@@ -26,7 +26,7 @@ const STEP_MS = Number(arg('step-ms', '2000'));
 const WARMUP_MS = 500;
 const IDLE_CLIENTS = Number(arg('idle', '0'));
 /** Idle clients register in waves of this many per load process (see chat-load.ts). */
-const IDLE_WAVE = Number(arg('idle-wave', '250'));
+const IDLE_WAVE = Number(arg('idle-wave', '100'));
 const SENDERS_PER_PROC = 5;
 
 type Kind = 'chat' | 'baseline';

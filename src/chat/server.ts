@@ -18,6 +18,8 @@ export interface ChatServerOptions extends LineServerOptions {
 }
 
 export const DEFAULT_IDLE_MS = 120_000;
+/** Presence lines (one per recipient) that may wait for a batch before it is sent regardless of the window. */
+const MAX_PRESENCE_SENDS = 1_000_000;
 export const DEFAULT_PING_TIMEOUT_MS = 30_000;
 
 interface ChatState {
@@ -41,6 +43,7 @@ export class ChatServer extends LineServer<ChatState> {
   private presenceTimer: NodeJS.Timeout | undefined;
   private readonly presenceBatchMs: number;
   private presenceWindowMs: number;
+  private presenceSends = 0;
   private stopLogged = false;
 
   constructor(options: ChatServerOptions = {}) {
@@ -200,7 +203,10 @@ export class ChatServer extends LineServer<ChatState> {
   private queuePresence(deliveries: readonly Delivery[]): void {
     if (deliveries.length === 0) return;
     this.presence.push(...deliveries);
+    for (const d of deliveries) this.presenceSends += d.to.length;
     this.presenceTimer ??= setTimeout(() => this.flushPresence(), this.presenceWindowMs);
+    // A bound on what waits: about 15 MB of lines at most, however many arrive within the window.
+    if (this.presenceSends >= MAX_PRESENCE_SENDS) this.flushPresence();
   }
 
   private flushPresence(): void {
@@ -209,12 +215,13 @@ export class ChatServer extends LineServer<ChatState> {
     this.presenceTimer = undefined;
     const batch = this.presence;
     this.presence = [];
+    this.presenceSends = 0;
     const started = performance.now();
     this.deliver(batch);
-    // A fan-out to thousands of clients is expensive: wait longer before the next one (up to 1 s), so that a
+    // A fan-out to thousands of clients is expensive: wait longer before the next one (up to 250 ms), so that a
     // storm of arrivals spends at most about a fifth of the time writing presence news.
     const spent = performance.now() - started;
-    this.presenceWindowMs = Math.min(1000, Math.max(this.presenceBatchMs, spent * 4));
+    this.presenceWindowMs = Math.min(250, Math.max(this.presenceBatchMs, spent * 4));
   }
 
   private deliver(deliveries: readonly Delivery[]): void {
