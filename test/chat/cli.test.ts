@@ -44,6 +44,16 @@ describe('plainwire chat-server', () => {
   });
 });
 
+describe('help', () => {
+  it('explains both commands with an example', async () => {
+    for (const command of ['chat', 'chat-server']) {
+      const r = await runCli([command, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/Example/);
+    }
+  });
+});
+
 describe('plainwire chat through pipes', () => {
   it('runs a script: broadcasts, queries and errors in order, then exits 0 at end of input', async () => {
     const server = await chatServer();

@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ChatClient, ChatClientError, ChatReplyError } from '../../src/chat/client.js';
+import type { ChatEvent } from '../../src/chat/protocol.js';
+import { ChatServer } from '../../src/chat/server.js';
+import { LineConnectError } from '../../src/line/index.js';
+
+const cleanup: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+async function setup(): Promise<{ server: ChatServer; port: number }> {
+  const server = new ChatServer();
+  const { port } = await server.start({ port: 0 });
+  cleanup.push(() => server.stop());
+  return { server, port };
+}
+
+async function client(port: number, name?: string): Promise<{ c: ChatClient; events: ChatEvent[] }> {
+  const c = new ChatClient();
+  const events: ChatEvent[] = [];
+  c.onEvent = (e) => events.push(e);
+  await c.connect('127.0.0.1', port);
+  cleanup.push(() => c.close());
+  if (name) await c.register(name);
+  return { c, events };
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(check()).toBe(true);
+}
+
+describe('ChatClient', () => {
+  it('pairs replies with commands and delivers events as values', async () => {
+    const { port } = await setup();
+    const { c: ada, events } = await client(port, 'ada');
+    expect(ada.greeting).toMatch(/^HELLO /);
+    expect(ada.name).toBe('ada');
+    const { c: bob } = await client(port, 'bob');
+    const [sent, users, pong] = await Promise.all([bob.message('hi'), bob.users(), bob.ping('t')]);
+    expect(sent.text).toBe('SENT 1');
+    expect(users).toEqual(['ada', 'bob']);
+    expect(pong.text).toBe('PONG t');
+    await bob.join('devs');
+    await ada.join('devs');
+    await ada.sendToGroup('devs', 'standup');
+    expect(await bob.groups()).toEqual([{ group: 'devs', members: 2 }]);
+    await bob.sendPrivate(['ada'], 'psst');
+    await until(() => events.length >= 3);
+    expect(events).toEqual([
+      { type: 'JOINED', name: 'bob' },
+      { type: 'MESSAGE', from: 'bob', text: 'hi' },
+      { type: 'PRIVATE', from: 'bob', text: 'psst' },
+    ]);
+    await bob.quit();
+    await until(() => events.length === 4);
+    expect(events[3]).toEqual({ type: 'LEFT', name: 'bob' });
+  });
+
+  it('rejects ERROR replies with their code, and commands after the close', async () => {
+    const { port } = await setup();
+    const { c: ada } = await client(port, 'ada');
+    const { c: other } = await client(port);
+    const taken = await other.register('ADA').catch((e: unknown) => e);
+    expect(taken).toBeInstanceOf(ChatReplyError);
+    expect((taken as ChatReplyError).code).toBe('NAME_TAKEN');
+    await expect(ada.sendPrivate(['nobody'], 'x')).rejects.toMatchObject({ code: 'NO_SUCH_USER' });
+    expect((await ada.command('DANCE')).code).toBe('UNKNOWN_COMMAND');
+    await ada.quit();
+    await expect(ada.message('late')).rejects.toBeInstanceOf(ChatClientError);
+  });
+
+  it('rejects outstanding commands when the server stops, and says why a connect failed', async () => {
+    const { server, port } = await setup();
+    const { c } = await client(port, 'ada');
+    let closed = '';
+    c.onClose = (reason) => {
+      closed = reason;
+    };
+    await server.stop();
+    await until(() => closed !== '');
+    await expect(c.users()).rejects.toBeInstanceOf(ChatClientError);
+    const failed = await new ChatClient().connect('127.0.0.1', port).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(LineConnectError);
+    expect((failed as Error).message).toMatch(/connection refused/);
+  });
+});
