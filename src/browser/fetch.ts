@@ -381,6 +381,22 @@ function fileAnswer(url: URL, mimeType: string, bytes: Uint8Array): FetchedPage 
   };
 }
 
+const STALE_CONNECTION = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
+
+/**
+ * fetch, with one retry of a GET whose connection broke before any answer: a kept-alive connection the server
+ * closed just as it was reused. Browsers retry such idempotent requests too; a POST is never sent twice.
+ */
+async function requestOnce(url: URL, init: RequestInit & { method: string }): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    if (init.method !== 'GET' || init.signal?.aborted || !STALE_CONNECTION.has(causeCode(err) ?? ''))
+      throw err;
+    return fetch(url, init);
+  }
+}
+
 /**
  * Fetches a page, following redirects. Resolves for every HTTP answer, error statuses included (the error
  * page is the body); rejects with a FetchError when there is no answer to show.
@@ -404,7 +420,7 @@ export async function fetchPage(request: PageRequest, options: FetchOptions = {}
         accept: 'text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5',
       };
       if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
-      const response = await fetch(current, { method, headers, body, redirect: 'manual', signal });
+      const response = await requestOnce(current, { method, headers, body, redirect: 'manual', signal });
       const location = response.headers.get('location');
       if (REDIRECT_STATUSES.has(response.status) && location !== null) {
         await response.body?.cancel().catch(() => {});

@@ -174,6 +174,33 @@ describe('fetchPage', () => {
   });
 });
 
+describe('a connection that breaks before the answer', () => {
+  it('retries a GET once, and never resends a POST', async () => {
+    let requests = 0;
+    const flaky = await startHttpServer((req, res) => {
+      requests++;
+      if (req.url === '/always' || requests === 1) {
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('second time lucky');
+    });
+    try {
+      const page = await fetchPage({ url: `${flaky.url}/` });
+      expect([page.text, requests]).toEqual(['second time lucky', 2]);
+      requests = 0;
+      const post = await failure(fetchPage({ url: `${flaky.url}/`, method: 'POST', body: 'a=1' }));
+      expect(post.code).toBe('NETWORK');
+      expect(requests).toBe(1);
+      const get = await failure(fetchPage({ url: `${flaky.url}/always` }));
+      expect(get.message).toMatch(/closed before the answer ended/);
+    } finally {
+      await flaky.close();
+    }
+  });
+});
+
 describe('charset helpers', () => {
   it('sniffs meta charset only in the first 1024 bytes', () => {
     expect(sniffMetaCharset(Buffer.from('<meta charset=koi8-r>'))).toBe('koi8-r');
