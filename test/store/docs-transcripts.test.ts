@@ -65,7 +65,7 @@ function normalise(output: string): string {
 function run(command: string): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile('sh', ['-c', command], { timeout: 15_000 }, (err, stdout) => {
-      if (err && err.killed) reject(new Error(`timed out: ${command}`));
+      if (err?.killed) reject(new Error(`timed out: ${command}`));
       else resolve(stdout);
     });
   });

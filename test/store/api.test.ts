@@ -1,0 +1,176 @@
+// The pure request parser and the page renderer, without a network: every input gives an Operation or an ApiError.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  ApiError,
+  type ApiRequest,
+  decodeComponent,
+  decodeCursor,
+  encodeCursor,
+  parseParams,
+  parseRequest,
+} from '../../src/store/api.js';
+import { renderPage } from '../../src/store/page.js';
+
+const limits = { maxValueBytes: 1024 * 1024 };
+const get = (query: string, path = '/'): ReturnType<typeof parseRequest> =>
+  parseRequest({ method: 'GET', path, query }, limits);
+
+describe('parseRequest', () => {
+  it('reads the lab actions', () => {
+    expect(get('action=set&key=a%2Fb&value=x+y')).toMatchObject({
+      op: { kind: 'set', key: 'a/b', value: 'x y' },
+      write: true,
+    });
+    expect(get('action=get&key=k')).toMatchObject({
+      op: { kind: 'get', key: 'k', rest: false },
+      write: false,
+    });
+    expect(get('action=unset&key=k&ifVersion=4')).toMatchObject({ op: { kind: 'unset', ifVersion: 4 } });
+    expect(get('')).toMatchObject({ op: { kind: 'page' } });
+    expect(get('action=watch&prefix=&after=3&timeout=1.5')).toMatchObject({
+      op: { kind: 'watch', match: { prefix: '' }, after: 3, timeoutSeconds: 1.5 },
+    });
+    expect(get('action=watch&key=k')).toMatchObject({ op: { timeoutSeconds: 30 } });
+    expect(get('action=list')).toMatchObject({ op: { kind: 'list', prefix: '', limit: 1000 } });
+    expect(get('action=set&key=k&value=v&token=t')).toMatchObject({ token: 't' });
+    const bearer = parseRequest(
+      { method: 'GET', path: '/', query: 'action=clear', authorization: 'Bearer abc' },
+      limits,
+    );
+    expect(bearer).toMatchObject({ token: 'abc', write: true });
+  });
+
+  it('merges a form body and takes any other POST body as the value', () => {
+    const form: ApiRequest = {
+      method: 'POST',
+      path: '/',
+      query: 'action=set',
+      contentType: 'application/x-www-form-urlencoded; charset=utf-8',
+      body: Buffer.from('key=k&value=a%26b'),
+    };
+    expect(parseRequest(form, limits)).toMatchObject({ op: { kind: 'set', key: 'k', value: 'a&b' } });
+    const raw: ApiRequest = {
+      method: 'POST',
+      path: '/',
+      query: 'action=set&key=k',
+      body: Buffer.from('a=b&c'),
+    };
+    expect(parseRequest(raw, limits)).toMatchObject({ op: { value: 'a=b&c' } });
+    const empty: ApiRequest = { method: 'POST', path: '/', query: 'action=set&key=k' };
+    expect(parseRequest(empty, limits)).toMatchObject({ op: { value: '' } });
+  });
+
+  it('the REST face', () => {
+    const put = parseRequest(
+      { method: 'PUT', path: '/kv/a%2Fb/c', query: 'ttl=2', body: Buffer.from('v') },
+      limits,
+    );
+    expect(put).toMatchObject({ op: { kind: 'set', key: 'a/b/c', value: 'v', ttlSeconds: 2, rest: true } });
+    expect(parseRequest({ method: 'HEAD', path: '/kv/k', query: '' }, limits)).toMatchObject({ head: true });
+    expect(parseRequest({ method: 'POST', path: '/kv/k', query: '' }, limits)).toMatchObject({ status: 405 });
+  });
+
+  it('refuses with a status and one line', () => {
+    const cases: [string, number][] = [
+      ['action=get', 400],
+      ['action=get&key=', 400],
+      ['action=x', 400],
+      ['key=a&key=a', 400],
+      ['action=get&key=%', 400],
+      ['action=get&key=%C0%80', 400],
+      ['action=set&key=k&value=v&ifVersion=-1', 400],
+      ['action=set&key=k&value=v&ifVersion=1e3', 400],
+      ['action=set&key=k&value=v&ttl=abc', 400],
+      ['action=list&limit=99999', 400],
+      [`action=get&key=${'x'.repeat(1025)}`, 413],
+    ];
+    for (const [query, status] of cases) {
+      const r = get(query);
+      expect(r, query).toBeInstanceOf(ApiError);
+      expect((r as ApiError).status, query).toBe(status);
+      expect((r as ApiError).message).not.toContain('\n');
+    }
+    const big = parseRequest(
+      { method: 'GET', path: '/', query: 'action=set&key=k&value=123456' },
+      { maxValueBytes: 5 },
+    );
+    expect(big).toMatchObject({ status: 413 });
+    expect(parseRequest({ method: 'HEAD', path: '/', query: 'action=clear' }, limits)).toMatchObject({
+      status: 405,
+    });
+  });
+
+  it('never throws, whatever the bytes', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH'),
+        fc.oneof(
+          fc.constant('/'),
+          fc.string().map((s) => `/kv/${s}`),
+        ),
+        fc.string(),
+        fc.option(fc.uint8Array({ maxLength: 64 }), { nil: undefined }),
+        (method, path, query, body) => {
+          const r = parseRequest({ method, path, query, body: body && Buffer.from(body) }, limits);
+          expect(r instanceof ApiError || typeof r.op.kind === 'string').toBe(true);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('round-trips every key and value through encodeURIComponent', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme', minLength: 1, maxLength: 50 }),
+        fc.string({ unit: 'grapheme' }),
+        (key, value) => {
+          const r = get(`action=set&key=${encodeURIComponent(key)}&value=${encodeURIComponent(value)}`);
+          expect(r).toMatchObject({ op: { key, value } });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('encoding helpers', () => {
+  it('strict percent-decoding', () => {
+    expect(decodeComponent('a+b%20c', true)).toBe('a b c');
+    expect(decodeComponent('a+b', false)).toBe('a+b');
+    expect(decodeComponent('%ZZ', true)).toBeUndefined();
+    expect(decodeComponent('%FF', true)).toBeUndefined();
+    expect(parseParams('a=1&&b=&c')).toEqual(
+      new Map([
+        ['a', '1'],
+        ['b', ''],
+        ['c', ''],
+      ]),
+    );
+  });
+
+  it('cursors round-trip and reject junk', () => {
+    expect(decodeCursor(encodeCursor('room/😀'))).toBe('room/😀');
+    expect(decodeCursor('not base64!')).toBeUndefined();
+  });
+});
+
+describe('renderPage', () => {
+  it('escapes everything it shows and notes when rows are cut', () => {
+    const html = renderPage({
+      path: '/x"y',
+      entries: [{ key: '<b>', value: '<?php system("rm") ?>', version: 3 }],
+      total: 1500,
+      revision: 9,
+      notice: 'set <i>',
+      tokenField: true,
+      readTokenField: false,
+    });
+    expect(html).not.toMatch(/<b>|<\?php|<i>/);
+    expect(html).toContain('&lt;?php system(&quot;rm&quot;) ?&gt;');
+    expect(html).toContain('action="/x&quot;y"');
+    expect(html).toMatch(/Showing the 1 most recently changed of 1500 keys/);
+    expect(html.match(/name="token"/g)).toHaveLength(2);
+  });
+});
