@@ -58,6 +58,11 @@ export class RoomView {
     return [...this.presence.keys()].sort();
   }
 
+  /** The highest sequence number of `name` shown (or skipped as old history); 0 if none. */
+  seenSeq(name: string): number {
+    return this.seen.get(name) ?? 0;
+  }
+
   isPresent(name: string): boolean {
     return this.presence.has(name);
   }

@@ -83,6 +83,8 @@ const RETRY_FIRST_MS = 100;
 const RETRY_MAX_MS = 2000;
 /** How long leaving may take when the store is down: the presence TTL cleans up after us anyway. */
 const LEAVE_TIMEOUT_MS = 3000;
+/** At the end of piped input, how long to wait for our own last messages to come back through the watch. */
+const ECHO_WAIT_MS = 2000;
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -207,6 +209,11 @@ export class ImchatSession {
       void this.drive();
     } else {
       while (this.pumping) await this.pumping;
+      // Our own messages are shown when the watch brings them back; give it a moment so piped output is whole.
+      const sent = this.ownSeqs[this.ownSeqs.length - 1] ?? 0;
+      const deadline = performance.now() + ECHO_WAIT_MS;
+      while (this.view.seenSeq(this.name) < sent && performance.now() < deadline && !this.stopped)
+        await sleep(10, this.abort.signal);
       await this.leave();
     }
     return this.done;
