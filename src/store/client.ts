@@ -98,6 +98,13 @@ function linkSignals(a: AbortSignal, b: AbortSignal): { signal: AbortSignal; rel
   return { signal: linked.signal, release: () => cleanup.abort() };
 }
 
+/** The store's revision is below one it already reported: it lost its history, so changes would be skipped. */
+function rewound(after: number, revision: number): CompactedError {
+  return new CompactedError(
+    `the store's revision went back from ${after} to ${revision}: it restarted without its data; re-list`,
+  );
+}
+
 function watchParams(opts: WatchOnceOptions): QueryParams {
   if ((opts.key === undefined) === (opts.prefix === undefined)) {
     throw new StoreError('BAD_REQUEST', 'watch needs exactly one of key and prefix');
@@ -236,7 +243,10 @@ export class StoreClient {
     return parseRevisionAnswer((await this.call([['action', 'revision']])).body);
   }
 
-  /** One long poll. Throws CompactedError (410) if `after` is older than the store's change log. */
+  /**
+   * One long poll. Throws CompactedError if `after` is older than the store's change log (410), or newer than
+   * its revision (it lost its data, e.g. a --memory store restarted).
+   */
   async watchOnce(opts: WatchOnceOptions): Promise<{ revision: number; changes: Change[] }> {
     const params = watchParams(opts);
     const seconds = opts.timeoutSeconds ?? DEFAULT_WATCH_SECONDS;
@@ -246,6 +256,7 @@ export class StoreClient {
       { timeoutMs: seconds * 1000 + this.timeoutMs, signal: opts.signal },
     );
     const result = parseWatchAnswer(answer.body);
+    if (opts.after !== undefined && result.revision < opts.after) throw rewound(opts.after, result.revision);
     // Defensive: a change at or below `after` was already delivered by the previous poll.
     if (opts.after !== undefined) result.changes = result.changes.filter((c) => c.revision > opts.after!);
     return result;
@@ -322,11 +333,7 @@ export class StoreClient {
    */
   private async checkNotRewound(after: number, signal: AbortSignal): Promise<void> {
     const revision = parseRevisionAnswer((await this.call([['action', 'revision']], {}, { signal })).body);
-    if (revision < after) {
-      throw new CompactedError(
-        `the store's revision went back from ${after} to ${revision}: it restarted without its data; re-list`,
-      );
-    }
+    if (revision < after) throw rewound(after, revision);
   }
 
   private call(

@@ -5,8 +5,9 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import type { StoreUnavailableError } from '../../src/store/client-errors.js';
+import { CompactedError, type StoreUnavailableError } from '../../src/store/client-errors.js';
 import { type Change, StoreClient } from '../../src/store/client.js';
+import { startStoreServer } from '../../src/store/server.js';
 import { type CliServer, startCliServer } from '../helpers/cli.js';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'plainwire-watch-restart-'));
@@ -92,4 +93,34 @@ it('keeps a watch going across a store killed with SIGKILL and restarted', async
   expect(outages.length).toBeGreaterThan(0);
   expect(outages[0]!.code).toBe('UNAVAILABLE');
   expect(await new StoreClient(`http://127.0.0.1:${port}/`).get('r/2')).toBe('before too');
+});
+
+it('ends a watch with CompactedError when the store comes back without its history (--memory)', async () => {
+  const port = await freePort();
+  let store = await startStoreServer({ host: '127.0.0.1', port, memory: true });
+  const client = new StoreClient(`http://127.0.0.1:${port}/`, { timeoutMs: 2000 });
+  const seen: Change[] = [];
+  try {
+    const iteration = (async () => {
+      for await (const change of client.watch({
+        prefix: '',
+        after: 0,
+        timeoutSeconds: 2,
+      })) {
+        seen.push(change);
+        if (seen.length === 3) {
+          await store.stop();
+          store = await startStoreServer({ host: '127.0.0.1', port, memory: true });
+        }
+      }
+    })();
+    for (const key of ['a', 'b', 'c']) await client.set(key, key);
+    const err = await iteration.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CompactedError);
+    expect((err as Error).message).toMatch(/went back from 3 to 0/);
+    expect(seen.map((c) => c.key)).toEqual(['a', 'b', 'c']);
+  } finally {
+    client.close();
+    await store.stop();
+  }
 });
