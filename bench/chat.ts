@@ -175,7 +175,7 @@ async function idleRun(kind: Kind): Promise<{ rss: number; peak: number; seconds
   const seconds = (performance.now() - started) / 1000;
   // What holding the clients costs, after the garbage of registering them (presence news) is collected.
   child.kill('SIGUSR2');
-  await sleep(1000);
+  await sleep(2000);
   const memory = rssOf(child.pid!);
   await Promise.all(loads.map((l) => l.close()));
   await stopProcess(child);
