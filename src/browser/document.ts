@@ -371,8 +371,14 @@ class BlockBuilder {
     const t = this.target();
     const last = t[t.length - 1];
     const collapsed = collapseAndClean(text);
-    if (last && last.type === 'text') last.text += collapsed;
-    else t.push({ type: 'text', text: collapsed });
+    if (last && last.type === 'text') {
+      // Text split by a comment or an empty element ("a <!-- --> b"): one space where the two halves meet.
+      const t = last.text;
+      last.text =
+        t.charCodeAt(t.length - 1) === 32 && collapsed.charCodeAt(0) === 32
+          ? t + collapsed.slice(1)
+          : t + collapsed;
+    } else t.push({ type: 'text', text: collapsed });
   }
 
   /** Returns false (and opens nothing) when wrappers are already nested too deep to mean anything more. */

@@ -21,6 +21,11 @@ describe('parseDocument', () => {
     expect(texts(doc.blocks)).toEqual(['one two three four']);
   });
 
+  it('leaves one space where a comment or an empty element split the text', () => {
+    const doc = parse('<p>a <!-- c --> b</p><p>x <span></span> y <b></b> z</p>');
+    expect(texts(doc.blocks)).toEqual(['a b', 'x y z']);
+  });
+
   it('keeps <pre> verbatim, dropping the newline that follows the start tag', () => {
     const doc = parse('<pre>\n  a\tb\n   c  </pre>');
     expect(doc.blocks).toEqual([{ type: 'pre', text: '  a\tb\n   c  ' }]);
