@@ -1,8 +1,8 @@
 // The durable engine: keys, versions, expiry times, the revision counter and the change log all live in one lmdb
 // environment, and a write is acknowledged only after lmdb has committed and synced it. Every write issued in one
 // event-loop turn lands in the same lmdb transaction, so concurrent writers share one disk sync.
-import { mkdirSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import {
   type Change,
@@ -77,7 +77,7 @@ export class LmdbEngine implements Engine {
   constructor(options: LmdbEngineOptions) {
     this.retention = options.logRetention ?? DEFAULT_LOG_RETENTION;
     try {
-      mkdirSync(options.path, { recursive: true });
+      makeDirectory(resolve(options.path));
     } catch (err) {
       throw new EngineOpenError(
         `cannot create the data directory ${options.path}: ${(err as Error).message} (check --data)`,
@@ -226,6 +226,20 @@ export class LmdbEngine implements Engine {
 
   newest(limit: number): { entries: Entry[]; total: number } {
     const now = Date.now();
+    // The log, read backwards, names the most recently changed keys without scanning (and sorting) every key.
+    const total = this.kv.getCount();
+    const seen = new Set<string>();
+    const recent: Entry[] = [];
+    for (const { key: rev, value } of this.log.getRange({ reverse: true })) {
+      for (const [code, key] of value) {
+        if (code !== 0 || seen.has(key)) continue;
+        seen.add(key);
+        const stored = this.kv.get(key);
+        if (stored && stored[1] === rev && !expiredStored(stored, now)) recent.push(toEntry(key, stored));
+      }
+      if (recent.length >= limit) return { entries: recent.slice(0, limit), total };
+    }
+    if (recent.length >= total) return { entries: recent, total };
     const live: Entry[] = [];
     for (const { key, value } of this.kv.getRange({}))
       if (!expiredStored(value, now)) live.push(toEntry(key, value));
@@ -364,6 +378,26 @@ export class LmdbEngine implements Engine {
 
   private assertOpen(): void {
     if (this.closed) throw new Error('the store is closed');
+  }
+}
+
+/**
+ * mkdir -p, by hand: Node 20's recursive mkdirSync loops for ever under /proc, and a typo in --data must give an
+ * error, not a hang.
+ */
+function makeDirectory(path: string): void {
+  try {
+    mkdirSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      if (!statSync(path).isDirectory()) throw new Error(`${path} exists and is not a directory`);
+      return;
+    }
+    const parent = dirname(path);
+    if (code !== 'ENOENT' || parent === path) throw err;
+    makeDirectory(parent);
+    mkdirSync(path);
   }
 }
 
