@@ -42,6 +42,11 @@ async function waitForPane(
   throw new Error(`timed out waiting for ${what}; the pane shows:\n${screen}`);
 }
 
+/** The shell after the program: its exit code, then the terminal's mode (stty) once that has been printed. */
+function exitedWith(screen: string, code: number): boolean {
+  return screen.includes(`EXITED ${code}`) && /^TTY -*icanon$/m.test(screen);
+}
+
 /** A port nothing listens on: one the system just handed out and that was closed again. */
 async function closedPort(): Promise<number> {
   const probe = createServer();
@@ -124,7 +129,7 @@ describe.skipIf(!HAS_TMUX)('browse --tui in tmux', () => {
     expect(Math.max(...narrow.split('\n').map((l) => l.trimEnd().length))).toBeLessThanOrEqual(50);
 
     tmux('send-keys', '-t', session, 'q');
-    const after = await waitForPane(session, (s) => s.includes('EXITED 0'), 'the browser to exit');
+    const after = await waitForPane(session, (s) => exitedWith(s, 0), 'the browser to exit');
     // Back on the main screen: the page is gone, and the terminal is in cooked mode again.
     expect(after).not.toContain('TITLE: Page 3');
     expect(after).toMatch(/TTY icanon/);
@@ -138,7 +143,7 @@ describe.skipIf(!HAS_TMUX)('browse --tui in tmux', () => {
     expect(screen).toMatch(/connection refused by 127\.0\.0\.1:\d+ \(is the server running\?\)/);
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
     process.kill(pid, 'SIGTERM');
-    const after = await waitForPane(session, (s) => s.includes('EXITED 143'), 'exit on SIGTERM');
+    const after = await waitForPane(session, (s) => exitedWith(s, 143), 'exit on SIGTERM');
     expect(after).toMatch(/TTY icanon/);
     expect(tmux('display-message', '-p', '-t', session, '#{alternate_on} #{cursor_flag}').trim()).toBe('0 1');
   });
@@ -155,7 +160,7 @@ describe.skipIf(!HAS_TMUX)('browse --tui in tmux', () => {
       `${shellQuote(process.execPath)} --input-type=module -e ${shellQuote(script)}; ` +
       `echo "EXITED $?"; stty -a | grep -o -- '-*icanon' | sed 's/^/TTY /'; sleep 60`;
     tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', command);
-    const after = await waitForPane(session, (s) => s.includes('EXITED 1'), 'the crash exit');
+    const after = await waitForPane(session, (s) => exitedWith(s, 1), 'the crash exit');
     expect(after).toContain('plainwire browse: unexpected error in full-screen mode: boom  here');
     expect(after).not.toContain('FULL SCREEN');
     expect(after).toMatch(/TTY icanon/);
