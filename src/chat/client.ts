@@ -59,6 +59,7 @@ export class ChatClient {
   private readonly pending: Pending[] = [];
   private closeReason: string | undefined;
   private greeted: ((line: string) => void) | undefined;
+  private notGreeted: ((reason: string) => void) | undefined;
 
   constructor(options: ChatClientOptions = {}) {
     this.line = new LineClient({ maxLineBytes: options.maxLineBytes ?? 1024 * 1024 });
@@ -93,6 +94,15 @@ export class ChatClient {
       this.greeted = (line) => {
         clearTimeout(timer);
         resolve(line);
+      };
+      this.notGreeted = (reason) => {
+        clearTimeout(timer);
+        reject(
+          new ChatClientError(
+            'NO_GREETING',
+            `${host}:${port} closed the connection (${reason}) before its HELLO`,
+          ),
+        );
       };
     });
     try {
@@ -224,6 +234,10 @@ export class ChatClient {
 
   private closed(reason: string): void {
     this.closeReason = reason;
+    if (this.greeted) {
+      this.greeted = undefined;
+      this.notGreeted?.(reason);
+    }
     const pending = this.pending.splice(0);
     for (const entry of pending) {
       clearTimeout(entry.timer);

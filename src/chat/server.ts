@@ -45,6 +45,7 @@ export class ChatServer extends LineServer<ChatState> {
   private presenceWindowMs: number;
   private presenceSends = 0;
   private stopLogged = false;
+  private shuttingDown = false;
 
   constructor(options: ChatServerOptions = {}) {
     super(options);
@@ -98,6 +99,7 @@ export class ChatServer extends LineServer<ChatState> {
   }
 
   protected override onStop(): void {
+    this.shuttingDown = true;
     clearInterval(this.sweeper);
     this.flushPresence();
     this.logger.info({ clients: this.byId.size, users: this.room.userCount }, 'stopping');
@@ -146,7 +148,9 @@ export class ChatServer extends LineServer<ChatState> {
   protected override onDisconnect(conn: Connection<ChatState>, reason: DisconnectReason): void {
     this.dropWaiting(conn.state);
     const name = this.room.nameOf(conn.id);
-    this.queuePresence(this.room.disconnect(conn.id));
+    const news = this.room.disconnect(conn.id);
+    // While stopping, everyone is leaving: nobody is left to tell.
+    if (!this.shuttingDown) this.queuePresence(news);
     this.byId.delete(conn.id);
     this.logger.info({ conn: conn.id, name, reason, clients: this.byId.size }, 'disconnect');
   }

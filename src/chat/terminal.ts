@@ -196,6 +196,10 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
     await Promise.race([client.command('QUIT').catch(() => {}), closed]);
     await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
     return 0;
+  } catch (err) {
+    // The connection ended while a command was waiting for its reply: the same story as any other ending.
+    if (closedReason !== undefined) return goneAway();
+    return fail((err as Error).message);
   } finally {
     client.close();
     rl.close();

@@ -165,6 +165,20 @@ describe('plainwire chat through pipes', () => {
     expect(noName.stderr).toMatch(/--name is required/);
   });
 
+  it('exits 1 without a stack trace when the server hangs up during registration', async () => {
+    const rude: Server = createServer((socket) => {
+      socket.write('HELLO rude\n');
+      socket.on('data', () => socket.destroy());
+    });
+    await new Promise<void>((r) => rude.listen(0, '127.0.0.1', r));
+    running.push({ stop: () => new Promise((r) => rude.close(r)) });
+    const port = (rude.address() as { port: number }).port;
+    const result = await runCli(['chat', `127.0.0.1:${port}`, '--name', 'x'], { input: 'hi\n' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^plainwire chat: lost the connection to 127\.0\.0\.1:\d+ \(/);
+    expect(result.stderr).not.toMatch(/ at /);
+  });
+
   it('exits 1 when the server goes away mid-session', async () => {
     const server = await chatServer();
     const child = spawnCli(['chat', `127.0.0.1:${server.port}`, '--name', 'stayer']);

@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChatClient, ChatClientError, ChatReplyError } from '../../src/chat/client.js';
 import type { ChatEvent } from '../../src/chat/protocol.js';
@@ -81,6 +82,13 @@ describe('ChatClient', () => {
     await server.stop();
     await until(() => closed !== '');
     await expect(c.users()).rejects.toBeInstanceOf(ChatClientError);
+    const silent = createServer((socket) => socket.end());
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise((r) => silent.close(r)));
+    const hungUp = await new ChatClient()
+      .connect('127.0.0.1', (silent.address() as AddressInfo).port)
+      .catch((e: unknown) => e);
+    expect(hungUp).toMatchObject({ code: 'NO_GREETING' });
     const failed = await new ChatClient().connect('127.0.0.1', port).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(LineConnectError);
     expect((failed as Error).message).toMatch(/connection refused/);
