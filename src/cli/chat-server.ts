@@ -46,7 +46,7 @@ export function register(program: Command): void {
     )
     .option(
       '--flood-max-queued <n>',
-      'delayed commands at which a client is disconnected',
+      'a client with more delayed commands than this is disconnected',
       parsePositiveInt,
       DEFAULT_FLOOD_LIMITS.maxQueued,
     )
@@ -57,6 +57,7 @@ export function register(program: Command): void {
 Example:
   $ plainwire chat-server --port 8090
   $ telnet 127.0.0.1 8090          (or: plainwire connect 127.0.0.1 8090, or: plainwire chat --name ada)
+  HELLO plainwire chat: type HELP for the commands, then REGISTER <name>
   REGISTER ada
   OK REGISTERED ada
   MESSAGE hello, everyone
