@@ -73,6 +73,8 @@ export class LmdbEngine implements Engine {
   private expiryQueued = false;
   private closed = false;
   private lastWrite: Promise<unknown> = Promise.resolve();
+  /** The promise of the log entry issued last: it resolves when that write's transaction commits. */
+  private turnWrite: Promise<boolean> = Promise.resolve(true);
 
   constructor(options: LmdbEngineOptions) {
     this.retention = options.logRetention ?? DEFAULT_LOG_RETENTION;
@@ -86,7 +88,9 @@ export class LmdbEngine implements Engine {
     this.lockPath = join(resolve(options.path), LOCK_FILE);
     takeLock(this.lockPath, options.path);
     try {
-      this.root = open({ path: options.path, overlappingSync: false, maxDbs: 8, noMemInit: true });
+      // Overlapping sync: lmdb syncs a commit to disk while the next transaction is being written; we wait for the
+      // sync (root.flushed) before answering, so throughput rises and durability stays.
+      this.root = open({ path: options.path, maxDbs: 8, noMemInit: true });
       this.kv = this.root.openDB<StoredEntry, string>('kv', {});
       this.log = this.root.openDB<StoredChange[], number>('log', {});
       this.expiry = this.root.openDB<number, [number, string]>('expiry', {});
@@ -97,7 +101,10 @@ export class LmdbEngine implements Engine {
         `cannot open the store in ${options.path}: ${(err as Error).message} (is it a plainwire data directory?)`,
       );
     }
-    this.assigned = this.durable = this.meta.get('revision') ?? 0;
+    // Every revision has a log entry and pruning keeps the newest, so the log's last key is the store's revision.
+    let lastLogged = 0;
+    for (const rev of this.log.getKeys({ reverse: true, limit: 1 })) lastLogged = rev;
+    this.assigned = this.durable = Math.max(lastLogged, this.meta.get('revision') ?? 0);
     this.oldest = this.meta.get('oldest') ?? 0;
     this.pruneTimer = setInterval(() => this.prune(), options.pruneIntervalMs ?? 5000);
     this.pruneTimer.unref();
@@ -143,7 +150,7 @@ export class LmdbEngine implements Engine {
     }
     this.kv.put(key, [value, revision, entry.expiresAt ?? 0]);
     changes.push({ type: 'set', key, value, version: revision, revision });
-    this.log.put(revision, [[0, key, value]]);
+    this.turnWrite = this.log.put(revision, [[0, key, value]]);
     this.pending.set(key, { entry, revision });
     await this.commit(changes);
     return { ok: true, version: revision, revision };
@@ -163,7 +170,7 @@ export class LmdbEngine implements Engine {
     const revision = ++this.assigned;
     this.kv.remove(key);
     if (current.expiresAt !== undefined) this.expiry.remove([current.expiresAt, key]);
-    this.log.put(revision, [[1, key]]);
+    this.turnWrite = this.log.put(revision, [[1, key]]);
     this.pending.set(key, { entry: null, revision });
     await this.commit([{ type: 'unset', key, version: 0, revision }]);
     return { ok: true, version: 0, revision };
@@ -192,7 +199,7 @@ export class LmdbEngine implements Engine {
       if (entry.expiresAt !== undefined) this.expiry.remove([entry.expiresAt, key]);
       this.pending.set(key, { entry: null, revision });
     }
-    this.log.put(revision, stored);
+    this.turnWrite = this.log.put(revision, stored);
     await this.commit(changes);
     return { revision };
   }
@@ -302,7 +309,7 @@ export class LmdbEngine implements Engine {
     const revision = ++this.assigned;
     this.kv.remove(entry.key);
     if (entry.expiresAt !== undefined) this.expiry.remove([entry.expiresAt, entry.key]);
-    this.log.put(revision, [[2, entry.key]]);
+    this.turnWrite = this.log.put(revision, [[2, entry.key]]);
     this.pending.set(entry.key, { entry: null, revision });
     return { type: 'expire', key: entry.key, version: 0, revision };
   }
@@ -313,10 +320,14 @@ export class LmdbEngine implements Engine {
    */
   private async commit(changes: Change[]): Promise<void> {
     const revision = changes[changes.length - 1]!.revision;
-    const written = this.meta.put('revision', this.assigned);
-    this.lastWrite = written;
+    // Every write of this turn shares one lmdb transaction, so the log entry's promise is the whole write's. With
+    // overlapping sync the commit resolves before the disk sync, so wait for the sync too: the answer means durable.
+    const written = this.turnWrite;
+    const flushed = new Promise<unknown>((resolve, reject) => this.root.flushed.then(resolve, reject));
+    this.lastWrite = flushed;
     try {
       await written;
+      await flushed;
     } finally {
       for (const change of changes) {
         const p = this.pending.get(change.key);
