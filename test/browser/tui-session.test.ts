@@ -129,6 +129,28 @@ describe('tui session over plainwire serve', () => {
     expect(url.searchParams.getAll('extra')).toEqual(['cheese', 'olives']);
   });
 
+  it('submits a POST form with the typed value and shows the answer', async () => {
+    const echo = await startHttpServer((req, res, body) => {
+      res.setHeader('Content-Type', 'text/html; charset=utf-8');
+      if (req.method === 'POST') res.end(`<title>Posted</title><p>got ${body.replace(/[<&]/g, '')}</p>`);
+      else
+        res.end(
+          '<title>Post form</title><form method="post" action="/save"><input name="key"><input type="submit" value="Save"></form>',
+        );
+    });
+    try {
+      const { tui } = browser();
+      tui.open(`${echo.url}/`);
+      await tui.settled();
+      await keys(tui, 'tab', 'enter', ...'a b&c', 'enter', 'tab', 'enter');
+      expect(tui.state.view?.title).toBe('Posted');
+      expect(tui.state.view?.url).toBe(`${echo.url}/save`);
+      expect(screen(tui)).toContain('got key=a+b%26c');
+    } finally {
+      await echo.close();
+    }
+  });
+
   it('re-renders at a new width on resize, keeping the selection', async () => {
     const { tui } = browser();
     tui.open(`${server.url}/long.html`);
