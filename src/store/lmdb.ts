@@ -465,9 +465,15 @@ function takeLock(lockPath: string, dir: string): void {
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  // After a crash the pid may have been reused by an unrelated program: where /proc says what runs, only a
+  // Node process counts as a store holding the directory.
+  try {
+    return /node|plainwire/i.test(readFileSync(`/proc/${pid}/cmdline`, 'latin1'));
+  } catch {
+    return true;
   }
 }
 
