@@ -3,7 +3,7 @@
 //
 // Every string in the model (text, title, URLs, alt text, field values) is already terminal-safe: it passed
 // through sanitizeText/sanitizeLine here, so a renderer can write it to a terminal as it is.
-import { type DefaultTreeAdapterMap, parse } from 'parse5';
+import { type DefaultTreeAdapterMap, defaultTreeAdapter, Parser, type TreeAdapter } from 'parse5';
 import { sanitizeLine, sanitizeText } from '../text/sanitize.js';
 
 type Node = DefaultTreeAdapterMap['node'];
@@ -422,6 +422,11 @@ class DocumentBuilder {
 
   constructor(readonly baseUrl: string) {}
 
+  /** Walks one node into a builder that lives across calls (the body, read while it is being parsed). */
+  walkInto(node: Node, builder: BlockBuilder): void {
+    this.walk(node, builder);
+  }
+
   blocksOf(children: Node[], around?: BlockBuilder): Block[] {
     const builder = new BlockBuilder(around?.openWrappers());
     for (let i = 0; i < children.length; i++) this.walk(children[i]!, builder);
@@ -800,18 +805,113 @@ function findTitle(node: ParentNode): string {
   return '';
 }
 
-/** Parses an HTML page fetched from `url` into the block model. Never throws on any input string. */
-export function parseDocument(html: string, url: string): Document {
-  const tree = parse(html, { scriptingEnabled: false });
-  const baseUrl = findBase(tree, url) ?? url;
-  const builder = new DocumentBuilder(baseUrl);
-  builder.title = findTitle(tree);
-  const htmlEl = tree.childNodes.find((n) => n.nodeName === 'html') as Element | undefined;
-  const body = htmlEl?.childNodes.find((n) => n.nodeName === 'body') as Element | undefined;
-  const blocks = body ? builder.blocksOf(body.childNodes) : [];
+// Formatting elements take part in the parser's adoption agency (<b>a<p>b</b>c</p>), which can move them after
+// they were closed; a closed child of <body> that is not one is final, and can be read and let go at once.
+const FORMATTING = new Set([
+  'a',
+  'b',
+  'big',
+  'code',
+  'em',
+  'font',
+  'i',
+  'nobr',
+  's',
+  'small',
+  'strike',
+  'strong',
+  'tt',
+  'u',
+]);
+const READ: DefaultTreeAdapterMap['commentNode'] = { nodeName: '#comment', data: '', parentNode: null };
+
+/**
+ * Reads <body> while parse5 builds it: each finished top-level block is turned into blocks and dropped from the
+ * tree as soon as it is closed, so the tree of a large page never exists whole (its garbage dies young, which
+ * is most of the saving on a 5 MB page). Anything not provably final waits until the end of the parse.
+ */
+class IncrementalReader {
+  builder: DocumentBuilder | null = null;
+  private blocks = new BlockBuilder();
+  private body: Element | null = null;
+  private next = 0;
+
+  constructor(
+    private readonly parser: Parser<DefaultTreeAdapterMap>,
+    private readonly url: string,
+  ) {}
+
+  private start(body: Element): void {
+    const doc = this.parser.document;
+    this.builder = new DocumentBuilder(findBase(doc, this.url) ?? this.url);
+    this.builder.title = findTitle(doc);
+    this.body = body;
+  }
+
+  onPush(element: Element): void {
+    if (this.body === null && element.nodeName === 'body' && element.parentNode?.nodeName === 'html')
+      this.start(element);
+  }
+
+  onPop(element: Element, newTop: ParentNode): void {
+    if (this.body === null || newTop !== this.body || FORMATTING.has(element.nodeName)) return;
+    // parse5's list of active formatting elements is internal: if its shape is not the one known here, the
+    // test fails safe (nothing is read early, the whole body is read at the end as before).
+    const formatting = this.parser.activeFormattingElements as unknown as { newest?: unknown };
+    if (formatting.newest !== null) return;
+    const children = this.body.childNodes;
+    if (children[children.length - 1] !== element) return;
+    this.readUpTo(children.length);
+  }
+
+  private readUpTo(end: number): void {
+    const children = this.body!.childNodes;
+    for (let i = this.next; i < end; i++) {
+      const child = children[i]!;
+      if (child === READ) continue;
+      this.builder!.walkInto(child, this.blocks);
+      // The last child stays: the parser looks at it to decide where the next text goes.
+      if (i < children.length - 1) children[i] = READ;
+    }
+    if (this.next > 0 && this.next - 1 < children.length - 1) children[this.next - 1] = READ;
+    this.next = end;
+  }
+
+  finish(): { builder: DocumentBuilder; blocks: Block[] } {
+    if (this.body === null || this.builder === null) {
+      const html = this.parser.document.childNodes.find((n) => n.nodeName === 'html') as Element | undefined;
+      const body = html?.childNodes.find((n) => n.nodeName === 'body') as Element | undefined;
+      const builder =
+        this.builder ?? new DocumentBuilder(findBase(this.parser.document, this.url) ?? this.url);
+      if (!this.builder) builder.title = findTitle(this.parser.document);
+      return { builder, blocks: body ? builder.blocksOf(body.childNodes) : [] };
+    }
+    this.readUpTo(this.body.childNodes.length);
+    return { builder: this.builder, blocks: this.blocks.finish() };
+  }
+}
+
+/**
+ * Parses an HTML page fetched from `url` into the block model. Never throws on any input string.
+ * `incremental: false` reads the body only once the whole tree is built (the reference the tests compare with).
+ */
+export function parseDocument(html: string, url: string, options: { incremental?: boolean } = {}): Document {
+  let reader: IncrementalReader | null = null;
+  const treeAdapter: TreeAdapter<DefaultTreeAdapterMap> =
+    options.incremental === false
+      ? defaultTreeAdapter
+      : {
+          ...defaultTreeAdapter,
+          onItemPush: (element) => reader?.onPush(element),
+          onItemPop: (element, newTop) => reader?.onPop(element, newTop),
+        };
+  const parser = new Parser<DefaultTreeAdapterMap>({ scriptingEnabled: false, treeAdapter });
+  reader = new IncrementalReader(parser, url);
+  parser.tokenizer.write(html, true);
+  const { builder, blocks } = reader.finish();
   return {
     url: clean(url),
-    baseUrl: clean(baseUrl),
+    baseUrl: clean(builder.baseUrl),
     title: builder.title,
     blocks,
     forms: builder.forms,
