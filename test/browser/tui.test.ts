@@ -11,11 +11,11 @@ import { CLI_PATH, type CliServer, runCli, startCliServer } from '../helpers/cli
 
 const SITE = fileURLToPath(new URL('../../examples/site/', import.meta.url));
 const HAS_TMUX = spawnSync('which', ['tmux']).status === 0;
-// A private tmux server (its own socket), so the test never touches a tmux the developer is using.
-const SOCKET = `plainwire-tui-${process.pid}`;
-
 function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', SOCKET, '-f', '/dev/null', ...args], {
+  // A private tmux server whose socket lives in the test's own directory (removed afterwards), so the test never
+  // touches a tmux the developer is using and leaves nothing behind in /tmp/tmux-UID.
+  const socket = join(workDir, 'tmux.sock');
+  return execFileSync('tmux', ['-S', socket, '-f', '/dev/null', ...args], {
     encoding: 'utf8',
     timeout: 5000,
   });
