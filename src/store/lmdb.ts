@@ -228,7 +228,11 @@ export class LmdbEngine implements Engine {
       }
       items.push(toEntry(key, value));
     }
-    return { items, next, revision: this.durable };
+    // Items may show commits still being synced; the page's revision must cover them, or a watcher starting from it
+    // would see those changes twice. Commits are in revision order, so everything up to the largest is committed.
+    let revision = this.durable;
+    for (const item of items) if (item.version > revision) revision = item.version;
+    return { items, next, revision };
   }
 
   newest(limit: number): { entries: Entry[]; total: number } {
@@ -256,7 +260,12 @@ export class LmdbEngine implements Engine {
 
   changesAfter(after: number, match: ChangeMatch, limit: number, scanLimit = 10_000): ChangesAnswer {
     const durable = this.durable;
-    if (after > durable) return { kind: 'future', revision: durable };
+    if (after > durable) {
+      // A reader may have seen a committed write whose sync is still under way (a get shows it): that revision is
+      // not in the future, it is simply not announced yet. Wait for it like any other.
+      if (after <= this.assigned) return { kind: 'changes', changes: [], revision: after };
+      return { kind: 'future', revision: durable };
+    }
     if (after < this.oldest) return { kind: 'compacted', oldest: this.oldest };
     const changes: Change[] = [];
     let revision = durable;

@@ -105,10 +105,12 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
     extra?: Record<string, string | number>,
     head = false,
   ): void {
+    // A read may show a commit whose disk sync is still under way; the revision must never be behind a version.
+    const version = Number(extra?.['X-Plainwire-Version'] ?? 0);
     const headers: Record<string, string | number> = {
       'Content-Type': contentType,
       'Content-Length': Buffer.byteLength(body),
-      'X-Plainwire-Revision': engine.revision,
+      'X-Plainwire-Revision': Math.max(engine.revision, version),
       ...extra,
     };
     if (stopping) headers.Connection = 'close';

@@ -144,6 +144,16 @@ describe.each(engines)('%s engine', (_name, make) => {
     expect(engine.changesAfter(6, { prefix: '' }, 10).kind).toBe('future');
   });
 
+  it('a revision written but not yet synced is not "the future" for a watcher', async () => {
+    engine = make();
+    const writing = engine.set('a', '1');
+    // A reader can see a commit before its sync finishes; asking for changes after it must wait, not fail.
+    expect(engine.changesAfter(1, { prefix: '' }, 10)).toEqual({ kind: 'changes', changes: [], revision: 1 });
+    expect(engine.changesAfter(2, { prefix: '' }, 10).kind).toBe('future');
+    await writing;
+    expect(engine.list({ limit: 10 }).revision).toBe(1);
+  });
+
   it('answers at most the limit, cut at a revision boundary', async () => {
     engine = make();
     for (let i = 0; i < 10; i++) await engine.set(`k${i}`, 'v');
