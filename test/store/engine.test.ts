@@ -245,5 +245,7 @@ describe('lmdb engine on disk', () => {
     const file = join(tempDir(), 'a-file');
     writeFileSync(file, 'not a directory');
     expect(() => new LmdbEngine({ path: join(file, 'store') })).toThrow(/cannot create the data directory/);
+    // Node 20's recursive mkdir never returns under /proc; this must be an error, not a hang.
+    expect(() => new LmdbEngine({ path: '/proc/plainwire-test/store' })).toThrow(/cannot create the data directory/);
   });
 });
