@@ -178,6 +178,23 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
     const startedAt = performance.now();
     const method = req.method ?? 'GET';
     const target = req.url ?? '/';
+    // node:http would refuse this with a bare 400 and an empty body; a person typing HTTP/1.1 by hand deserves
+    // to learn why.
+    if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+      const plan = errorResponse(
+        400,
+        'HTTP/1.1 requests need a Host header: add a line such as "Host: 127.0.0.1", or ask with HTTP/1.0.',
+      );
+      res.writeHead(plan.status, { Server: SERVER_HEADER, ...plan.headers, Connection: 'close' });
+      res.end(plan.body.kind === 'bytes' ? plan.body.bytes : undefined);
+      logRequest(
+        { method, path: target, version: req.httpVersion, remote: req.socket.remoteAddress },
+        plan,
+        0,
+        startedAt,
+      );
+      return;
+    }
     const { plan, file } = await decideSafely(method, target, {
       ifModifiedSince: req.headers['if-modified-since'],
       // A range is for a plain GET; on HEAD too (RFC 9110 allows either) it shows what GET would send.
@@ -257,6 +274,8 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
       requestTimeout: limits.requestTimeoutMs,
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+      // Checked in answerHttp instead, to answer with a page that says what is missing.
+      requireHostHeader: false,
     },
     (req, res) => {
       answerHttp(req, res).catch((err: unknown) => {
@@ -287,6 +306,74 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
   // net.Server below does, and hands it connections), so tell it to start them.
   httpServer.emit('listening');
 
+  function handToHttp(socket: Socket, data: Buffer): void {
+    socket.setTimeout(0);
+    socket.unshift(data);
+    httpServer.emit('connection', socket);
+    socket.resume();
+  }
+
+  /**
+   * `nc` (without -C) ends lines with a bare LF, which node:http refuses. A request line ending that way is
+   * followed by headers ending that way too: read them up to the empty line, give them CRLFs and hand the
+   * request on. Later requests on the connection must use CRLF (HTTP/1.0, as typed, has none).
+   */
+  function readBareLfHead(socket: Socket, first: Buffer): void {
+    const limit = limits.maxRequestLineBytes + limits.maxHeaderBytes;
+    let data = first;
+    const finish = (): boolean => {
+      const lfLf = data.indexOf('\n\n');
+      const lfCrLf = data.indexOf('\n\r\n');
+      const ends = [lfLf < 0 ? -1 : lfLf + 2, lfCrLf < 0 ? -1 : lfCrLf + 3].filter((i) => i >= 0);
+      if (ends.length === 0) {
+        if (data.length > limit) {
+          stop();
+          answerRaw(socket, 431, 'The request headers are too large.', '(headers too large)');
+          return true;
+        }
+        return false;
+      }
+      const headEnd = Math.min(...ends);
+      stop();
+      const head = data.subarray(0, headEnd).toString('latin1').replace(/\r?\n/g, '\r\n');
+      handToHttp(socket, Buffer.concat([Buffer.from(head, 'latin1'), data.subarray(headEnd)]));
+      return true;
+    };
+    const onData = (chunk: Buffer) => {
+      data = Buffer.concat([data, chunk]);
+      finish();
+    };
+    const onEnd = () => {
+      stop();
+      answerRaw(
+        socket,
+        400,
+        'The request ended before the empty line that ends its headers.',
+        '(no empty line)',
+      );
+    };
+    const onTimeout = () => {
+      stop();
+      answerRaw(socket, 408, 'The request took too long to arrive.', '(headers timeout)');
+    };
+    const stop = () => {
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      socket.off('timeout', onTimeout);
+      socket.pause();
+    };
+    if (finish()) return;
+    if (socket.readableEnded) {
+      onEnd();
+      return;
+    }
+    socket.setTimeout(limits.headersTimeoutMs);
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+    socket.on('timeout', onTimeout);
+    socket.resume();
+  }
+
   /** Acts on a connection's first line; `data` starts with the line and holds all bytes read so far. */
   function dispatchFirstLine(socket: Socket, data: Buffer, lineEnd: number): void {
     if (lineEnd > limits.maxRequestLineBytes) {
@@ -297,10 +384,8 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
     const kind = classifyFirstLine(line);
     switch (kind.kind) {
       case 'http1':
-        socket.setTimeout(0);
-        socket.unshift(data);
-        httpServer.emit('connection', socket);
-        socket.resume();
+        if (data[lineEnd - 1] === 0x0d) handToHttp(socket, data);
+        else readBareLfHead(socket, data);
         return;
       case 'http09':
         socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());

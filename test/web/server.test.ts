@@ -161,6 +161,31 @@ describe('HTTP/1.x', () => {
     expect(res.body.equals(await page('page1.html'))).toBe(true);
   });
 
+  it('accepts headers ending in a bare LF, as nc sends them without -C, whole or typed in pieces', async () => {
+    const expected = await page('page1.html');
+    for (const chunks of [
+      ['GET /page1.html HTTP/1.0\n\n'],
+      ['GET /page1.html HTTP/1.0\n', 'Host: 127.0.0.1\n', 'User-Agent: nc\n', '\n'],
+      ['GET /page1.html HTTP/1.1\nHost: x\nConnection: close\n\n'],
+    ]) {
+      const res = parseRawResponse(await rawExchange(site.port, chunks, { delayMs: 10 }));
+      expect(res.status, chunks.join('')).toBe(200);
+      expect(res.body.equals(expected), chunks.join('')).toBe(true);
+    }
+    const cut = parseRawResponse(
+      await rawExchange(site.port, ['GET /page1.html HTTP/1.0\n'], { endAfter: true }),
+    );
+    expect(cut.status).toBe(400);
+    expect(cut.body.toString()).toContain('before the empty line');
+  });
+
+  it('HTTP/1.1 without a Host header gets a 400 page saying what to add', async () => {
+    const res = parseRawResponse(await rawExchange(site.port, ['GET /page1.html HTTP/1.1\r\n\r\n']));
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.body.toString()).toContain('need a Host header');
+  });
+
   it('keeps an HTTP/1.1 connection alive for a second request', async () => {
     const two =
       'GET /page4.html HTTP/1.1\r\nHost: x\r\n\r\nGET /page5.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
