@@ -48,7 +48,8 @@ export class ChatServer extends LineServer<ChatState> {
   private shuttingDown = false;
 
   constructor(options: ChatServerOptions = {}) {
-    super(options);
+    // The protocol is meant to be typed into telnet: its commands (Ctrl-C's IAC IP IAC DO TM) are handled.
+    super({ telnet: true, ...options });
     this.flood = { ...DEFAULT_FLOOD_LIMITS, ...options.flood };
     this.idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
     this.pingTimeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
