@@ -150,6 +150,14 @@ function describeFailure(err: unknown, url: string): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** Which operations each operation-specific option applies to; anywhere else it is a usage error. */
+const OPTION_USE: ReadonlyArray<readonly [keyof KvOptions, string, readonly Operation[]]> = [
+  ['ifVersion', '--if-version', ['set', 'unset']],
+  ['ttl', '--ttl', ['set']],
+  ['prefix', '--prefix', ['watch', 'list']],
+  ['after', '--after', ['watch']],
+];
+
 function expectArgs(operation: Operation, args: string[], min: number, max: number, usage: string): void {
   if (args.length < min || args.length > max)
     throw new UsageError(`usage: plainwire kv URL ${operation} ${usage}`);
@@ -162,6 +170,10 @@ async function runOperation(
   opts: KvOptions,
   out: Output,
 ): Promise<void> {
+  for (const [option, flag, allowed] of OPTION_USE) {
+    if (opts[option] !== undefined && !allowed.includes(operation))
+      throw new UsageError(`${flag} does not apply to ${operation} (only to ${allowed.join(' and ')})`);
+  }
   switch (operation) {
     case 'get': {
       expectArgs(operation, args, 1, 1, 'KEY');

@@ -109,6 +109,8 @@ it('exits 2 on bad usage', async () => {
   expect((await runCli(['kv', url, 'frobnicate'])).code).toBe(2);
   expect((await runCli(['kv', url, 'get'])).code).toBe(2);
   expect((await runCli(['kv', url, 'set', 'k', 'v', '--ttl', 'soon'])).code).toBe(2);
+  const misplaced = await runCli(['kv', url, 'get', 'k', '--ttl', '5']);
+  expect(misplaced).toMatchObject({ code: 2, stderr: expect.stringMatching(/--ttl does not apply to get/) });
   const help = await runCli(['kv', '--help']);
   expect(help.code).toBe(0);
   expect(help.stdout).toContain('no such key');
