@@ -1,8 +1,9 @@
 // Finds what a request path names inside the served directory: a file (opened, ready to stream), a directory
 // (its index.html or its entries), or nothing. Symlinks are resolved with realpath and must stay inside.
-import { constants, type Dirent } from 'node:fs';
+import { constants, type Dirent, type Stats } from 'node:fs';
 import { type FileHandle, open, readdir, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
+import type { SmallFileCache } from './file-cache.js';
 import { CHARSET_SNIFF_BYTES, needsCharsetSniff } from './mime.js';
 import type { ListingEntry } from './pages.js';
 
@@ -31,9 +32,14 @@ export type Found =
 /** Files up to this size are read whole and sent from memory; larger ones are streamed. */
 export const SMALL_FILE_BYTES = CHARSET_SNIFF_BYTES;
 
+/** A small file as read, kept by SmallFileCache under its real path. */
+export type SmallFile = Extract<Found, { kind: 'file' }>;
+
 export interface LookupOptions {
   /** A directory listing shows at most this many entries. */
   maxListingEntries: number;
+  /** Small files already read; consulted with the stat of the path, filled after each read. */
+  cache?: SmallFileCache<SmallFile>;
 }
 
 /** True if `real` is `root` or inside it. Both must be real (symlink-free) absolute paths. */
@@ -58,7 +64,19 @@ function isAbsence(err: unknown): boolean {
   return ['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM', 'ELOOP', 'ENAMETOOLONG'].includes(code ?? '');
 }
 
-async function openFile(real: string, name: string): Promise<Found> {
+async function openFile(real: string, name: string, options: LookupOptions, known?: Stats): Promise<Found> {
+  if (options.cache) {
+    let info = known;
+    try {
+      info ??= await stat(real);
+    } catch (err) {
+      if (isAbsence(err)) return { kind: 'missing' };
+      throw err;
+    }
+    // Same device, inode, size and times as the file read before (inside root): its bytes are still these.
+    const hit = info.isFile() ? options.cache.get(real, info) : undefined;
+    if (hit) return { ...hit, name };
+  }
   let handle: FileHandle;
   try {
     // `real` has no symlinks now; O_NOFOLLOW refuses one swapped in since (ELOOP), rather than following it out.
@@ -81,7 +99,14 @@ async function openFile(real: string, name: string): Promise<Found> {
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
       await handle.close();
       const bytes = buffer.subarray(0, bytesRead);
-      return { ...base, source: { kind: 'content', bytes }, size: bytes.length, head: bytes };
+      const found: SmallFile = {
+        ...base,
+        source: { kind: 'content', bytes },
+        size: bytes.length,
+        head: bytes,
+      };
+      if (bytesRead === info.size) options.cache?.set(real, info, found);
+      return found;
     }
     let head = Buffer.alloc(0);
     if (needsCharsetSniff(name)) {
@@ -154,12 +179,12 @@ export async function lookup(
     if (!trailingSlash && segments.length > 0) return { kind: 'directory-without-slash' };
     const index = await realOrNull(join(real, 'index.html'));
     if (index !== null && isInside(root, index)) {
-      const found = await openFile(index, 'index.html');
+      const found = await openFile(index, 'index.html', options);
       if (found.kind === 'file') return found;
     }
     return listDirectory(root, real, options);
   }
   // A file asked for as a directory ("/page1.html/") does not exist, as on any POSIX path.
   if (!info.isFile() || trailingSlash) return { kind: 'missing' };
-  return openFile(real, segments[segments.length - 1] ?? '');
+  return openFile(real, segments[segments.length - 1] ?? '', options, info);
 }

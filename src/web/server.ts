@@ -7,7 +7,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { sanitizeLine } from '../text/sanitize.js';
-import { lookup } from './files.js';
+import { SmallFileCache } from './file-cache.js';
+import { lookup, type SmallFile } from './files.js';
 import { errorPage, reasonPhrase } from './pages.js';
 import { errorResponse, planFound, planTarget, type RequestConditions, type ResponsePlan } from './plan.js';
 import { classifyFirstLine } from './request-line.js';
@@ -31,6 +32,8 @@ export interface ServeLimits {
   maxConnections: number;
   /** Entries shown in one directory listing. */
   maxListingEntries: number;
+  /** Memory for small files kept between requests (0: read every file every time). */
+  fileCacheBytes: number;
 }
 
 export const DEFAULT_LIMITS: ServeLimits = {
@@ -43,6 +46,7 @@ export const DEFAULT_LIMITS: ServeLimits = {
   keepAliveTimeoutMs: 5_000,
   maxConnections: 1_000,
   maxListingEntries: 10_000,
+  fileCacheBytes: 32 * 1024 * 1024,
 };
 
 export interface StaticServerOptions {
@@ -135,6 +139,7 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
     throw new ServeRootError(`${options.root} is not a directory`, 'ENOTDIR');
 
   const sockets = new Set<Socket>();
+  const fileCache = new SmallFileCache<SmallFile>(limits.fileCacheBytes);
 
   function logRequest(
     fields: { method: string; path: string; version: string; remote?: string },
@@ -155,7 +160,10 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
   async function decide(method: string, target: string, conditions: RequestConditions) {
     const first = planTarget(method, target);
     if (first.kind === 'respond') return { plan: first.plan, file: undefined };
-    const found = await lookup(root, first.segments, first.trailingSlash, limits);
+    const found = await lookup(root, first.segments, first.trailingSlash, {
+      maxListingEntries: limits.maxListingEntries,
+      cache: fileCache,
+    });
     const plan = planFound(first, found, conditions);
     let file: { handle: FileHandle; start: number; end: number } | undefined;
     if (found.kind === 'file' && found.source.kind === 'handle') {
