@@ -1,17 +1,25 @@
 #!/usr/bin/env node
-// The `plainwire` executable: one commander program, one module per subcommand.
+// The `plainwire` executable: one commander program, one module per subcommand. Only the module of the command
+// being run is loaded (all of them for the overall help), so `plainwire browse` does not pay for lmdb, pino and
+// the chat server at start-up.
 import { Command } from 'commander';
 import { readPackageVersion } from './version.js';
-import { register as registerEchoServer } from './echo-server.js';
-import { register as registerEgoServer } from './ego-server.js';
-import { register as registerConnect } from './connect.js';
-import { register as registerChatServer } from './chat-server.js';
-import { register as registerChat } from './chat.js';
-import { register as registerStore } from './store.js';
-import { register as registerKv } from './kv.js';
-import { register as registerImchat } from './imchat.js';
-import { register as registerServe } from './serve.js';
-import { register as registerBrowse } from './browse.js';
+
+type Registrar = { register(program: Command): void };
+
+// In the order `plainwire --help` lists them.
+const COMMANDS: Record<string, () => Promise<Registrar>> = {
+  serve: () => import('./serve.js'),
+  browse: () => import('./browse.js'),
+  store: () => import('./store.js'),
+  kv: () => import('./kv.js'),
+  imchat: () => import('./imchat.js'),
+  'chat-server': () => import('./chat-server.js'),
+  chat: () => import('./chat.js'),
+  connect: () => import('./connect.js'),
+  'echo-server': () => import('./echo-server.js'),
+  'ego-server': () => import('./ego-server.js'),
+};
 
 const program = new Command();
 program
@@ -26,19 +34,9 @@ program
     process.exit(2);
   });
 
-for (const register of [
-  registerServe,
-  registerBrowse,
-  registerStore,
-  registerKv,
-  registerImchat,
-  registerChatServer,
-  registerChat,
-  registerConnect,
-  registerEchoServer,
-  registerEgoServer,
-]) {
-  register(program);
-}
+const named = process.argv[2];
+const loaders =
+  named !== undefined && Object.hasOwn(COMMANDS, named) ? [COMMANDS[named]!] : Object.values(COMMANDS);
+for (const module of await Promise.all(loaders.map((load) => load()))) module.register(program);
 
 await program.parseAsync(process.argv);
