@@ -38,6 +38,15 @@ export function classifyFirstLine(line: string): FirstLine {
       detail: `HTTP/0.9 has only GET; to send ${words[0]}, end the line with a version: ${words[0]} ${words[1]} HTTP/1.0`,
     };
   }
+  if (words.length > 2 && KNOWN_METHODS.has(words[0]!) && words[1]!.startsWith('/')) {
+    const last = words[words.length - 1]!;
+    const versioned = /^HTTP\/\d+\.\d+$/.test(last);
+    const path = words.slice(1, versioned ? -1 : undefined).join('%20');
+    return {
+      kind: 'bad',
+      detail: `a space in a path is written %20: ${words[0]} ${path}${versioned ? ` ${last}` : ''}`,
+    };
+  }
   return {
     kind: 'bad',
     detail:

@@ -113,6 +113,20 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/**
+ * node:http refuses bytes over 0x7f in the request line, which is what a telnet user typing "/café.html" sends:
+ * they become %-escapes, which the path decoding reads as the UTF-8 they are.
+ */
+function escapeRequestLine(data: Buffer): Buffer {
+  const end = data.indexOf(0x0a);
+  const line = data.subarray(0, end < 0 ? data.length : end);
+  if (!line.some((byte) => byte > 0x7f)) return data;
+  const escaped = line
+    .toString('latin1')
+    .replace(/[\x80-\xff]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return Buffer.concat([Buffer.from(escaped, 'latin1'), data.subarray(line.length)]);
+}
+
 /** Ends our side, drops whatever the client still sends for a moment (so no RST cuts the answer), then closes. */
 function finishAndClose(socket: Socket): void {
   socket.end();
@@ -316,7 +330,7 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
 
   function handToHttp(socket: Socket, data: Buffer): void {
     socket.setTimeout(0);
-    socket.unshift(data);
+    socket.unshift(escapeRequestLine(data));
     httpServer.emit('connection', socket);
     socket.resume();
   }

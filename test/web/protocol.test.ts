@@ -91,6 +91,17 @@ describe('parseRequestTarget', () => {
 });
 
 describe('classifyFirstLine', () => {
+  it('says how to write a path with spaces in it', () => {
+    expect(classifyFirstLine('GET /my page.html HTTP/1.0')).toEqual({
+      kind: 'bad',
+      detail: 'a space in a path is written %20: GET /my%20page.html HTTP/1.0',
+    });
+    expect(classifyFirstLine('GET /a b c')).toEqual({
+      kind: 'bad',
+      detail: 'a space in a path is written %20: GET /a%20b%20c',
+    });
+  });
+
   it('tells HTTP/0.9, HTTP/1.x and the rest apart', () => {
     expect(classifyFirstLine('GET /page1.html')).toEqual({ kind: 'http09', target: '/page1.html' });
     expect(classifyFirstLine('GET /page1.html HTTP/1.0')).toEqual({ kind: 'http1' });

@@ -179,6 +179,16 @@ describe('HTTP/1.x', () => {
     expect(cut.body.toString()).toContain('before the empty line');
   });
 
+  it('a name typed in UTF-8 (café.txt) reaches the file with HTTP/1.0 as with HTTP/0.9; a space gets a hint', async () => {
+    const typed = Buffer.from('GET /café.txt HTTP/1.0\r\n\r\n', 'utf8');
+    const res = parseRawResponse(await rawExchange(tmp.port, [typed]));
+    expect(res.status).toBe(200);
+    expect(res.body.toString()).toBe('accent\n');
+    const spaced = parseRawResponse(await rawExchange(tmp.port, ['GET /a b.txt HTTP/1.0\r\n\r\n']));
+    expect(spaced.status).toBe(400);
+    expect(spaced.body.toString()).toContain('GET /a%20b.txt HTTP/1.0');
+  });
+
   it('HTTP/1.1 without a Host header gets a 400 page saying what to add', async () => {
     const res = parseRawResponse(await rawExchange(site.port, ['GET /page1.html HTTP/1.1\r\n\r\n']));
     expect(res.status).toBe(400);
