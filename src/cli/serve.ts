@@ -24,6 +24,8 @@ Examples:
   plainwire serve examples/site            # then: plainwire browse http://127.0.0.1:8000/
   plainwire serve . --port 8080
   telnet 127.0.0.1 8000                    # then type: GET /page1.html and press Enter
+  curl -I http://127.0.0.1:8000/page1.html  # headers only (HEAD)
+  curl -r 0-99 http://127.0.0.1:8000/page1.html   # the first 100 bytes (206 Partial Content)
 
 Directories show their index.html, or a listing. Hidden files (.git, .env) are never served.
 See docs/SERVE.md for the telnet sessions, line by line.`,
