@@ -80,7 +80,10 @@ async function openFile(real: string, name: string, options: LookupOptions, know
   let handle: FileHandle;
   try {
     // `real` has no symlinks now; O_NOFOLLOW refuses one swapped in since (ELOOP), rather than following it out.
-    handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW);
+    // O_NONBLOCK: opening a FIFO (an index.html that is a named pipe) would otherwise wait for a writer, holding
+    // one of libuv's four file threads for ever; four such requests would stop the server. Regular files
+    // ignore the flag.
+    handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (err) {
     if (isAbsence(err)) return { kind: 'missing' };
     throw err;

@@ -1,5 +1,6 @@
 // plainwire serve's server over real sockets: telnet-style HTTP/0.9 and garbage, HTTP/1.x via fetch and raw
 // bytes, traversal attempts, listings, types, caching, limits and timeouts.
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
@@ -443,6 +444,32 @@ describe('many clients at once', () => {
     );
     const results = await Promise.all([...http, ...bare]);
     expect(results.filter((ok) => !ok)).toHaveLength(0);
+  });
+});
+
+describe('files that are not files', () => {
+  it('a named pipe as index.html, or asked for by name, is missing; it never blocks the server', async () => {
+    const dir = join(tmpDir, 'fifo-root');
+    await mkdir(join(dir, 'pipes'), { recursive: true });
+    execFileSync('mkfifo', [join(dir, 'pipes', 'index.html'), join(dir, 'pipe.txt')]);
+    await writeFile(join(dir, 'ok.txt'), 'ok\n');
+    const server = await startStaticServer({ root: dir, port: 0 });
+    try {
+      // More requests than libuv has file threads (4): each one used to hold a thread in open() for ever.
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () => fetch(`${server.url}/pipes/`, { signal: AbortSignal.timeout(5000) })),
+      );
+      for (const res of answers) {
+        expect(res.status).toBe(200);
+        expect(await res.text()).toContain('Index of /pipes/');
+      }
+      expect((await fetch(`${server.url}/pipe.txt`, { signal: AbortSignal.timeout(5000) })).status).toBe(404);
+      expect(await (await fetch(`${server.url}/ok.txt`, { signal: AbortSignal.timeout(5000) })).text()).toBe(
+        'ok\n',
+      );
+    } finally {
+      await server.stop();
+    }
   });
 });
 
