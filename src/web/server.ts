@@ -321,7 +321,12 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
         ? [431, 'The request headers are too large.']
         : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
           ? [408, 'The request took too long to arrive.']
-          : [400, 'The request is not valid HTTP.'];
+          : err.code === 'HPE_CR_EXPECTED' || err.code === 'HPE_LF_EXPECTED'
+            ? [
+                400,
+                'Every line of a request ends in CR LF, the request line and headers alike (nc -C sends it).',
+              ]
+            : [400, 'The request is not valid HTTP.'];
     answerRaw(socket, status, detail, `(${err.code ?? 'client error'})`);
   });
   // node:http starts its header/request timeout checks when it starts listening; it never listens here (the

@@ -173,6 +173,9 @@ describe('HTTP/1.x', () => {
       expect(res.status, chunks.join('')).toBe(200);
       expect(res.body.equals(expected), chunks.join('')).toBe(true);
     }
+    const mixed = parseRawResponse(await rawExchange(site.port, ['GET /page1.html HTTP/1.0\r\nHost: x\n\n']));
+    expect(mixed.status).toBe(400);
+    expect(mixed.body.toString()).toContain('ends in CR LF');
     const cut = parseRawResponse(
       await rawExchange(site.port, ['GET /page1.html HTTP/1.0\n'], { endAfter: true }),
     );
