@@ -286,7 +286,7 @@ export class Room {
   }
 
   quit(_client: ClientId, _reason: string | undefined): Outcome {
-    // Others hear LEFT when the connection closes (disconnect), whatever way it ends.
+    // Others hear LEFT from disconnect(), which the server calls as soon as it closes the connection.
     return { reply: formatOk('BYE'), deliveries: NONE, close: true };
   }
 }

@@ -29,7 +29,11 @@ interface ChatState {
   timer: NodeJS.Timeout | undefined;
   lastHeard: number;
   pingSentAt: number | undefined;
+  /** The name it had when it left the room (for the disconnect log line, which may come later). */
+  leftAs: string | undefined;
 }
+
+const BLANK = /^[ \t]*$/;
 
 export class ChatServer extends LineServer<ChatState> {
   readonly room = new Room();
@@ -89,6 +93,7 @@ export class ChatServer extends LineServer<ChatState> {
       timer: undefined,
       lastHeard: Date.now(),
       pingSentAt: undefined,
+      leftAs: undefined,
     };
   }
 
@@ -121,10 +126,12 @@ export class ChatServer extends LineServer<ChatState> {
     const now = Date.now();
     state.lastHeard = now;
     state.pingSentAt = undefined;
+    // A line of only spaces or tabs is as empty as an empty line (a stray Enter in telnet): no command, no reply.
+    if (BLANK.test(line)) return;
     const decision = state.gate.admit(now);
     if (decision.action === 'disconnect') {
       this.logger.warn(
-        { conn: conn.id, name: this.room.nameOf(conn.id), waiting: state.waiting.length },
+        { conn: conn.id, user: this.room.nameOf(conn.id), waiting: state.waiting.length },
         'flooding; disconnecting',
       );
       conn.send(
@@ -133,8 +140,7 @@ export class ChatServer extends LineServer<ChatState> {
           `more than ${this.flood.maxQueued} commands waiting (the limit is ${this.flood.ratePerSecond}/s after a burst of ${this.flood.burst}); disconnecting`,
         ),
       );
-      this.dropWaiting(state);
-      conn.close('flood');
+      this.closeClient(conn, 'flood');
       return;
     }
     const due = decision.action === 'run' ? now : now + decision.ms;
@@ -147,13 +153,28 @@ export class ChatServer extends LineServer<ChatState> {
   }
 
   protected override onDisconnect(conn: Connection<ChatState>, reason: DisconnectReason): void {
+    const user = this.room.nameOf(conn.id) ?? conn.state.leftAs;
+    this.leaveRoom(conn);
+    this.byId.delete(conn.id);
+    this.logger.info({ conn: conn.id, user, reason, clients: this.byId.size }, 'disconnect');
+  }
+
+  /**
+   * Takes the client out of the room and tells the others now. A closed socket can linger for seconds (a peer
+   * that does not close its side, e.g. `nc` after QUIT), and its name must not stay taken meanwhile.
+   */
+  private leaveRoom(conn: Connection<ChatState>): void {
     this.dropWaiting(conn.state);
-    const name = this.room.nameOf(conn.id);
+    conn.state.leftAs ??= this.room.nameOf(conn.id);
     const news = this.room.disconnect(conn.id);
     // While stopping, everyone is leaving: nobody is left to tell.
     if (!this.shuttingDown) this.queuePresence(news);
-    this.byId.delete(conn.id);
-    this.logger.info({ conn: conn.id, name, reason, clients: this.byId.size }, 'disconnect');
+  }
+
+  /** Ends a connection on the server's initiative (QUIT, flood, idle): it leaves the room at once. */
+  private closeClient(conn: Connection<ChatState>, reason: string): void {
+    this.leaveRoom(conn);
+    conn.close(reason);
   }
 
   /** Runs the held-back commands whose time has come, and arms a timer for the next one. */
@@ -188,7 +209,7 @@ export class ChatServer extends LineServer<ChatState> {
     this.logger.info(
       {
         conn: conn.id,
-        name: this.room.nameOf(conn.id),
+        user: this.room.nameOf(conn.id),
         verb: outcome.verb ?? '?',
         ok: outcome.reply.startsWith('OK'),
       },
@@ -197,7 +218,7 @@ export class ChatServer extends LineServer<ChatState> {
     conn.send(outcome.reply);
     if (newcomer) this.queuePresence(outcome.deliveries);
     else this.deliver(outcome.deliveries);
-    if (outcome.close) conn.close('quit');
+    if (outcome.close) this.closeClient(conn, 'quit');
   }
 
   /**
@@ -243,14 +264,14 @@ export class ChatServer extends LineServer<ChatState> {
       const state = conn.state;
       if (state.pingSentAt !== undefined) {
         if (now - state.pingSentAt >= this.pingTimeoutMs) {
-          this.logger.info({ conn: conn.id, name: this.room.nameOf(conn.id) }, 'no answer to PING; dropping');
+          this.logger.info({ conn: conn.id, user: this.room.nameOf(conn.id) }, 'no answer to PING; dropping');
           conn.send(
             formatEvent({
               type: 'BYE',
               text: `idle: no answer to PING within ${Math.round(this.pingTimeoutMs / 1000)} s`,
             }),
           );
-          conn.close('timeout');
+          this.closeClient(conn, 'timeout');
         }
       } else if (now - state.lastHeard >= this.idleMs) {
         state.pingSentAt = now;

@@ -36,6 +36,24 @@ describe('plainwire chat-server', () => {
     expect(server.stderr.text()).toMatch(/"msg":"stopped"/);
   });
 
+  it('keeps the logger name in JSON logs: the user is its own field, not a second "name"', async () => {
+    const server = await chatServer();
+    const c = await watcher(server.port, 'ada');
+    expect(await c.reply('QUIT')).toBe('OK BYE');
+    await server.stderr.waitFor(/"msg":"disconnect"/);
+    const entries = server.stderr
+      .text()
+      .split('\n')
+      .filter((l) => l.startsWith('{'));
+    // JSON.parse keeps the last of two equal keys, so a clash shows as name === 'ada'.
+    for (const line of entries) expect(JSON.parse(line).name).toBe('chat-server');
+    const command = entries
+      .map((l) => JSON.parse(l))
+      .find((e) => e.msg === 'command' && e.verb === 'REGISTER');
+    expect(command.user).toBe('ada');
+    expect(entries.map((l) => JSON.parse(l)).find((e) => e.msg === 'disconnect').user).toBe('ada');
+  });
+
   it('says clearly when the port is taken', async () => {
     const server = await chatServer();
     const second = await runCli(['chat-server', '--port', String(server.port)]);

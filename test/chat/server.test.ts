@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChatClient } from '../../src/chat/client.js';
 import { ChatServer, type ChatServerOptions } from '../../src/chat/server.js';
@@ -102,6 +103,40 @@ describe('ChatServer over TCP', () => {
       const after = order.slice(order.indexOf(`p${i}`) + 1);
       expect(c.skipped, `p${i}`).toEqual(after.map((n) => `JOINED ${n}`));
     }
+  });
+
+  it('frees the name and tells the others at QUIT, even while the quitter keeps its socket open', async () => {
+    const { port } = await startServer();
+    const a = await join(port, 'ann');
+    // ben never closes his side (like `nc` after QUIT): the server's FIN alone must be enough.
+    const ben = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    let heard = '';
+    ben.setEncoding('utf8').on('data', (chunk: string) => {
+      heard += chunk;
+    });
+    ben.on('error', () => {});
+    try {
+      ben.write('REGISTER ben\r\n');
+      expect(await a.next()).toBe('JOINED ben');
+      ben.write('QUIT\r\n');
+      // Well before the 2 s the server lets a closed socket linger for its peer.
+      expect(await a.next(1000)).toBe('LEFT ben');
+      expect(heard).toMatch(/OK BYE\n$/);
+    } finally {
+      ben.destroy();
+    }
+    expect(await a.ask('USERS')).toBe('OK USERS 1 ann');
+    const c = await join(port);
+    expect(await c.ask('REGISTER ben')).toBe('OK REGISTERED ben');
+  });
+
+  it('ignores lines of only spaces and tabs, as it ignores empty lines', async () => {
+    const { port } = await startServer();
+    const a = await join(port, 'ann');
+    a.send('');
+    a.send('   ');
+    a.send(' \t ');
+    expect(await a.ask('PING after')).toBe('OK PONG after');
   });
 
   it('sends a PRIVATE with a missing name to nobody', async () => {
