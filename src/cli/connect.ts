@@ -73,7 +73,8 @@ export function register(program: Command): void {
         }
         ({ host, port } = parsed);
       }
-      await runConnect(host, port, opts);
+      // "[::1] 8090": the brackets only keep an IPv6 address apart from a port; the address is what is inside.
+      await runConnect(host.replace(/^\[(.*)\]$/, '$1'), port, opts);
     });
 }
 

@@ -118,6 +118,25 @@ describe('plainwire connect', () => {
     expect(portless.stderr).toContain('which port?');
   });
 
+  it('takes an IPv6 address with or without brackets, port apart or joined', async () => {
+    const server = createServer((socket) => socket.end('hello over IPv6\n'));
+    const listening = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(0, '::1', () => resolve(true));
+    });
+    if (!listening) return; // no IPv6 loopback on this machine
+    try {
+      const { port } = server.address() as { port: number };
+      for (const args of [['[::1]', String(port)], ['::1', String(port)], [`[::1]:${port}`]]) {
+        const result = await runCli(['connect', ...args], { input: '' });
+        expect(result.stdout, args.join(' ')).toBe('hello over IPv6\n');
+        expect(result.code, result.stderr).toBe(0);
+      }
+    } finally {
+      server.close();
+    }
+  });
+
   it('rejects a bad port as bad usage (exit 2)', async () => {
     const result = await runCli(['connect', '127.0.0.1', 'eighty']);
     expect(result.code).toBe(2);
