@@ -1,6 +1,7 @@
 // `plainwire store`: run the durable key-value store over HTTP (thin: options -> startStoreServer).
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { createLogger } from '../log.js';
+import { assertUsableToken } from '../store/client-protocol.js';
 import { EngineOpenError, startStoreServer } from '../store/server.js';
 import { parsePort, parsePositiveInt } from './options.js';
 import { runServer } from './server-run.js';
@@ -23,7 +24,7 @@ export function register(program: Command): void {
     .option('--port <port>', 'port to listen on (0 picks a free one)', parsePort, 8001)
     .option('--data <dir>', 'data directory (created if missing)', './plainwire-data/store')
     .option('--memory', 'keep everything in memory instead (lost on exit)')
-    .option('--token <secret>', 'writes need "Authorization: Bearer <secret>" or token=<secret>')
+    .option('--token <secret>', 'writes need "Authorization: Bearer <secret>" or token=<secret>', parseToken)
     .option('--private', 'reads need the token too (with --token)')
     .option('--max-value <bytes>', 'largest value accepted, in bytes', parsePositiveInt, 1024 * 1024)
     .addHelpText(
@@ -79,4 +80,13 @@ The API is in docs/STORE-API.md.`,
         process.exit(1);
       }
     });
+}
+
+function parseToken(value: string): string {
+  try {
+    assertUsableToken(value);
+  } catch (err) {
+    throw new InvalidArgumentError(`${(err as Error).message}.`);
+  }
+  return value;
 }

@@ -90,7 +90,9 @@ export class LmdbEngine implements Engine {
     try {
       // Overlapping sync: lmdb syncs a commit to disk while the next transaction is being written; we wait for the
       // sync (root.flushed) before answering, so throughput rises and durability stays.
-      this.root = open({ path: options.path, maxDbs: 8, noMemInit: true });
+      // noSubdir: false because lmdb-js takes a path with a dot in its last part (./data.v2, mktemp's tmp.XXXX)
+      // for a file; ours is always a directory.
+      this.root = open({ path: options.path, noSubdir: false, maxDbs: 8, noMemInit: true });
       this.kv = this.root.openDB<StoredEntry, string>('kv', {});
       this.log = this.root.openDB<StoredChange[], number>('log', {});
       this.expiry = this.root.openDB<number, [number, string]>('expiry', {});

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import { formatHostPort } from '../cli/options.js';
 import { type Logger, silentLogger } from '../log.js';
 import { ApiError, DEFAULT_MAX_VALUE_BYTES, encodeCursor, type Operation, parseRequest } from './api.js';
+import { assertUsableToken } from './client-protocol.js';
 import type { Change, Engine } from './engine.js';
 import { openLmdbEngine } from './lmdb.js';
 import { MemoryEngine } from './memory.js';
@@ -76,6 +77,8 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
   const log = options.logger ?? silentLogger();
   const host = options.host ?? '127.0.0.1';
   const maxValueBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
+  // Checked before the engine opens: a token no client could send in a Bearer header locks every client out.
+  if (options.token !== undefined) assertUsableToken(options.token);
   const engine: Engine =
     options.engine ??
     (options.dataDir !== undefined && !options.memory

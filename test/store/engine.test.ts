@@ -1,5 +1,5 @@
 // One behaviour suite run against both engines (lmdb on real files in a temp dir, and memory), plus lmdb restarts.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -228,6 +228,20 @@ describe('lmdb engine on disk', () => {
     }
   });
 
+  it('opens a data directory whose name has a dot in it (data.v2, mktemp -d) as a directory', async () => {
+    const path = join(tempDir(), 'data.v2');
+    const first = new LmdbEngine({ path });
+    await first.set('k', 'v');
+    await first.close();
+    expect(statSync(path).isDirectory()).toBe(true);
+    const second = new LmdbEngine({ path });
+    try {
+      expect(second.get('k')).toMatchObject({ value: 'v' });
+    } finally {
+      await second.close();
+    }
+  });
+
   it('refuses a data directory another live engine holds, with a clear message', async () => {
     const path = tempDir();
     const first = new LmdbEngine({ path });
@@ -246,6 +260,8 @@ describe('lmdb engine on disk', () => {
     writeFileSync(file, 'not a directory');
     expect(() => new LmdbEngine({ path: join(file, 'store') })).toThrow(/cannot create the data directory/);
     // Node 20's recursive mkdir never returns under /proc; this must be an error, not a hang.
-    expect(() => new LmdbEngine({ path: '/proc/plainwire-test/store' })).toThrow(/cannot create the data directory/);
+    expect(() => new LmdbEngine({ path: '/proc/plainwire-test/store' })).toThrow(
+      /cannot create the data directory/,
+    );
   });
 });

@@ -24,6 +24,10 @@ it('bad usage exits 2 with one line', async () => {
   expect(priv.code).toBe(2);
   expect(priv.stderr).toMatch(/--private needs --token/);
   expect((await runCli(['store', '--port', 'http'])).code).toBe(2);
+  // A token no client could send as "Authorization: Bearer TOKEN" is refused before the store starts.
+  const spaced = await runCli(['store', '--memory', '--token', 'two words', '--port', '0']);
+  expect(spaced.code).toBe(2);
+  expect(spaced.stderr).toMatch(/visible ASCII without spaces/);
 });
 
 it('a data directory in use and a busy port give errors a person can act on; SIGTERM stops cleanly', async () => {
