@@ -1,7 +1,7 @@
 // `plainwire imchat STORE_URL --name NAME`: chat through a plainwire store, live or in turns (src/imchat/).
 import { createInterface, clearLine, cursorTo, moveCursor } from 'node:readline';
 import { type Command, InvalidArgumentError } from 'commander';
-import { formatEvent } from '../imchat/display.js';
+import { formatEvent, turnPrompt } from '../imchat/display.js';
 import { nameProblem } from '../imchat/keys.js';
 import {
   DEFAULT_HISTORY,
@@ -87,6 +87,7 @@ async function runImchat(url: string, options: ImchatOptions): Promise<number> {
   stdout.on('error', () => {}); // a closed pipe on the reader's side must not crash the client
 
   let rl: ReturnType<typeof createInterface> | undefined;
+  let prompt = '> ';
   // Incoming text never mangles the line being typed: clear it, print, and redraw the prompt with its text.
   const print = (line: string, stream: NodeJS.WriteStream = stdout) => {
     if (rl && interactive) {
@@ -108,7 +109,13 @@ async function runImchat(url: string, options: ImchatOptions): Promise<number> {
       ...(options.token !== undefined ? { token: options.token } : {}),
       history: options.history,
       presenceTtlSeconds: options.presenceTtl,
-      onEvent: (event) => print(formatEvent(event, style, options.name)),
+      onEvent: (event) => {
+        if (event.kind === 'turn') {
+          prompt = turnPrompt(event);
+          rl?.setPrompt(prompt);
+        }
+        print(formatEvent(event, style, options.name));
+      },
       onStatus: status,
     });
   } catch (err) {
@@ -125,7 +132,7 @@ async function runImchat(url: string, options: ImchatOptions): Promise<number> {
     terminal: interactive,
   });
   if (interactive) {
-    rl.setPrompt('> ');
+    rl.setPrompt(prompt);
     rl.prompt();
   }
   let ended = false;

@@ -34,3 +34,13 @@ export function formatEvent(event: SessionEvent, style: Style, self: string, now
       return notice(`waiting for ${sanitizeLine(event.other ?? '?')} (turn ${event.turn})`);
   }
 }
+
+/**
+ * The input prompt in turn mode, so whose turn it is shows where one types: "your turn> ", "(bob's turn)> ",
+ * "(waiting for a partner)> ".
+ */
+export function turnPrompt(event: SessionEvent & { kind: 'turn' }): string {
+  if (event.state === 'mine') return 'your turn> ';
+  if (event.state === 'partner') return '(waiting for a partner)> ';
+  return `(${sanitizeLine(event.other ?? '?')}'s turn)> `;
+}

@@ -347,7 +347,8 @@ export class ImchatSession {
     if (err instanceof StoreUnavailableError)
       return new ImchatError(
         'UNREACHABLE',
-        `cannot reach the store at ${this.options.url}: ${err.message} (is \`plainwire store\` running there?)`,
+        // The store client's message already names the store ("cannot reach URL: connection refused").
+        `${err.message} (is \`plainwire store\` running there?)`,
       );
     if (err instanceof StoreError && err.code === 'UNAUTHORIZED')
       return new ImchatError('UNAUTHORIZED', `the store refused us (401): pass its token with --token`);
