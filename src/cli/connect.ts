@@ -5,7 +5,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { LineClient } from '../line/client.js';
 import { LineConnectError } from '../line/errors.js';
 import { sanitizeLine } from '../text/sanitize.js';
-import { formatHostPort, parseHostPort, parsePort, parsePositiveInt } from './options.js';
+import { formatHostPort, parseHostPort, parsePositiveInt } from './options.js';
 
 function parseSeconds(value: string): number {
   const n = Number(value);
@@ -13,6 +13,15 @@ function parseSeconds(value: string): number {
     throw new InvalidArgumentError(`"${value}" is not a number of seconds (e.g. 2 or 0.5).`);
   }
   return n;
+}
+
+/** The port of a server to reach: 0 means "any free port" only to a server that listens. */
+function parseServerPort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port < 1 || port > 65535) {
+    throw new InvalidArgumentError(`"${value}" is not a server port (1-65535).`);
+  }
+  return port;
 }
 
 const CLOSE_MESSAGES: Record<string, string> = {
@@ -33,7 +42,7 @@ export function register(program: Command): void {
     .command('connect')
     .description('line client like telnet: your lines go to the server, its lines come to you')
     .argument('<host>', 'server host, e.g. 127.0.0.1 (or HOST:PORT in one word)')
-    .argument('[port]', 'server port', parsePort)
+    .argument('[port]', 'server port', parseServerPort)
     .option(
       '--wait <seconds>',
       'when input ends, how long to wait for the server to finish answering',
@@ -61,8 +70,10 @@ export function register(program: Command): void {
         let parsed: { host: string; port: number };
         try {
           parsed = parseHostPort(host, { host: '127.0.0.1', port: -1 });
-        } catch (err) {
-          process.stderr.write(`plainwire connect: ${(err as Error).message}\n`);
+          if (parsed.port >= 0) parseServerPort(String(parsed.port));
+        } catch {
+          const [, typed] = /:([^:\]]*)$/.exec(host) ?? [];
+          process.stderr.write(`plainwire connect: "${typed ?? host}" is not a server port (1-65535).\n`);
           process.exit(2);
         }
         if (parsed.port < 0) {

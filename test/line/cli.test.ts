@@ -138,9 +138,12 @@ describe('plainwire connect', () => {
   });
 
   it('rejects a bad port as bad usage (exit 2)', async () => {
-    const result = await runCli(['connect', '127.0.0.1', 'eighty']);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('not a port number');
+    for (const args of [['127.0.0.1', 'eighty'], ['127.0.0.1', '0'], ['127.0.0.1:0'], ['127.0.0.1:99999']]) {
+      const result = await runCli(['connect', ...args]);
+      expect(result.code, args.join(' ')).toBe(2);
+      // "0 picks a free one" is for servers; a client has to name the server's port.
+      expect(result.stderr, args.join(' ')).toMatch(/is not a server port \(1-65535\)/);
+    }
   });
 
   it('sanitises what the server sends before printing it', async () => {
