@@ -41,13 +41,21 @@ See docs/SERVE.md for the telnet sessions, line by line.`,
           port: options.port,
           start: async () => {
             try {
-              return await startStaticServer({
+              const server = await startStaticServer({
                 root: dir,
                 host: options.host,
                 port: options.port,
                 logger,
                 logFields,
               });
+              return {
+                ...server,
+                stop: async () => {
+                  logger.info('stopping');
+                  await server.stop();
+                  logger.info('stopped');
+                },
+              };
             } catch (err) {
               if (err instanceof ServeRootError) {
                 process.stderr.write(`plainwire serve: ${err.message} (give the directory to serve)\n`);

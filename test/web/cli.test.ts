@@ -32,6 +32,8 @@ describe('plainwire serve', () => {
     const other = await startCliServer(['serve', SITE, '--port', '0']);
     const code = await other.stop('SIGTERM');
     expect(code, other.stderr.text()).toBe(0);
+    // Whoever watches the log (or the terminal) sees that it stopped, not just a silent exit.
+    expect(other.stderr.text()).toMatch(/"msg":"stopped"/);
   });
 
   it('serves the current directory by default', async () => {
