@@ -28,7 +28,7 @@ export interface ServeLimits {
   idleTimeoutMs: number;
   /** How long an idle keep-alive connection waits for its next request. */
   keepAliveTimeoutMs: number;
-  /** Connections open at once; more are refused until some close. */
+  /** Connections served at once; more get a 503 and are closed until some close. */
   maxConnections: number;
   /** Entries shown in one directory listing. */
   maxListingEntries: number;
@@ -95,11 +95,12 @@ function formatUrl(host: string, port: number): string {
 }
 
 /** A full HTTP/1.0 response in bytes, for the answers written before node:http sees the connection. */
-function rawResponse(status: number, detail: string): Buffer {
+function rawResponse(status: number, detail: string, extra = ''): Buffer {
   const body = Buffer.from(errorPage(status, detail), 'utf8');
   const head =
     `HTTP/1.0 ${status} ${reasonPhrase(status)}\r\n` +
     `Server: ${SERVER_HEADER}\r\n` +
+    extra +
     `Date: ${new Date().toUTCString()}\r\n` +
     'Content-Type: text/html; charset=utf-8\r\n' +
     `Content-Length: ${body.length}\r\n` +
@@ -430,10 +431,36 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
     }
   }
 
+  let served = 0;
+  let lastBusyLog = Number.NEGATIVE_INFINITY;
+  /** Past the connection limit: one short answer saying so (a bare reset looks like a crash), then close. */
+  function refuseBusy(socket: Socket): void {
+    const detail = `The server has ${limits.maxConnections} connections open, its limit; try again in a moment.`;
+    socket.end(rawResponse(503, detail, 'Retry-After: 1\r\n'));
+    // Read and drop what the client sends, so closing with unread bytes does not reset the answer away.
+    socket.resume();
+    const timer = setTimeout(() => socket.destroy(), 1_000);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+    if (performance.now() - lastBusyLog > 10_000) {
+      lastBusyLog = performance.now();
+      logger.warn(
+        { limit: limits.maxConnections },
+        `${limits.maxConnections} connections open: refusing more with 503`,
+      );
+    }
+  }
+
   function acceptConnection(socket: Socket): void {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
+    if (served >= limits.maxConnections) {
+      refuseBusy(socket);
+      return;
+    }
+    served++;
+    socket.once('close', () => served--);
     socket.setTimeout(limits.firstLineTimeoutMs);
     const onTimeout = () => socket.destroy();
     socket.on('timeout', onTimeout);
@@ -483,7 +510,6 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
 
   // Half-open, as node:http itself runs its sockets: a client that ends its side may still read the answer.
   const netServer: NetServer = createNetServer({ allowHalfOpen: true }, acceptConnection);
-  netServer.maxConnections = limits.maxConnections;
   await new Promise<void>((resolve, reject) => {
     netServer.once('error', reject);
     netServer.listen(options.port ?? 8000, host, () => {

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -471,6 +472,40 @@ describe('files that are not files', () => {
         'ok\n',
       );
     } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('too many connections', () => {
+  it('past the limit a client gets a 503 page, not a reset; once some close it is served again', async () => {
+    const server = await startStaticServer({ root: SITE, port: 0, limits: { maxConnections: 3 } });
+    const held: Socket[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        const socket = connect(server.port, '127.0.0.1');
+        socket.on('error', () => {});
+        await new Promise((r) => socket.once('connect', r));
+        held.push(socket);
+      }
+      // The server counts a connection once it has accepted it: give it the moment that takes.
+      let busy = parseRawResponse(await rawExchange(server.port, ['GET /page1.html HTTP/1.0\r\n\r\n']));
+      for (let i = 0; i < 50 && busy.status !== 503; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        busy = parseRawResponse(await rawExchange(server.port, ['GET /page1.html HTTP/1.0\r\n\r\n']));
+      }
+      expect(busy.status).toBe(503);
+      expect(busy.headers.get('retry-after')).toBe('1');
+      expect(busy.body.toString()).toContain('try again in a moment');
+      for (const socket of held.splice(0)) socket.destroy();
+      let res = await fetch(`${server.url}/page1.html`).catch(() => undefined);
+      for (let i = 0; i < 50 && res?.status !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        res = await fetch(`${server.url}/page1.html`).catch(() => undefined);
+      }
+      expect(res?.status).toBe(200);
+    } finally {
+      for (const socket of held) socket.destroy();
       await server.stop();
     }
   });
