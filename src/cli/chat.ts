@@ -1,8 +1,18 @@
 // `plainwire chat`: the chat client for people (a terminal) and scripts (a pipe).
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
+import { isValidName } from '../chat/protocol.js';
 import { runChatSession } from '../chat/terminal.js';
 import { shouldColour } from '../term/style.js';
 import { parseHostPort } from './options.js';
+
+/** A name the server would refuse is bad usage (exit 2), found before connecting. */
+function parseName(value: string): string {
+  if (!isValidName(value))
+    throw new InvalidArgumentError(
+      `"${value}" is not a valid name: use 1-32 ASCII letters, digits, _ - or .`,
+    );
+  return value;
+}
 
 export function register(program: Command): void {
   program
@@ -12,6 +22,7 @@ export function register(program: Command): void {
     .option(
       '--name <name>',
       'your screen name (1-32 letters, digits, _ - .); asked for on a terminal if missing',
+      parseName,
     )
     .addHelpText(
       'after',

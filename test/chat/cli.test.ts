@@ -166,9 +166,14 @@ describe('plainwire chat through pipes', () => {
     expect(result.stderr).toBe(
       `plainwire chat: the name "ADA" is taken on 127.0.0.1:${server.port}; choose another with --name\n`,
     );
-    const bad = await runCli(['chat', `127.0.0.1:${server.port}`, '--name', 'a b'], { input: '' });
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/"a b" is not a valid name/);
+  });
+
+  it('exits 2 before connecting when --name is not a valid name', async () => {
+    // Port 1: were the name not checked first, this would be "cannot connect" and exit 1.
+    const r = await runCli(['chat', '127.0.0.1:1', '--name', 'bad name'], { input: 'x\n' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/"bad name" is not a valid name: use 1-32 ASCII letters, digits/);
+    expect(r.stderr).not.toMatch(/cannot connect/);
   });
 
   it('exits 1 when the server cannot be reached, 2 without a name on a pipe', async () => {
