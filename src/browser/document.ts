@@ -410,6 +410,11 @@ class BlockBuilder {
     this.flush();
     return this.blocks;
   }
+
+  /** Hands over the blocks that are final (the open paragraph is not one of them) and forgets them. */
+  take(): Block[] {
+    return this.blocks.splice(0, this.blocks.length);
+  }
 }
 
 class DocumentBuilder {
@@ -839,6 +844,7 @@ class IncrementalReader {
   constructor(
     private readonly parser: Parser<DefaultTreeAdapterMap>,
     private readonly url: string,
+    private readonly onBlock?: BlockListener,
   ) {}
 
   private start(body: Element): void {
@@ -875,6 +881,11 @@ class IncrementalReader {
     }
     if (this.next > 0 && this.next - 1 < children.length - 1) children[this.next - 1] = READ;
     this.next = end;
+    if (this.onBlock) this.deliver(this.blocks.take());
+  }
+
+  private deliver(blocks: Block[]): void {
+    for (let i = 0; i < blocks.length; i++) this.onBlock!(blocks[i]!, this.builder!.fields);
   }
 
   finish(): { builder: DocumentBuilder; blocks: Block[] } {
@@ -884,18 +895,34 @@ class IncrementalReader {
       const builder =
         this.builder ?? new DocumentBuilder(findBase(this.parser.document, this.url) ?? this.url);
       if (!this.builder) builder.title = findTitle(this.parser.document);
-      return { builder, blocks: body ? builder.blocksOf(body.childNodes) : [] };
+      this.builder = builder;
+      const blocks = body ? builder.blocksOf(body.childNodes) : [];
+      if (!this.onBlock) return { builder, blocks };
+      this.deliver(blocks);
+      return { builder, blocks: [] };
     }
     this.readUpTo(this.body.childNodes.length);
-    return { builder: this.builder, blocks: this.blocks.finish() };
+    const blocks = this.blocks.finish();
+    if (!this.onBlock) return { builder: this.builder, blocks };
+    this.deliver(blocks);
+    return { builder: this.builder, blocks: [] };
   }
 }
+
+/** Receives each top-level block of the body, in order, as soon as it is final; `fields` is the live list. */
+export type BlockListener = (block: Block, fields: readonly FormField[]) => void;
 
 /**
  * Parses an HTML page fetched from `url` into the block model. Never throws on any input string.
  * `incremental: false` reads the body only once the whole tree is built (the reference the tests compare with).
+ * `onBlock`: every block goes to it while the page is parsed (--dump renders them at once, so the block tree of a
+ * large page never exists whole), and the returned document has no blocks.
  */
-export function parseDocument(html: string, url: string, options: { incremental?: boolean } = {}): Document {
+export function parseDocument(
+  html: string,
+  url: string,
+  options: { incremental?: boolean; onBlock?: BlockListener } = {},
+): Document {
   let reader: IncrementalReader | null = null;
   const treeAdapter: TreeAdapter<DefaultTreeAdapterMap> =
     options.incremental === false
@@ -906,7 +933,7 @@ export function parseDocument(html: string, url: string, options: { incremental?
           onItemPop: (element, newTop) => reader?.onPop(element, newTop),
         };
   const parser = new Parser<DefaultTreeAdapterMap>({ scriptingEnabled: false, treeAdapter });
-  reader = new IncrementalReader(parser, url);
+  reader = new IncrementalReader(parser, url, options.onBlock);
   parser.tokenizer.write(html, true);
   const { builder, blocks } = reader.finish();
   return {

@@ -11,7 +11,7 @@
 //   lineIndex is the index in `lines` where the target's `[n` marker starts, column its display column.
 //   displayWidth(s) measures a string (CJK 2 columns, combining marks 0), ignoring plainwire's own SGR.
 import stringWidth from 'string-width';
-import { type Block, type Document, type Inline, inlineText } from './document.js';
+import { type Block, type Document, type FormField, type Inline, inlineText } from './document.js';
 import { type FormState, fieldLabel, isNumberedField } from './forms.js';
 
 export interface RenderOptions {
@@ -107,6 +107,17 @@ class Numbering {
   next(target: NumberedThing): number {
     this.targets.push(target);
     return this.targets.length;
+  }
+}
+
+const NO_CHILDREN: Inline[] = [];
+
+/** Numbering for a streamed render: only the URLs are kept, so the page's inlines can die young. */
+class UrlNumbering extends Numbering {
+  override next(target: NumberedThing): number {
+    return super.next(
+      target.kind === 'link' ? { kind: 'link', href: target.href, children: NO_CHILDREN } : target,
+    );
   }
 }
 
@@ -461,18 +472,23 @@ function expandTabs(line: string): string {
 }
 
 class Renderer {
-  private readonly numbering = new Numbering();
-
   constructor(
     private readonly doc: Document,
     private readonly options: RenderOptions,
+    readonly numbering = new Numbering(),
   ) {}
 
+  width(): number {
+    return Math.max(MIN_WIDTH, Math.floor(this.options.width) || MIN_WIDTH);
+  }
+
+  titleLines(width: number): Line[] {
+    return prefixLines(this.wrapText(this.doc.title || '(untitled)', 0, width - 7), 'TITLE: ', '       ');
+  }
+
   page(): RenderedPage {
-    const width = Math.max(MIN_WIDTH, Math.floor(this.options.width) || MIN_WIDTH);
-    const title = this.doc.title || '(untitled)';
-    let lines: Line[] = this.wrapText(title, 0, width - 7);
-    lines = prefixLines(lines, 'TITLE: ', '       ');
+    const width = this.width();
+    const lines = this.titleLines(width);
     const body = this.blocks(this.doc.blocks, width, false, 0);
     if (body.length > 0) {
       lines.push(BLANK);
@@ -560,7 +576,7 @@ class Renderer {
     return out;
   }
 
-  private block(block: Block, width: number, depth: number): Line[] {
+  block(block: Block, width: number, depth: number): Line[] {
     switch (block.type) {
       case 'paragraph':
         return this.wrapInlines(block.inlines, 0, width);
@@ -777,6 +793,54 @@ export function fitColumns(natural: number[], minimum: number[], available: numb
     excess -= cut;
   }
   return widths;
+}
+
+/**
+ * The lines of renderPage(doc, options).lines, built block by block while the page is still being parsed (for
+ * --dump: nothing but text is kept, so a large page's blocks and laid-out lines die young). Feed it the blocks
+ * from parseDocument's onBlock, then call lines() with the finished document (its title may come late).
+ */
+export class StreamingRender {
+  private readonly doc: Document = { url: '', baseUrl: '', title: '', blocks: [], forms: [], fields: [] };
+  private readonly renderer: Renderer;
+  private readonly width: number;
+  private readonly body: string[] = [];
+
+  constructor(private readonly options: RenderOptions) {
+    this.renderer = new Renderer(this.doc, options, new UrlNumbering());
+    this.width = this.renderer.width();
+  }
+
+  block(block: Block, fields: readonly FormField[]): void {
+    this.doc.fields = fields as FormField[];
+    const lines = this.renderer.block(block, this.width, 0);
+    if (lines.length === 0) return;
+    const body = this.body;
+    if (body.length > 0) body.push('');
+    for (let i = 0; i < lines.length; i++) body.push(lines[i]!.text);
+  }
+
+  lines(doc: Document): string[] {
+    this.doc.title = doc.title;
+    this.doc.fields = doc.fields;
+    const out = this.renderer.titleLines(this.width).map((line) => line.text);
+    if (this.body.length > 0) {
+      out.push('');
+      for (const line of this.body) out.push(line);
+    }
+    const numbered = this.renderer.numbering.targets;
+    if (this.options.references !== false) {
+      let first = true;
+      for (let i = 0; i < numbered.length; i++) {
+        const t = numbered[i]!;
+        if (t.kind !== 'link') continue;
+        if (first) out.push('', 'References', '');
+        first = false;
+        out.push(`${i + 1}: ${t.href}`);
+      }
+    }
+    return out;
+  }
 }
 
 /** Lays out a document at a width; see the module comment for what the result holds. */

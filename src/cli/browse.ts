@@ -40,12 +40,13 @@ function fail(message: string): void {
 }
 
 async function dumpLike(url: string, opts: BrowseOptions, width: number, colour: boolean): Promise<void> {
-  const [{ fetchRaw }, { pageToJson }, { loadPage, statusProblem }, { renderPage }] = await Promise.all([
-    import('../browser/fetch.js'),
-    import('../browser/json.js'),
-    import('../browser/page.js'),
-    import('../browser/render.js'),
-  ]);
+  const [{ fetchRaw }, { pageToJson }, { loadPage, statusProblem }, { renderPage, StreamingRender }] =
+    await Promise.all([
+      import('../browser/fetch.js'),
+      import('../browser/json.js'),
+      import('../browser/page.js'),
+      import('../browser/render.js'),
+    ]);
   const fetchOptions = { timeoutMs: opts.timeout * 1000, maxBytes: opts.maxBytes };
   if (opts.raw) {
     const exchange = await fetchRaw(url, fetchOptions);
@@ -55,11 +56,21 @@ async function dumpLike(url: string, opts: BrowseOptions, width: number, colour:
     if (exchange.status >= 400) process.exitCode = 1;
     return;
   }
-  const page = await loadPage({ url }, fetchOptions);
+  if (opts.json) {
+    const page = await loadPage({ url }, fetchOptions);
+    if (page.fetched.charsetNote) process.stderr.write(`${NAME}note: ${page.fetched.charsetNote}\n`);
+    const rendered = renderPage(page.doc, { width, colour: false });
+    process.stdout.write(`${JSON.stringify(pageToJson(page, rendered), null, 2)}\n`);
+    const problem = statusProblem(page.fetched);
+    if (problem) fail(problem);
+    return;
+  }
+  // --dump lays out each block as soon as the parser has finished it: the same lines as renderPage, without
+  // ever holding the whole page's blocks and laid-out lines (most of the time of a big page went to the GC).
+  const stream = new StreamingRender({ width, colour });
+  const page = await loadPage({ url }, fetchOptions, (block, fields) => stream.block(block, fields));
   if (page.fetched.charsetNote) process.stderr.write(`${NAME}note: ${page.fetched.charsetNote}\n`);
-  const rendered = renderPage(page.doc, { width, colour: opts.json ? false : colour });
-  if (opts.json) process.stdout.write(`${JSON.stringify(pageToJson(page, rendered), null, 2)}\n`);
-  else process.stdout.write(`${rendered.lines.join('\n')}\n`);
+  process.stdout.write(`${stream.lines(page.doc).join('\n')}\n`);
   const problem = statusProblem(page.fetched);
   if (problem) fail(problem);
 }

@@ -1,0 +1,81 @@
+// --dump renders blocks while the page is parsed (StreamingRender): it must give exactly renderPage's lines.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { generatePage } from '../../bench/browse-page.js';
+import { type Block, type FormField, parseDocument } from '../../src/browser/document.js';
+import { renderPage, StreamingRender } from '../../src/browser/render.js';
+
+const SITE = fileURLToPath(new URL('../../examples/site/', import.meta.url));
+const URL_ = 'http://example.test/dir/page.html';
+
+function streamed(html: string, width: number, colour: boolean): { lines: string[]; blocks: number } {
+  const stream = new StreamingRender({ width, colour });
+  let blocks = 0;
+  const doc = parseDocument(html, URL_, {
+    onBlock: (block: Block, fields: readonly FormField[]) => {
+      blocks++;
+      stream.block(block, fields);
+    },
+  });
+  expect(doc.blocks).toEqual([]);
+  return { lines: stream.lines(doc), blocks };
+}
+
+function whole(html: string, width: number, colour: boolean): string[] {
+  return renderPage(parseDocument(html, URL_), { width, colour }).lines;
+}
+
+describe('StreamingRender', () => {
+  const pages = readdirSync(SITE).filter((f) => f.endsWith('.html'));
+  it.each(pages)('gives renderPage lines for %s (80 plain, 33 colour)', (page) => {
+    const html = readFileSync(join(SITE, page), 'utf8');
+    expect(streamed(html, 80, false).lines).toEqual(whole(html, 80, false));
+    expect(streamed(html, 33, true).lines).toEqual(whole(html, 33, true));
+  });
+
+  it('gives renderPage lines for a generated page, receiving its blocks one by one', () => {
+    const html = generatePage(60_000, 3);
+    const result = streamed(html, 72, false);
+    expect(result.lines).toEqual(whole(html, 72, false));
+    expect(result.blocks).toBeGreaterThan(50);
+  });
+
+  it('a <title> found late in the body still comes first', () => {
+    const html = '<body><p>one <a href="/x">x</a></p><title>Late</title><p>two</p>';
+    expect(streamed(html, 40, false).lines).toEqual(whole(html, 40, false));
+    expect(streamed(html, 40, false).lines[0]).toBe('TITLE: Late');
+  });
+
+  it('matches renderPage on random tag soup', () => {
+    const piece = fc.constantFrom(
+      '<p>',
+      '</p>',
+      '<b>',
+      '</b>',
+      '<a href="/l">',
+      '</a>',
+      '<ul><li>',
+      '</li>',
+      '<table><tr><td>',
+      '</td>',
+      '<pre>x\ty</pre>',
+      '<h2>',
+      '<select><option>o</select>',
+      '<input value="v">',
+      '<br>',
+      ' word ',
+      'text',
+      '<blockquote>',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), (parts) => {
+        const html = parts.join('');
+        expect(streamed(html, 30, false).lines).toEqual(whole(html, 30, false));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
