@@ -3,7 +3,14 @@
 //
 // Every string in the model (text, title, URLs, alt text, field values) is already terminal-safe: it passed
 // through sanitizeText/sanitizeLine here, so a renderer can write it to a terminal as it is.
-import { type DefaultTreeAdapterMap, defaultTreeAdapter, Parser, type TreeAdapter } from 'parse5';
+import {
+  type DefaultTreeAdapterMap,
+  defaultTreeAdapter,
+  InsertionMode,
+  Parser,
+  Token,
+  type TreeAdapter,
+} from 'parse5';
 import { sanitizeLine, sanitizeText } from '../text/sanitize.js';
 
 type Node = DefaultTreeAdapterMap['node'];
@@ -909,6 +916,67 @@ class IncrementalReader {
   }
 }
 
+/** The parts of parse5's tokenizer and parser that mergeTextRuns reads and replaces (internal, checked). */
+interface TextRunInternals {
+  tokenizer: {
+    currentCharacterToken: { type: Token.TokenType } | null;
+    _emitCodePoint(cp: number): void;
+    _extendRun(cp: number): void;
+    inForeignNode: boolean;
+  };
+  insertionMode: InsertionMode;
+  skipNextNewLine: boolean;
+}
+
+/**
+ * parse5 cuts text into a new token at every change between white space and other characters, so each word and
+ * each space of a paragraph is a token of its own, dispatched and appended to the text node separately: most of
+ * its time on a text-heavy page. In the "in body", "in cell" and "in caption" modes the parser does the same with
+ * both kinds (reconstruct the formatting elements, insert the characters; a non-space one also clears framesetOk,
+ * which the merged token still does), so there a word and the spaces around it can travel as one token and the
+ * tree comes out identical. Everywhere else (head, tables, foreign content, the newline after <pre>) parse5's own
+ * path runs. If parse5's internals are not the shape known here, nothing is replaced.
+ */
+export function mergeTextRuns(parser: Parser<DefaultTreeAdapterMap>): void {
+  const p = parser as unknown as TextRunInternals;
+  const tokenizer = p.tokenizer;
+  const emit = tokenizer._emitCodePoint;
+  if (
+    typeof emit !== 'function' ||
+    typeof tokenizer._extendRun !== 'function' ||
+    !('currentCharacterToken' in tokenizer) ||
+    typeof p.skipNextNewLine !== 'boolean' ||
+    typeof p.insertionMode !== 'number'
+  )
+    return;
+  const CHARACTER = Token.TokenType.CHARACTER;
+  const WHITESPACE = Token.TokenType.WHITESPACE_CHARACTER;
+  tokenizer._emitCodePoint = function (this: TextRunInternals['tokenizer'], cp: number): void {
+    const token = this.currentCharacterToken;
+    if (token !== null && cp !== 0) {
+      const mode = p.insertionMode;
+      if (
+        (mode === InsertionMode.IN_BODY ||
+          mode === InsertionMode.IN_CELL ||
+          mode === InsertionMode.IN_CAPTION) &&
+        !p.skipNextNewLine &&
+        !this.inForeignNode
+      ) {
+        if (token.type === CHARACTER) {
+          this._extendRun(cp);
+          return;
+        }
+        if (token.type === WHITESPACE) {
+          if (cp !== 0x20 && cp !== 0x0a && cp !== 0x09 && cp !== 0x0c) token.type = CHARACTER;
+          this._extendRun(cp);
+          return;
+        }
+      }
+    }
+    emit.call(this, cp);
+  };
+}
+
 /** Receives each top-level block of the body, in order, as soon as it is final; `fields` is the live list. */
 export type BlockListener = (block: Block, fields: readonly FormField[]) => void;
 
@@ -916,12 +984,13 @@ export type BlockListener = (block: Block, fields: readonly FormField[]) => void
  * Parses an HTML page fetched from `url` into the block model. Never throws on any input string.
  * `incremental: false` reads the body only once the whole tree is built (the reference the tests compare with).
  * `onBlock`: every block goes to it while the page is parsed (--dump renders them at once, so the block tree of a
- * large page never exists whole), and the returned document has no blocks.
+ * large page never exists whole), and the returned document has no blocks. `mergeText: false` leaves parse5's
+ * text tokens as they are (see mergeTextRuns; the tests compare both).
  */
 export function parseDocument(
   html: string,
   url: string,
-  options: { incremental?: boolean; onBlock?: BlockListener } = {},
+  options: { incremental?: boolean; onBlock?: BlockListener; mergeText?: boolean } = {},
 ): Document {
   let reader: IncrementalReader | null = null;
   const treeAdapter: TreeAdapter<DefaultTreeAdapterMap> =
@@ -933,6 +1002,7 @@ export function parseDocument(
           onItemPop: (element, newTop) => reader?.onPop(element, newTop),
         };
   const parser = new Parser<DefaultTreeAdapterMap>({ scriptingEnabled: false, treeAdapter });
+  if (options.mergeText !== false) mergeTextRuns(parser);
   reader = new IncrementalReader(parser, url, options.onBlock);
   parser.tokenizer.write(html, true);
   const { builder, blocks } = reader.finish();
