@@ -245,7 +245,16 @@ function parseAction(
   isPost: boolean,
   limits: ApiLimits,
 ): Operation | ApiError {
-  if (action === undefined || action === '') return { kind: 'page' };
+  if (action === undefined || action === '') {
+    // A key or value with no action is a request gone wrong (often the action written as a path, /set?key=..),
+    // not a visit to the page: answering with the page would look like success and set nothing.
+    if (params.has('key') || params.has('value'))
+      return new ApiError(
+        400,
+        `no action given: add action=set, get or unset (e.g. ?action=get&key=K); the path is not read, only ?action=`,
+      );
+    return { kind: 'page' };
+  }
   const format = params.get('format');
   const html = format === 'html';
   switch (action) {

@@ -28,6 +28,12 @@ describe('parseRequest', () => {
     });
     expect(get('action=unset&key=k&ifVersion=4')).toMatchObject({ op: { kind: 'unset', ifVersion: 4 } });
     expect(get('')).toMatchObject({ op: { kind: 'page' } });
+    // The action written as a path (/set?key=a&value=b) must not look like success.
+    expect(get('key=a&value=b')).toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/no action given/),
+    });
+    expect(get('key=a')).toMatchObject({ status: 400 });
     expect(get('action=watch&prefix=&after=3&timeout=1.5')).toMatchObject({
       op: { kind: 'watch', match: { prefix: '' }, after: 3, timeoutSeconds: 1.5 },
     });
