@@ -1,6 +1,6 @@
 // The `plainwire chat` session: connect, register, then turn typed (or piped) lines into commands while events
 // are printed as they arrive. On a TTY the line being typed is redrawn under each incoming line.
-import { createInterface, clearLine, cursorTo, type Interface } from 'node:readline';
+import { clearScreenDown, createInterface, cursorTo, type Interface, moveCursor } from 'node:readline';
 import stringWidth from 'string-width';
 import { formatHostPort } from '../cli/options.js';
 import { makeStyle } from '../term/style.js';
@@ -27,6 +27,48 @@ export interface ChatSessionOptions {
   maxInFlight?: number;
 }
 
+/**
+ * Clears the prompt and the line being typed - every row of it when it wraps - leaving the cursor where the
+ * prompt began, so a line printed there and a redrawn prompt leave no half of the typed line behind.
+ */
+export function eraseInputRows(output: NodeJS.WritableStream, rl: Interface): void {
+  const { rows } = rl.getCursorPos();
+  if (rows > 0) moveCursor(output, 0, -rows);
+  cursorTo(output, 0);
+  clearScreenDown(output);
+}
+
+/**
+ * Prints a line above the prompt and the line being typed, then redraws them. readline's redraw first moves
+ * up as many rows as the cursor was into the typed line; that many empty rows below the printed line are
+ * what it moves back over, so the printed line is not drawn over.
+ */
+export function printAboveInput(
+  output: NodeJS.WritableStream,
+  rl: Interface,
+  line: string,
+  stream: NodeJS.WritableStream = output,
+): void {
+  const { rows } = rl.getCursorPos();
+  eraseInputRows(output, rl);
+  stream.write(`${line}\n`);
+  if (rows > 0) output.write('\n'.repeat(rows));
+  rl.prompt(true);
+}
+
+/**
+ * After Enter, readline has echoed "prompt + typed" and moved to a new row: clears all the rows it took, so
+ * the line can be shown again as the others will see it.
+ */
+export function eraseSubmittedLine(
+  output: NodeJS.WritableStream & { columns?: number },
+  echoed: string,
+): void {
+  const columns = output.columns || 80;
+  const rows = Math.max(1, Math.ceil(stringWidth(echoed) / columns));
+  output.write(`\u001b[${rows}A\r\u001b[J`);
+}
+
 /** Exit codes: 0 after /quit or end of input, 1 when the server is unreachable or goes away, 2 for bad usage. */
 export async function runChatSession(o: ChatSessionOptions): Promise<number> {
   const where = formatHostPort(o.host, o.port);
@@ -34,11 +76,8 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
   const client = new ChatClient();
   let promptShown = false;
   const fail = (message: string, code = 1): number => {
-    if (o.interactive && promptShown) {
-      // Not on the end of the prompt line.
-      clearLine(o.output, 0);
-      cursorTo(o.output, 0);
-    }
+    // Not on the end of the prompt line.
+    if (o.interactive && promptShown && rl) eraseInputRows(o.output, rl);
     o.errors.write(`plainwire chat: ${message}\n`);
     return code;
   };
@@ -47,10 +86,7 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
   const print = (line: string | undefined) => {
     if (line === undefined) return;
     if (o.interactive && rl) {
-      clearLine(o.output, 0);
-      cursorTo(o.output, 0);
-      o.output.write(`${line}\n`);
-      rl.prompt(true);
+      printAboveInput(o.output, rl, line);
     } else {
       o.output.write(`${line}\n`);
     }
@@ -154,12 +190,6 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
       inFlight.add(p);
       p.finally(() => inFlight.delete(p));
     };
-    const eraseTypedLine = (typed: string) => {
-      // readline already echoed "prompt + typed"; replace it with the message as the others will see it.
-      const columns = o.output.columns || 80;
-      const rows = Math.max(1, Math.ceil(stringWidth(prompt() + typed) / columns));
-      o.output.write(`\u001b[${rows}A\r\u001b[J`);
-    };
 
     for (;;) {
       const typed = await nextLine();
@@ -168,7 +198,8 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
       const action = parseInput(typed);
       if (action.kind === 'send') {
         if (o.interactive && action.echo) {
-          eraseTypedLine(typed);
+          // Replaced by the message as the others will see it.
+          eraseSubmittedLine(o.output, prompt() + typed);
           print(display.own(me, action.echo));
         }
         track(action.line.split(' ')[0]!, action.line);

@@ -1,7 +1,8 @@
 // `plainwire imchat STORE_URL --name NAME`: chat through a plainwire store, live or in turns (src/imchat/).
-import { createInterface, clearLine, cursorTo, moveCursor } from 'node:readline';
+import { createInterface } from 'node:readline';
 import { type Command, InvalidArgumentError } from 'commander';
 import { formatEvent, turnPrompt } from '../imchat/display.js';
+import { eraseSubmittedLine, printAboveInput } from '../chat/terminal.js';
 import { nameProblem } from '../imchat/keys.js';
 import {
   DEFAULT_HISTORY,
@@ -91,10 +92,7 @@ async function runImchat(url: string, options: ImchatOptions): Promise<number> {
   // Incoming text never mangles the line being typed: clear it, print, and redraw the prompt with its text.
   const print = (line: string, stream: NodeJS.WriteStream = stdout) => {
     if (rl && interactive) {
-      clearLine(stdout, 0);
-      cursorTo(stdout, 0);
-      stream.write(`${line}\n`);
-      rl.prompt(true);
+      printAboveInput(stdout, rl, line, stream);
     } else stream.write(`${line}\n`);
   };
   const status = (message: string) => print(`plainwire imchat: ${message}`, process.stderr);
@@ -142,11 +140,8 @@ async function runImchat(url: string, options: ImchatOptions): Promise<number> {
     void (how === 'end' ? session.end() : session.close());
   };
   rl.on('line', (line) => {
-    if (interactive) {
-      // The message is printed once the store has it; drop the echo of what was typed.
-      moveCursor(stdout, 0, -1);
-      clearLine(stdout, 0);
-    }
+    // The message is printed once the store has it; drop the echo of what was typed.
+    if (interactive) eraseSubmittedLine(stdout, prompt + line);
     const text = line.replace(/\r$/, '');
     if (text === '/quit') return finish('close');
     if (text === '/who') print(`* present: ${session.present.join(', ')}`);
