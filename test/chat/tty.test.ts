@@ -55,7 +55,10 @@ describe.skipIf(!HAS_TMUX)('plainwire chat in a terminal', () => {
     // Above the message, no trace of the typed line; below it, the prompt and the whole line again.
     expect(rows.slice(0, message).join('\n')).not.toMatch(/long line|zed> 中文/);
     // (tmux drops the space at the end of a wrapped row, so compare without spaces)
-    const below = rows.slice(message + 1).join('').replaceAll(' ', '');
+    const below = rows
+      .slice(message + 1)
+      .join('')
+      .replaceAll(' ', '');
     expect(below).toContain(`zed>${typed}`.replaceAll(' ', ''));
   });
 });
