@@ -804,7 +804,10 @@ export class StreamingRender {
   private readonly doc: Document = { url: '', baseUrl: '', title: '', blocks: [], forms: [], fields: [] };
   private readonly renderer: Renderer;
   private readonly width: number;
-  private readonly body: string[] = [];
+  /** Body lines not yet joined into a chunk. */
+  private pending: string[] = [];
+  /** Runs of body lines joined with '\n': flat strings, so the per-word pieces of a line die young. */
+  private readonly chunks: string[] = [];
 
   constructor(private readonly options: RenderOptions) {
     this.renderer = new Renderer(this.doc, options, new UrlNumbering());
@@ -815,18 +818,27 @@ export class StreamingRender {
     this.doc.fields = fields as FormField[];
     const lines = this.renderer.block(block, this.width, 0);
     if (lines.length === 0) return;
-    const body = this.body;
-    if (body.length > 0) body.push('');
-    for (let i = 0; i < lines.length; i++) body.push(lines[i]!.text);
+    const pending = this.pending;
+    if (pending.length > 0 || this.chunks.length > 0) pending.push('');
+    for (let i = 0; i < lines.length; i++) pending.push(lines[i]!.text);
+    if (pending.length >= CHUNK_LINES) {
+      this.chunks.push(pending.join('\n'));
+      this.pending = [];
+    }
   }
 
-  lines(doc: Document): string[] {
+  /** The whole page as renderPage's lines joined with '\n' (no final newline), given the finished document. */
+  text(doc: Document): string {
     this.doc.title = doc.title;
     this.doc.fields = doc.fields;
     const out = this.renderer.titleLines(this.width).map((line) => line.text);
-    if (this.body.length > 0) {
+    if (this.pending.length > 0) {
+      this.chunks.push(this.pending.join('\n'));
+      this.pending = [];
+    }
+    if (this.chunks.length > 0) {
       out.push('');
-      for (const line of this.body) out.push(line);
+      for (const chunk of this.chunks) out.push(chunk);
     }
     const numbered = this.renderer.numbering.targets;
     if (this.options.references !== false) {
@@ -839,9 +851,16 @@ export class StreamingRender {
         out.push(`${i + 1}: ${t.href}`);
       }
     }
-    return out;
+    return out.join('\n');
+  }
+
+  /** text(doc) as lines. */
+  lines(doc: Document): string[] {
+    return this.text(doc).split('\n');
   }
 }
+
+const CHUNK_LINES = 256;
 
 /** Lays out a document at a width; see the module comment for what the result holds. */
 export function renderPage(doc: Document, options: RenderOptions): RenderedPage {

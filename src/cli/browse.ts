@@ -70,7 +70,7 @@ async function dumpLike(url: string, opts: BrowseOptions, width: number, colour:
   const stream = new StreamingRender({ width, colour });
   const page = await loadPage({ url }, fetchOptions, (block, fields) => stream.block(block, fields));
   if (page.fetched.charsetNote) process.stderr.write(`${NAME}note: ${page.fetched.charsetNote}\n`);
-  process.stdout.write(`${stream.lines(page.doc).join('\n')}\n`);
+  process.stdout.write(`${stream.text(page.doc)}\n`);
   const problem = statusProblem(page.fetched);
   if (problem) fail(problem);
 }
