@@ -1,8 +1,6 @@
 // Fetches a page over http, https or file: redirects followed by hand (at most 10, loops detected), one deadline
 // for the whole navigation, a body limit enforced while streaming, and the charset found the way browsers do.
 // Failures are FetchError subclasses with one-line messages a person can act on.
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -490,17 +488,18 @@ export interface RawExchange {
  * One HTTP request with node:http, shown as on the wire (as the lab does with telnet): no redirects followed,
  * header names in the server's own case, the HTTP version the server answered with.
  */
-export function fetchRaw(rawUrl: string, options: FetchOptions = {}): Promise<RawExchange> {
+export async function fetchRaw(rawUrl: string, options: FetchOptions = {}): Promise<RawExchange> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const url = parsePageUrl(rawUrl);
-  if (url.protocol === 'file:')
-    return Promise.reject(new FileError(url.href, '--raw shows an HTTP exchange; this is a file'));
+  if (url.protocol === 'file:') throw new FileError(url.href, '--raw shows an HTTP exchange; this is a file');
+  // Loaded here, not at the top: node:https brings TLS and X.509 with it, start-up time every --dump pays.
+  const { request: send } =
+    url.protocol === 'https:' ? await import('node:https') : await import('node:http');
   const path = `${url.pathname}${url.search}`;
   const headers = { Host: url.host, 'User-Agent': USER_AGENT, Accept: '*/*', Connection: 'close' };
   const requestLines = [`GET ${path} HTTP/1.1`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
   return new Promise<RawExchange>((resolve, reject) => {
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     let settled = false;
     const fail = (err: unknown) => {
       if (settled) return;
