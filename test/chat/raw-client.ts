@@ -1,45 +1,25 @@
-// A bare TCP client for chat tests: sends raw bytes, reads lines in order, sees exactly what telnet would.
-import { connect, type Socket } from 'node:net';
+// The chat protocol over the line framework's raw test client (test/line/raw-client.ts): reads lines in order
+// with a cursor and pairs commands with their replies, seeing exactly what telnet would.
+import { RawClient as LineRawClient } from '../line/raw-client.js';
 
 export class RawClient {
-  readonly lines: string[] = [];
   private cursor = 0;
-  private buffer = '';
-  private waiter: (() => void) | undefined;
+  /** Resolves when the connection has ended (either side). */
   readonly closed: Promise<void>;
-  isClosed = false;
+  /** Events that reply() stepped over. */
+  readonly skipped: string[] = [];
 
-  private constructor(readonly socket: Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      this.buffer += chunk;
-      let nl = this.buffer.indexOf('\n');
-      while (nl >= 0) {
-        this.lines.push(this.buffer.slice(0, nl));
-        this.buffer = this.buffer.slice(nl + 1);
-        nl = this.buffer.indexOf('\n');
-      }
-      this.waiter?.();
+  private constructor(private readonly raw: LineRawClient) {
+    this.closed = new Promise((resolve) => {
+      if (raw.closed) resolve();
+      else raw.socket.once('close', () => resolve());
     });
-    socket.on('error', () => {});
-    this.closed = new Promise((resolve) =>
-      socket.on('close', () => {
-        this.isClosed = true;
-        this.waiter?.();
-        resolve();
-      }),
-    );
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<RawClient> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ port, host });
-      socket.once('error', reject);
-      socket.once('connect', () => {
-        socket.off('error', reject);
-        resolve(new RawClient(socket));
-      });
-    });
+  static async connect(port: number, host = '127.0.0.1'): Promise<RawClient> {
+    const raw = new LineRawClient(port, host);
+    await raw.connected();
+    return new RawClient(raw);
   }
 
   /** Connects and reads the HELLO greeting; with a name, registers too. */
@@ -54,27 +34,39 @@ export class RawClient {
     return c;
   }
 
-  send(data: string | Buffer): void {
-    this.socket.write(typeof data === 'string' ? `${data}\r\n` : data);
+  get lines(): readonly string[] {
+    return this.raw.lines;
   }
 
-  /** The next unread line. */
+  get socket(): LineRawClient['socket'] {
+    return this.raw.socket;
+  }
+
+  get isClosed(): boolean {
+    return this.raw.closed;
+  }
+
+  /** A string is sent as one line ending in "\r\n", as telnet sends it; a Buffer as it is. */
+  send(data: string | Buffer): void {
+    this.raw.write(typeof data === 'string' ? `${data}\r\n` : data);
+  }
+
+  /** The next unread line; fails at once if the connection ends without one. */
   async next(timeoutMs = 5000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.cursor >= this.lines.length) {
-      if (this.isClosed) throw new Error(`connection closed; lines were:\n${this.lines.join('\n')}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for a line; lines were:\n${this.lines.join('\n')}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.waiter = undefined;
+    const want = this.cursor + 1;
+    const arrived = this.raw.waitForLines(want, timeoutMs);
+    const ended = this.closed.then(() => {
+      if (this.raw.lines.length < want)
+        throw new Error(`connection closed; lines were:\n${this.raw.lines.join('\n')}`);
+      return arrived;
+    });
+    try {
+      await Promise.race([arrived, ended]);
+    } finally {
+      arrived.catch(() => {});
+      ended.catch(() => {});
     }
-    return this.lines[this.cursor++]!;
+    return this.raw.lines[this.cursor++]!;
   }
 
   /** Sends a command and returns the next line (the reply, when no event is expected in between). */
@@ -93,19 +85,16 @@ export class RawClient {
     }
   }
 
-  /** Events that reply() stepped over. */
-  readonly skipped: string[] = [];
-
   /** Unread lines so far. */
   unread(): string[] {
-    return this.lines.slice(this.cursor);
+    return this.raw.lines.slice(this.cursor);
   }
 
   close(): void {
-    this.socket.end();
+    this.raw.end();
   }
 
   destroy(): void {
-    this.socket.destroy();
+    this.raw.socket.destroy();
   }
 }

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ChatClient } from '../../src/chat/client.js';
 import { ChatServer, type ChatServerOptions } from '../../src/chat/server.js';
 import { TelnetFilter } from '../../src/line/index.js';
+import { eventually } from '../line/raw-client.js';
 import { RawClient } from './raw-client.js';
 
 const servers: ChatServer[] = [];
@@ -25,15 +26,6 @@ afterEach(async () => {
   for (const c of clients.splice(0)) c.destroy();
   await Promise.all(servers.splice(0).map((s) => s.stop()));
 });
-
-/** Waits until a condition holds (the server's bookkeeping after sockets close). */
-async function eventually(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('ChatServer over TCP', () => {
   it('greets, then answers every command with exactly one OK or ERROR line', async () => {
@@ -187,7 +179,7 @@ describe('ChatServer over TCP', () => {
     expect(b.lines.at(-1)).toMatch(/^ERROR FLOOD more than 5 commands waiting/);
     expect(await a.next()).toBe('LEFT bob');
     expect(await a.ask('USERS')).toBe('OK USERS 1 alice');
-    await eventually(() => server.clientCount === 1);
+    await eventually(() => server.clientCount === 1, 'one client left');
   });
 
   it('PINGs an idle client, keeps it when it answers and drops it when it does not', async () => {
@@ -210,7 +202,7 @@ describe('ChatServer over TCP', () => {
       expect(line).toMatch(/^(PING \d+|OK PONG \d+)$/);
       if (line.startsWith('PING ')) answering.send(line);
     }
-    await eventually(() => server.room.userCount === 1);
+    await eventually(() => server.room.userCount === 1, 'one user left');
     // ChatClient answers by itself and stays.
     const program = new ChatClient();
     await program.connect('127.0.0.1', port);
@@ -219,7 +211,7 @@ describe('ChatServer over TCP', () => {
     program.onEvent = (e) => {
       if (e.type === 'PING') pings.push(e.token);
     };
-    await eventually(() => pings.length >= 3, 5000);
+    await eventually(() => pings.length >= 3, 'three PINGs');
     expect(program.connected).toBe(true);
     expect(await program.users()).toContain('carol');
     program.close();
@@ -261,7 +253,11 @@ describe('ChatServer over TCP', () => {
     }
     await sending;
     expect(stuckLeft).toBe(true);
-    await eventually(() => server.room.nameOf(3) === undefined && server.room.userCount === 2, 10_000);
+    await eventually(
+      () => server.room.nameOf(3) === undefined && server.room.userCount === 2,
+      'the slow reader dropped',
+      10_000,
+    );
   });
 
   it('leaks no names or sockets over 1000 connect/disconnect cycles', async () => {
@@ -279,11 +275,11 @@ describe('ChatServer over TCP', () => {
             c.destroy();
           }
           // The name is free again only once the server saw the close; wait for it before reusing the name.
-          await eventually(() => !server.room.hasName(`cycler${slot}`));
+          await eventually(() => !server.room.hasName(`cycler${slot}`), `cycler${slot}'s name freed`);
         }
       }),
     );
-    await eventually(() => server.clientCount === 0 && server.connections.size === 0);
+    await eventually(() => server.clientCount === 0 && server.connections.size === 0, 'no connections');
     expect(server.room.userCount).toBe(0);
     expect(server.room.clientCount).toBe(0);
     const last = await join(port, 'last');
