@@ -85,25 +85,24 @@ export class TurnMachine {
     if (this.seat !== undefined && this.seatHolder(this.seat)?.value !== this.self) this.seat = undefined;
   }
 
-  /** A change from the watch (they come in revision order). */
-  apply(change: RoomChange): void {
+  private recordChange(change: RoomChange): void {
     this.record(
       change.key,
       change.type === 'set' ? change.value : undefined,
       change.version,
       change.revision,
     );
+  }
+
+  /** A change from the watch (they come in revision order). */
+  apply(change: RoomChange): void {
+    this.recordChange(change);
     this.consistent = Math.max(this.consistent, change.revision);
   }
 
   /** The result of our own write (for a set, `revision` is its version). */
   applyWrite(change: RoomChange): void {
-    this.record(
-      change.key,
-      change.type === 'set' ? change.value : undefined,
-      change.version,
-      change.revision,
-    );
+    this.recordChange(change);
     const turn = this.turn;
     if (
       change.key === turnKey(this.room) &&
