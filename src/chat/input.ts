@@ -18,7 +18,7 @@ export interface SlashCommand {
   help: string;
 }
 
-export const SLASH_COMMANDS: readonly SlashCommand[] = [
+const SLASH_COMMANDS: readonly SlashCommand[] = [
   { name: 'msg', usage: '/msg name[,name...] text', help: 'a private message to one person or several' },
   { name: 'join', usage: '/join group', help: 'join a group (created if new)' },
   { name: 'leave', usage: '/leave group', help: 'leave a group' },

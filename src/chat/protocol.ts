@@ -5,7 +5,6 @@ import { COMMANDS, type CommandSpec } from './commands.js';
 
 /** Screen names and group names: 1-32 ASCII letters, digits, `_`, `-`, `.` (ASCII only, so no look-alikes). */
 export const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,32}$/;
-export const MAX_NAME_LENGTH = 32;
 
 export function isValidName(name: string): boolean {
   return NAME_PATTERN.test(name);

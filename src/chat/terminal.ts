@@ -31,7 +31,7 @@ export interface ChatSessionOptions {
  * Clears the prompt and the line being typed - every row of it when it wraps - leaving the cursor where the
  * prompt began, so a line printed there and a redrawn prompt leave no half of the typed line behind.
  */
-export function eraseInputRows(output: NodeJS.WritableStream, rl: Interface): void {
+function eraseInputRows(output: NodeJS.WritableStream, rl: Interface): void {
   const { rows } = rl.getCursorPos();
   if (rows > 0) moveCursor(output, 0, -rows);
   cursorTo(output, 0);
