@@ -352,6 +352,11 @@ export class ImchatSession {
       );
     if (err instanceof StoreError && err.code === 'UNAUTHORIZED')
       return new ImchatError('UNAUTHORIZED', `the store refused us (401): pass its token with --token`);
+    if (err instanceof StoreError && err.code === 'BAD_RESPONSE')
+      return new ImchatError(
+        'STORE',
+        `${this.options.url} does not answer like a plainwire store (${err.message}); check the URL and port`,
+      );
     return new ImchatError('STORE', `the store answered with an error: ${(err as Error).message}`);
   }
 

@@ -1,4 +1,6 @@
 // Real `plainwire imchat` processes driven through pipes against a real `plainwire store` process.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cursorKey,
@@ -57,6 +59,21 @@ describe('plainwire imchat', () => {
     const help = await runCli(['imchat', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Examples:/);
+  });
+
+  it('says when the URL answers HTTP but is not a plainwire store', async () => {
+    const other = createServer((_req, res) => res.end('<html>hello</html>'));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = other.address() as AddressInfo;
+      const r = await runCli(['imchat', `http://127.0.0.1:${port}`, '--name', 'x'], { input: '' });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        new RegExp(`http://127\\.0\\.0\\.1:${port}/ does not answer like a plainwire store .*check the URL`),
+      );
+    } finally {
+      other.close();
+    }
   });
 
   it('needs the token of a store started with --token, and says so', async () => {
