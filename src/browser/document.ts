@@ -9,6 +9,7 @@ import {
   InsertionMode,
   Parser,
   Token,
+  TokenizerMode,
   type TreeAdapter,
 } from 'parse5';
 import { sanitizeLine, sanitizeText } from '../text/sanitize.js';
@@ -923,6 +924,18 @@ interface TextRunInternals {
     _emitCodePoint(cp: number): void;
     _extendRun(cp: number): void;
     inForeignNode: boolean;
+    state: number;
+    runEnd: number;
+    preprocessor: {
+      html: string;
+      pos: number;
+      line: number;
+      lineStartPos: number;
+      isEol: boolean;
+      skipNextNewLine: boolean;
+      lastChunkWritten: boolean;
+      handler: { onParseError: unknown };
+    };
   };
   insertionMode: InsertionMode;
   skipNextNewLine: boolean;
@@ -962,19 +975,59 @@ export function mergeTextRuns(parser: Parser<DefaultTreeAdapterMap>): void {
         !p.skipNextNewLine &&
         !this.inForeignNode
       ) {
-        if (token.type === CHARACTER) {
+        if (token.type === CHARACTER || token.type === WHITESPACE) {
+          if (token.type === WHITESPACE && cp !== 0x20 && cp !== 0x0a && cp !== 0x09 && cp !== 0x0c)
+            token.type = CHARACTER;
           this._extendRun(cp);
-          return;
-        }
-        if (token.type === WHITESPACE) {
-          if (cp !== 0x20 && cp !== 0x0a && cp !== 0x09 && cp !== 0x0c) token.type = CHARACTER;
-          this._extendRun(cp);
+          if (this.state === TokenizerMode.DATA) readAhead(this, token, cp);
           return;
         }
       }
     }
     emit.call(this, cp);
   };
+}
+
+/**
+ * In the data state, the characters up to the next `<` or `&` can only extend the text token being built, so they
+ * are taken in one step instead of one state-machine turn each. The scan stops at everything parse5 transforms
+ * or reports (CR, NUL, surrogates), and the preprocessor's position and line bookkeeping end where parse5's own
+ * char-by-char advance would have left them.
+ */
+function readAhead(
+  tokenizer: TextRunInternals['tokenizer'],
+  token: { type: Token.TokenType },
+  cp: number,
+): void {
+  const pre = tokenizer.preprocessor;
+  const html = pre.html;
+  const pos = pre.pos;
+  // Only the code point that is really in the input here (not a CR read as LF), on a fully written input.
+  // (Nor when parse errors are wanted: advance() reports control characters then.)
+  if (!pre.lastChunkWritten || pre.skipNextNewLine || pre.handler.onParseError !== null) return;
+  if (html.charCodeAt(pos) !== cp) return;
+  let i = pos + 1;
+  let nonSpace = false;
+  for (const n = html.length; i < n; i++) {
+    const c = html.charCodeAt(i);
+    if (c === 0x3c || c === 0x26 || c === 0x0d || c === 0 || (c >= 0xd800 && c <= 0xdfff)) break;
+    if (c !== 0x20 && c !== 0x0a && c !== 0x09 && c !== 0x0c) nonSpace = true;
+  }
+  const last = i - 1;
+  if (last <= pos) return;
+  // advance() bumps the line when it moves past an LF: once for each LF in pos..last-1.
+  let eol = pre.isEol;
+  for (let k = pos + 1; k <= last; k++) {
+    if (eol) {
+      pre.line++;
+      pre.lineStartPos = k;
+    }
+    eol = html.charCodeAt(k) === 0x0a;
+  }
+  pre.isEol = eol;
+  pre.pos = last;
+  tokenizer.runEnd = last + 1;
+  if (nonSpace) token.type = Token.TokenType.CHARACTER;
 }
 
 /** Receives each top-level block of the body, in order, as soon as it is final; `fields` is the live list. */
