@@ -1008,21 +1008,29 @@ function readAhead(
   if (html.charCodeAt(pos) !== cp) return;
   let i = pos + 1;
   let nonSpace = false;
+  let lastLf = -1;
+  let lfBeforeLast = -1;
+  let lfCount = 0;
   for (const n = html.length; i < n; i++) {
     const c = html.charCodeAt(i);
     if (c === 0x3c || c === 0x26 || c === 0x0d || c === 0 || (c >= 0xd800 && c <= 0xdfff)) break;
-    if (c !== 0x20 && c !== 0x0a && c !== 0x09 && c !== 0x0c) nonSpace = true;
+    if (c === 0x0a) {
+      lfCount++;
+      lfBeforeLast = lastLf;
+      lastLf = i;
+    } else if (c !== 0x20 && c !== 0x09 && c !== 0x0c) nonSpace = true;
   }
   const last = i - 1;
   if (last <= pos) return;
-  // advance() bumps the line when it moves past an LF: once for each LF in pos..last-1.
-  let eol = pre.isEol;
-  for (let k = pos + 1; k <= last; k++) {
-    if (eol) {
-      pre.line++;
-      pre.lineStartPos = k;
-    }
-    eol = html.charCodeAt(k) === 0x0a;
+  // advance() bumps the line when it moves past an LF: once for each LF in pos..last-1, the line then starting
+  // just after the last of them; an LF at `last` itself is left pending in isEol, as advance() leaves it.
+  const eol = lastLf === last;
+  let lfs = eol ? lfCount - 1 : lfCount;
+  const lineLf = eol ? lfBeforeLast : lastLf;
+  if (pre.isEol) lfs++;
+  if (lfs > 0) {
+    pre.line += lfs;
+    pre.lineStartPos = (lineLf === -1 ? pos : lineLf) + 1;
   }
   pre.isEol = eol;
   pre.pos = last;

@@ -16,7 +16,9 @@ function tree(html: string, merge: boolean): string {
   if (merge) mergeTextRuns(parser);
   parser.tokenizer.write(html, true);
   // Where the preprocessor stopped (its line count included) must not depend on the shortcut either.
-  const pre = (parser.tokenizer as unknown as { preprocessor: { line: number; pos: number } }).preprocessor;
+  const pre = (
+    parser.tokenizer as unknown as { preprocessor: { line: number; pos: number; lineStartPos: number } }
+  ).preprocessor;
   // serialize() joins adjacent text nodes' text; the node count tells whether they were split differently.
   let nodes = 0;
   const count = (n: { childNodes?: unknown[] }) => {
@@ -24,7 +26,7 @@ function tree(html: string, merge: boolean): string {
     for (const c of (n.childNodes ?? []) as Array<{ childNodes?: unknown[] }>) count(c);
   };
   count(parser.document);
-  return `${nodes} ${pre.line} ${pre.pos}\n${serialize(parser.document)}`;
+  return `${nodes} ${pre.line} ${pre.lineStartPos} ${pre.pos}\n${serialize(parser.document)}`;
 }
 
 const PIECES = [
