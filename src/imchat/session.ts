@@ -80,6 +80,8 @@ export class ImchatError extends Error {
 }
 
 const RETRY_FIRST_MS = 100;
+/** Beyond one heartbeat: how long a "timed out" seen just after a store outage waits for its owner to return. */
+const OUTAGE_GRACE_MS = 1000;
 const RETRY_MAX_MS = 2000;
 /** How long leaving may take when the store is down: the presence TTL cleans up after us anyway. */
 const LEAVE_TIMEOUT_MS = 3000;
@@ -123,6 +125,10 @@ export class ImchatSession {
   private stopped = false;
   private opened = false;
   private storeDown = false;
+  /** When the store last came back after being unreachable (0: it never was). */
+  private storeBackAt = 0;
+  /** "timed out" notices held back after an outage, by name (see showRoomEvents). */
+  private readonly heldLeaves = new Map<string, NodeJS.Timeout>();
   private heartbeat: NodeJS.Timeout | undefined;
   /** When our presence was last written successfully (performance.now()). */
   private presenceAt = Number.NEGATIVE_INFINITY;
@@ -237,6 +243,7 @@ export class ImchatSession {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.heartbeat);
+    for (const timer of this.heldLeaves.values()) clearTimeout(timer);
     this.abort.abort();
     this.client.close();
     this.resolveDone();
@@ -373,6 +380,7 @@ export class ImchatSession {
   private markUp(): void {
     if (!this.storeDown) return;
     this.storeDown = false;
+    this.storeBackAt = Date.now();
     this.status('store reachable again; carrying on');
   }
 
@@ -453,7 +461,7 @@ export class ImchatSession {
         }
         const loaded = this.view.load(listing.items, listing.revision, { history: this.history });
         this.machine?.load(listing.items, listing.revision);
-        for (const event of loaded.events) this.options.onEvent(event);
+        this.showRoomEvents(loaded.events);
         this.cursorRevision = this.view.revision;
         this.scheduleCursor();
         if (this.machine) void this.drive();
@@ -466,11 +474,39 @@ export class ImchatSession {
     return this.view.revision;
   }
 
+  /**
+   * Passes room events on, except right after a store outage: a store down longer than the presence TTL
+   * expires everyone's presence when it comes back, though the clients are alive and write it again within a
+   * heartbeat. So a "timed out" then waits that long, and is dropped (with the "joined" that follows) if its
+   * owner is back by then.
+   */
+  private showRoomEvents(events: readonly RoomEvent[]): void {
+    const ttlMs = this.ttlSeconds * 1000;
+    for (const event of events) {
+      if (event.kind === 'leave' && event.timedOut && Date.now() - this.storeBackAt < ttlMs) {
+        clearTimeout(this.heldLeaves.get(event.name));
+        const timer = setTimeout(() => {
+          this.heldLeaves.delete(event.name);
+          if (!this.stopped) this.options.onEvent(event);
+        }, this.heartbeatMs + OUTAGE_GRACE_MS);
+        this.heldLeaves.set(event.name, timer);
+        continue;
+      }
+      const held = event.kind === 'join' ? this.heldLeaves.get(event.name) : undefined;
+      if (held !== undefined) {
+        clearTimeout(held);
+        this.heldLeaves.delete(event.name);
+        continue;
+      }
+      this.options.onEvent(event);
+    }
+  }
+
   private onChange(change: RoomChange): void {
     this.markUp();
     const events = this.view.apply(change);
     this.machine?.apply(change);
-    for (const event of events) this.options.onEvent(event);
+    this.showRoomEvents(events);
     if (
       change.key === presenceKey(this.room, this.name) &&
       change.type !== 'set' &&

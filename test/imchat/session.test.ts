@@ -209,4 +209,26 @@ describe('live mode on a real store', () => {
     expect(new Set(shown).size).toBe(shown.length);
     await Promise.all([alice.close(), bobAgain.close()]);
   });
+  it('a store outage longer than the presence TTL does not show live users as timed out and joined again', async () => {
+    const room = 'outage';
+    const quick = { presenceTtlSeconds: 1 };
+    const aliceEvents = new Events();
+    const bobEvents = new Events();
+    const alice = await join('alice', room, aliceEvents, quick);
+    const bob = await join('bob', room, bobEvents, quick);
+    await aliceEvents.waitFor((e) => e.kind === 'join' && e.name === 'bob', 'alice sees bob join');
+    await store.kill();
+    // Down for twice the TTL: the store expires both presence keys when it is back.
+    await new Promise((r) => setTimeout(r, 2000));
+    await store.restart();
+    alice.send('after the outage');
+    await bobEvents.waitFor((e) => e.kind === 'message' && e.text === 'after the outage', 'bob hears alice');
+    // Longer than a heartbeat and the grace: a held "timed out" would have been shown by now.
+    await new Promise((r) => setTimeout(r, 2000));
+    const presence = (events: Events) =>
+      events.list.flatMap((e) => (e.kind === 'join' || e.kind === 'leave' ? [`${e.kind} ${e.name}`] : []));
+    expect(presence(aliceEvents)).toEqual(['join bob']);
+    expect(presence(bobEvents)).toEqual([]);
+    await Promise.all([alice.close(), bob.close()]);
+  }, 20_000);
 });
