@@ -25,6 +25,8 @@ export interface ChatSessionOptions {
    * server's flood limit (it cuts off clients with 100 commands waiting) by pacing it instead. Default 20.
    */
   maxInFlight?: number;
+  /** Aborted to leave politely, as at end of input (the CLI aborts it on SIGTERM and SIGHUP). */
+  stop?: AbortSignal;
 }
 
 /**
@@ -121,6 +123,9 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
   promptShown = o.interactive;
   const lines = rl[Symbol.asyncIterator]();
   rl.on('SIGINT', () => rl?.close());
+  const stopped = () => rl?.close();
+  if (o.stop?.aborted) rl.close();
+  o.stop?.addEventListener('abort', stopped, { once: true });
   const nextLine = async (): Promise<string | undefined | 'closed'> => {
     const next = await Promise.race([lines.next(), closed]);
     if (next === 'closed') return 'closed';
@@ -232,6 +237,7 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
     if (closedReason !== undefined) return goneAway();
     return fail((err as Error).message);
   } finally {
+    o.stop?.removeEventListener('abort', stopped);
     client.close();
     rl.close();
     if (o.interactive) o.output.write('\n');

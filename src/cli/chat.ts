@@ -35,7 +35,7 @@ Examples:
   $ plainwire chat chat.example:9000 --name ada
   $ printf 'hello\\n/users\\n' | plainwire chat --name bot     (scripted: replies and events on stdout)
 
-Exit status: 0 after /quit or end of input, 1 if the server cannot be reached or goes away, 2 for bad usage.`,
+Exit status: 0 after /quit, end of input or SIGTERM, 1 if the server cannot be reached or goes away, 2 for bad usage.`,
     )
     .action(async (server: string, opts: { name?: string }) => {
       let address: { host: string; port: number };
@@ -46,7 +46,11 @@ Exit status: 0 after /quit or end of input, 1 if the server cannot be reached or
         process.exit(2);
       }
       const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
+      // Killed politely (SIGTERM, or the terminal closing: SIGHUP): say QUIT and exit 0, like end of input.
+      const stop = new AbortController();
+      for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.once(signal, () => stop.abort());
       const code = await runChatSession({
+        stop: stop.signal,
         ...address,
         ...(opts.name !== undefined ? { name: opts.name } : {}),
         input: process.stdin,

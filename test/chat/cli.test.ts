@@ -202,6 +202,19 @@ describe('plainwire chat through pipes', () => {
     expect(result.stderr).not.toMatch(/ at /);
   });
 
+  it('leaves politely on SIGTERM: QUIT, the others hear LEFT, exit 0', async () => {
+    const server = await chatServer();
+    const w = await watcher(server.port);
+    const child = spawnCli(['chat', `127.0.0.1:${server.port}`, '--name', 'termy']);
+    running.push(child);
+    await child.stdout.waitFor(/connected to/);
+    expect(await w.next()).toBe('JOINED termy');
+    child.child.kill('SIGTERM');
+    expect(await child.exited).toBe(0);
+    expect(await w.next()).toBe('LEFT termy');
+    await server.stderr.waitFor(/"user":"termy".*"verb":"QUIT"/);
+  });
+
   it('exits 1 when the server goes away mid-session', async () => {
     const server = await chatServer();
     const child = spawnCli(['chat', `127.0.0.1:${server.port}`, '--name', 'stayer']);
