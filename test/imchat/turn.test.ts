@@ -168,6 +168,22 @@ function checkAlternation(messages: Array<[string, number]>, total: number): voi
   }
 }
 
+/** alice and bob, each with n lines to say (a0.., b0..). */
+function aliceAndBob(store: ModelStore, n: number): [SimClient, SimClient] {
+  const lines = (prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+  return [new SimClient(store, 'alice', lines('a')), new SimClient(store, 'bob', lines('b'))];
+}
+
+/** A fair round-robin after the random steps: if it cannot finish within `rounds`, that is a deadlock. */
+function runFairly(clients: SimClient[], rounds: number): void {
+  for (let round = 0; round < rounds && !clients.every((c) => c.done); round++)
+    for (const c of clients) {
+      if (!c.started && !c.done) c.start();
+      while (c.deliver());
+      if (!c.done) c.act();
+    }
+}
+
 describe('TurnMachine', () => {
   it('two clients in any interleaving: one speaker per turn, alternating, both finish', () => {
     fc.assert(
@@ -176,17 +192,8 @@ describe('TurnMachine', () => {
         fc.integer({ min: 1, max: 4 }),
         (schedule, n) => {
           const store = new ModelStore();
-          const a = new SimClient(
-            store,
-            'alice',
-            Array.from({ length: n }, (_, i) => `a${i}`),
-          );
-          const b = new SimClient(
-            store,
-            'bob',
-            Array.from({ length: n }, (_, i) => `b${i}`),
-          );
-          const clients = [a, b];
+          const clients = aliceAndBob(store, n);
+          const [a, b] = clients;
           let steps = 0;
           // Random steps first, then a fair round-robin: if that cannot finish, it is a deadlock.
           for (const pick of schedule) {
@@ -195,12 +202,7 @@ describe('TurnMachine', () => {
             else if (!c.done) pick >= 4 ? c.deliver() : c.act();
             steps++;
           }
-          for (let round = 0; round < 1000 && !(a.done && b.done); round++)
-            for (const c of clients) {
-              if (!c.started) c.start();
-              while (c.deliver());
-              if (!c.done) c.act();
-            }
+          runFairly(clients, 1000);
           expect(a.done && b.done, `deadlock after ${steps} steps: ${JSON.stringify(spoken(store))}`).toBe(
             true,
           );
@@ -218,17 +220,8 @@ describe('TurnMachine', () => {
         fc.integer({ min: 1, max: 3 }),
         (schedule, n) => {
           const store = new ModelStore();
-          const a = new SimClient(
-            store,
-            'alice',
-            Array.from({ length: n }, (_, i) => `a${i}`),
-          );
-          const b = new SimClient(
-            store,
-            'bob',
-            Array.from({ length: n }, (_, i) => `b${i}`),
-          );
-          const clients = [a, b];
+          const clients = aliceAndBob(store, n);
+          const [a, b] = clients;
           let crashes = 0;
           for (const pick of schedule) {
             const c = clients[pick % 2]!;
@@ -244,12 +237,7 @@ describe('TurnMachine', () => {
             } else if (pick >= 4) c.deliver();
             else c.act();
           }
-          for (let round = 0; round < 2000 && !(a.done && b.done); round++)
-            for (const c of clients) {
-              if (!c.started && !c.done) c.start();
-              while (c.deliver());
-              if (!c.done) c.act();
-            }
+          runFairly(clients, 2000);
           const said = spoken(store);
           // A vanished user's turn goes to the other, so one may run out of lines first and leave; the other then
           // rightly waits for a partner. Anything else left unfinished is a deadlock.
