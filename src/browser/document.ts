@@ -994,6 +994,10 @@ export function mergeTextRuns(parser: Parser<DefaultTreeAdapterMap>): void {
  * or reports (CR, NUL, surrogates), and the preprocessor's position and line bookkeeping end where parse5's own
  * char-by-char advance would have left them.
  */
+// What ends a run of text in the data state: markup, a reference, and what parse5 transforms (CR, NUL, surrogates).
+const TEXT_STOP = /[<&\r\0\ud800-\udfff]/g;
+const NOT_SPACE = /[^ \n\t\f]/;
+
 function readAhead(
   tokenizer: TextRunInternals['tokenizer'],
   token: { type: Token.TokenType },
@@ -1006,22 +1010,20 @@ function readAhead(
   // (Nor when parse errors are wanted: advance() reports control characters then.)
   if (!pre.lastChunkWritten || pre.skipNextNewLine || pre.handler.onParseError !== null) return;
   if (html.charCodeAt(pos) !== cp) return;
-  let i = pos + 1;
-  let nonSpace = false;
+  // A regular expression scans natively: several times faster than a charCodeAt loop over a long text.
+  TEXT_STOP.lastIndex = pos + 1;
+  const last = (TEXT_STOP.exec(html)?.index ?? html.length) - 1;
+  if (last <= pos) return;
+  // A slice of 13 or more characters shares the input's buffer: searching it costs no copy and stays bounded.
+  const run = html.slice(pos + 1, last + 1);
+  let lfCount = 0;
   let lastLf = -1;
   let lfBeforeLast = -1;
-  let lfCount = 0;
-  for (const n = html.length; i < n; i++) {
-    const c = html.charCodeAt(i);
-    if (c === 0x3c || c === 0x26 || c === 0x0d || c === 0 || (c >= 0xd800 && c <= 0xdfff)) break;
-    if (c === 0x0a) {
-      lfCount++;
-      lfBeforeLast = lastLf;
-      lastLf = i;
-    } else if (c !== 0x20 && c !== 0x09 && c !== 0x0c) nonSpace = true;
+  for (let k = run.indexOf('\n'); k !== -1; k = run.indexOf('\n', k + 1)) {
+    lfCount++;
+    lfBeforeLast = lastLf;
+    lastLf = pos + 1 + k;
   }
-  const last = i - 1;
-  if (last <= pos) return;
   // advance() bumps the line when it moves past an LF: once for each LF in pos..last-1, the line then starting
   // just after the last of them; an LF at `last` itself is left pending in isEol, as advance() leaves it.
   const eol = lastLf === last;
@@ -1035,7 +1037,8 @@ function readAhead(
   pre.isEol = eol;
   pre.pos = last;
   tokenizer.runEnd = last + 1;
-  if (nonSpace) token.type = Token.TokenType.CHARACTER;
+  if (token.type === Token.TokenType.WHITESPACE_CHARACTER && NOT_SPACE.test(run))
+    token.type = Token.TokenType.CHARACTER;
 }
 
 /** Receives each top-level block of the body, in order, as soon as it is final; `fields` is the live list. */
