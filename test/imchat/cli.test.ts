@@ -1,7 +1,7 @@
 // Real `plainwire imchat` processes driven through pipes against a real `plainwire store` process.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   cursorKey,
   logKey,
@@ -10,22 +10,10 @@ import {
   parseLogValue,
   parseRoomKey,
 } from '../../src/imchat/keys.js';
-import { StoreClient } from '../../src/store/client.js';
 import { type CliProcess, runCli, spawnCli, startCliServer } from '../helpers/cli.js';
-import { startTestStore, type TestStore } from './store.js';
+import { shareTestStore, startTestStore } from './store.js';
 
-let store: TestStore;
-let client: StoreClient;
-
-beforeAll(async () => {
-  store = await startTestStore();
-  client = new StoreClient(store.url);
-});
-
-afterAll(async () => {
-  client?.close();
-  await store?.stop();
-});
+const shared = shareTestStore();
 
 const MESSAGE = /^\[\d\d:\d\d:\d\d\] ([A-Za-z0-9_-]+): (.*)$/;
 
@@ -47,7 +35,7 @@ async function joined(...procs: CliProcess[]): Promise<void> {
 
 describe('plainwire imchat', () => {
   it('explains bad usage (exit 2) and an unreachable store (exit 1) in one line', async () => {
-    const bad = await runCli(['imchat', store.url, '--name', 'a/b']);
+    const bad = await runCli(['imchat', shared.store.url, '--name', 'a/b']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/name "a\/b" is not allowed/);
     const down = await runCli(['imchat', 'http://127.0.0.1:1', '--name', 'x']);
@@ -96,13 +84,15 @@ describe('plainwire imchat', () => {
     for (let trial = 0; trial < 3; trial++) {
       const room = `procpair${trial}`;
       const [a, b] = await Promise.all([
-        runCli(['imchat', store.url, '--name', 'alice', '--room', room, '--turns'], {
+        runCli(['imchat', shared.store.url, '--name', 'alice', '--room', room, '--turns'], {
           input: 'a1\na2\na3\n',
         }),
-        runCli(['imchat', store.url, '--name', 'bob', '--room', room, '--turns'], { input: 'b1\nb2\nb3\n' }),
+        runCli(['imchat', shared.store.url, '--name', 'bob', '--room', room, '--turns'], {
+          input: 'b1\nb2\nb3\n',
+        }),
       ]);
       expect([a.code, b.code], `${a.stderr}${b.stderr}`).toEqual([0, 0]);
-      const { items } = await client.listAll(logPrefix(room));
+      const { items } = await shared.client.listAll(logPrefix(room));
       const said = items
         .sort((x, y) => x.version - y.version)
         .map(
@@ -118,10 +108,18 @@ describe('plainwire imchat', () => {
       // Each saw its turns announced, and the messages it was shown are in the same order as the store's.
       expect((first === 'alice' ? a : b).stdout).toMatch(/\* your turn \(turn 1\)/);
     }
-    const a = imchat(store.url, 'alice', 'fullroom', '--turns');
-    const b = imchat(store.url, 'bob', 'fullroom', '--turns');
+    const a = imchat(shared.store.url, 'alice', 'fullroom', '--turns');
+    const b = imchat(shared.store.url, 'bob', 'fullroom', '--turns');
     await joined(a, b);
-    const third = await runCli(['imchat', store.url, '--name', 'carol', '--room', 'fullroom', '--turns']);
+    const third = await runCli([
+      'imchat',
+      shared.store.url,
+      '--name',
+      'carol',
+      '--room',
+      'fullroom',
+      '--turns',
+    ]);
     expect(third.code).toBe(1);
     expect(third.stderr).toMatch(
       /room "fullroom" is full: (alice and bob|bob and alice) are taking turns.*--room/,
@@ -132,9 +130,9 @@ describe('plainwire imchat', () => {
   });
 
   it('turn mode: when the holder of the turn is SIGKILLed, the other is told and gets the turn within 10 s', async () => {
-    const alice = imchat(store.url, 'alice', 'vanishing', '--turns', '--presence-ttl', '2');
+    const alice = imchat(shared.store.url, 'alice', 'vanishing', '--turns', '--presence-ttl', '2');
     await alice.stdout.waitFor('* your turn (turn 1)');
-    const bob = imchat(store.url, 'bob', 'vanishing', '--turns', '--presence-ttl', '2');
+    const bob = imchat(shared.store.url, 'bob', 'vanishing', '--turns', '--presence-ttl', '2');
     await bob.stdout.waitFor('* waiting for alice (turn 1)');
     await alice.stop('SIGKILL');
     await bob.stdout.waitFor('* alice timed out', 10_000);
@@ -146,7 +144,7 @@ describe('plainwire imchat', () => {
 
   it('live mode: 5 users each sending 100 messages at once all see all 500, in order, once', async () => {
     const names = ['u1', 'u2', 'u3', 'u4', 'u5'];
-    const procs = names.map((name) => imchat(store.url, name, 'five'));
+    const procs = names.map((name) => imchat(shared.store.url, name, 'five'));
     await joined(...procs);
     for (const [i, proc] of procs.entries())
       proc.child.stdin.write(Array.from({ length: 100 }, (_, n) => `${names[i]}-${n + 1}\n`).join(''));
@@ -171,22 +169,22 @@ describe('plainwire imchat', () => {
 
   it('a client SIGKILLed (idle, then mid-send) and restarted with its name loses and repeats nothing', async () => {
     const room = 'killed';
-    const alice = imchat(store.url, 'alice', room);
-    const bob = imchat(store.url, 'bob', room);
+    const alice = imchat(shared.store.url, 'alice', room);
+    const bob = imchat(shared.store.url, 'bob', room);
     await joined(alice, bob);
     alice.child.stdin.write('a1\na2\na3\na4\na5\n');
     await bob.stdout.waitFor('alice: a5');
     // Kill outside the documented window (between printing and the cursor write): once the cursor has a5.
-    const a5 = (await client.getEntry(logKey(room, 'alice', 5)))!.version;
+    const a5 = (await shared.client.getEntry(logKey(room, 'alice', 5)))!.version;
     for (let i = 0; i < 200; i++) {
-      const cursor = parseCursorValue((await client.get(cursorKey(room, 'bob'))) ?? '');
+      const cursor = parseCursorValue((await shared.client.get(cursorKey(room, 'bob'))) ?? '');
       if (cursor && cursor.revision >= a5) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     await bob.stop('SIGKILL');
     alice.child.stdin.write('a6\na7\na8\n');
     await alice.stdout.waitFor('alice: a8');
-    const bob2 = imchat(store.url, 'bob', room);
+    const bob2 = imchat(shared.store.url, 'bob', room);
     await bob2.stdout.waitFor('alice: a8', 15_000);
     expect(messages(bob2)).toEqual(['alice: a6', 'alice: a7', 'alice: a8']);
 
@@ -194,7 +192,7 @@ describe('plainwire imchat', () => {
     bob2.child.stdin.write(Array.from({ length: 40 }, (_, n) => `x${n + 1}\n`).join(''));
     await alice.stdout.waitFor('bob: x5');
     await bob2.stop('SIGKILL');
-    const bob3 = imchat(store.url, 'bob', room);
+    const bob3 = imchat(shared.store.url, 'bob', room);
     await joined(bob3);
     bob3.child.stdin.end('y1\ny2\n');
     expect(await bob3.exited).toBe(0);

@@ -1,5 +1,5 @@
 // ImchatSession in-process against a real `plainwire store` process: turn-mode races, vanishing, crash and restart.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   cursorKey,
   logKey,
@@ -14,21 +14,9 @@ import {
   type ImchatSessionOptions,
   type SessionEvent,
 } from '../../src/imchat/session.js';
-import { StoreClient } from '../../src/store/client.js';
-import { startTestStore, type TestStore } from './store.js';
+import { shareTestStore } from './store.js';
 
-let store: TestStore;
-let client: StoreClient;
-
-beforeAll(async () => {
-  store = await startTestStore();
-  client = new StoreClient(store.url);
-});
-
-afterAll(async () => {
-  client?.close();
-  await store?.stop();
-});
+const shared = shareTestStore();
 
 class Events {
   readonly list: SessionEvent[] = [];
@@ -63,7 +51,7 @@ class Events {
 }
 
 function join(name: string, room: string, events: Events, extra: Partial<ImchatSessionOptions> = {}) {
-  return ImchatSession.start({ url: store.url, name, room, onEvent: events.push, ...extra });
+  return ImchatSession.start({ url: shared.store.url, name, room, onEvent: events.push, ...extra });
 }
 
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -76,7 +64,7 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 
 /** The room's logged messages in store order: [speaker, turn]. */
 async function spoken(room: string): Promise<Array<[string, number | undefined, string]>> {
-  const { items } = await client.listAll(logPrefix(room));
+  const { items } = await shared.client.listAll(logPrefix(room));
   return items
     .sort((a, b) => a.version - b.version)
     .map((item) => {
@@ -186,9 +174,9 @@ describe('live mode on a real store', () => {
     for (let i = 1; i <= 5; i++) alice.send(`a${i}`);
     await bobEvents.waitFor((e) => e.kind === 'message' && e.text === 'a5', 'bob sees a5');
     // Kill outside the documented window: once bob's cursor has recorded a5 as shown.
-    const a5 = (await client.getEntry(logKey(room, 'alice', 5)))!.version;
+    const a5 = (await shared.client.getEntry(logKey(room, 'alice', 5)))!.version;
     for (let i = 0; i < 100; i++) {
-      const cursor = parseCursorValue((await client.get(cursorKey(room, 'bob'))) ?? '');
+      const cursor = parseCursorValue((await shared.client.get(cursorKey(room, 'bob'))) ?? '');
       if (cursor && cursor.revision >= a5) break;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -204,7 +192,7 @@ describe('live mode on a real store', () => {
       'bob: b-before',
       'bob: b-after',
     ]);
-    expect((await client.get(logKey(room, 'bob', 2))) ?? '').toContain('b-after');
+    expect((await shared.client.get(logKey(room, 'bob', 2))) ?? '').toContain('b-after');
     const shown = [...bobEvents.messages(), ...bobAgainEvents.messages()];
     expect(new Set(shown).size).toBe(shown.length);
     await Promise.all([alice.close(), bobAgain.close()]);
@@ -217,10 +205,10 @@ describe('live mode on a real store', () => {
     const alice = await join('alice', room, aliceEvents, quick);
     const bob = await join('bob', room, bobEvents, quick);
     await aliceEvents.waitFor((e) => e.kind === 'join' && e.name === 'bob', 'alice sees bob join');
-    await store.kill();
+    await shared.store.kill();
     // Down for twice the TTL: the store expires both presence keys when it is back.
     await new Promise((r) => setTimeout(r, 2000));
-    await store.restart();
+    await shared.store.restart();
     alice.send('after the outage');
     await bobEvents.waitFor((e) => e.kind === 'message' && e.text === 'after the outage', 'bob hears alice');
     // Longer than a heartbeat and the grace: a held "timed out" would have been shown by now.

@@ -2,6 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { StoreClient } from '../../src/store/client.js';
 import { type CliServer, startCliServer } from '../helpers/cli.js';
 
 export interface TestStore {
@@ -45,4 +47,18 @@ export async function startTestStore(): Promise<TestStore> {
   };
   store.url = store.server.url;
   return store;
+}
+
+/** One store and a StoreClient on it for a whole test file: started before its tests, stopped after them. */
+export function shareTestStore(): { store: TestStore; client: StoreClient } {
+  const shared = {} as { store: TestStore; client: StoreClient };
+  beforeAll(async () => {
+    shared.store = await startTestStore();
+    shared.client = new StoreClient(shared.store.url);
+  });
+  afterAll(async () => {
+    shared.client?.close();
+    await shared.store?.stop();
+  });
+  return shared;
 }
