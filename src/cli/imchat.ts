@@ -2,6 +2,7 @@
 import { createInterface } from 'node:readline';
 import { type Command, InvalidArgumentError } from 'commander';
 import { formatEvent, turnPrompt } from '../imchat/display.js';
+import { IMCHAT_HELP, parseImchatInput } from '../imchat/input.js';
 import { eraseSubmittedLine, printAboveInput } from '../chat/terminal.js';
 import { nameProblem } from '../imchat/keys.js';
 import {
@@ -72,7 +73,7 @@ Examples:
   printf 'hello\\nbye\\n' | plainwire imchat 127.0.0.1:8001 --name carol
 
 Lines look like "[12:00:01] alice: hello" and "[12:00:02] * bob joined". Type /who to list who is present,
-/quit (or Ctrl-D) to leave. Piped input: every line is sent (in turn mode: spoken on your turns), then the
+/help for the commands, /quit (or Ctrl-D) to leave; "//" says a line that starts with "/". Piped input: every line is sent (in turn mode: spoken on your turns), then the
 client leaves once the store has acknowledged them all. Restarting with the same name continues where you
 left off. Key layout and protocol: docs/IMCHAT.md.`,
     )
@@ -142,13 +143,15 @@ async function runImchat(url: string, options: ImchatOptions): Promise<number> {
   rl.on('line', (line) => {
     // The message is printed once the store has it; drop the echo of what was typed.
     if (interactive) eraseSubmittedLine(stdout, prompt + line);
-    const text = line.replace(/\r$/, '');
-    if (text === '/quit') return finish('close');
-    if (text === '/who') print(`* present: ${session.present.join(', ')}`);
-    else if (text.trim() !== '') {
+    const input = parseImchatInput(line);
+    if (input.kind === 'quit') return finish('close');
+    if (input.kind === 'who') print(`* present: ${session.present.join(', ')}`);
+    else if (input.kind === 'help') for (const help of IMCHAT_HELP) print(`* ${help}`);
+    else if (input.kind === 'error') print(`* ${sanitizeLine(input.message)}`, process.stderr);
+    else if (input.kind === 'send') {
       if (interactive && options.turns === true && !session.myTurn)
-        print(`* queued: "${sanitizeLine(text)}" will be said on your turn`);
-      session.send(text);
+        print(`* queued: "${sanitizeLine(input.text)}" will be said on your turn`);
+      session.send(input.text);
     }
     if (interactive) rl?.prompt();
   });

@@ -80,6 +80,18 @@ describe('plainwire imchat', () => {
     }
   });
 
+  it('never says a mistyped slash command to the room; "//" says a line that starts with "/"', async () => {
+    const room = 'slashes';
+    const r = await runCli(['imchat', shared.store.url, '--name', 'carol', '--room', room], {
+      input: '/hlep\n//etc is a folder\nhello\n',
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/unknown command \/hlep \(type \/help/);
+    const { items } = await shared.client.listAll(logPrefix(room));
+    const said = items.map((item) => parseLogValue(item.value)?.text);
+    expect(said).toEqual(['/etc is a folder', 'hello']);
+  });
+
   it('turn mode: two processes started together alternate; a third is told the room is full', async () => {
     for (let trial = 0; trial < 3; trial++) {
       const room = `procpair${trial}`;
