@@ -3,6 +3,7 @@
 import { clearScreenDown, createInterface, cursorTo, type Interface, moveCursor } from 'node:readline';
 import stringWidth from 'string-width';
 import { formatHostPort } from '../cli/options.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../line/index.js';
 import { makeStyle } from '../term/style.js';
 import { ChatClient, ChatReplyError } from './client.js';
 import { ChatDisplay } from './display.js';
@@ -25,6 +26,8 @@ export interface ChatSessionOptions {
    * server's flood limit (it cuts off clients with 100 commands waiting) by pacing it instead. Default 20.
    */
   maxInFlight?: number;
+  /** Longest command line the server accepts (its --max-line-bytes; default 4096). */
+  maxLineBytes?: number;
   /** Aborted to leave politely, as at end of input (the CLI aborts it on SIGTERM and SIGHUP). */
   stop?: AbortSignal;
 }
@@ -174,6 +177,7 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
     }
     const inFlight = new Set<Promise<unknown>>();
     const maxInFlight = o.maxInFlight ?? 20;
+    const maxLineBytes = o.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     // Replies and local notes are shown in the order the lines were typed, even while replies are pending.
     let shown: Promise<unknown> = Promise.resolve();
     const show = (line: string | undefined) => {
@@ -201,7 +205,15 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
       if (typed === 'closed') return goneAway();
       if (typed === undefined) break;
       const action = parseInput(typed);
-      if (action.kind === 'send') {
+      const bytes = action.kind === 'send' ? Buffer.byteLength(action.line) : 0;
+      if (bytes > maxLineBytes) {
+        // The server would end the connection on it: refuse it here and keep the session.
+        show(
+          display.error(
+            `too long to send: ${bytes} bytes, the server takes lines of at most ${maxLineBytes}; nothing was sent`,
+          ),
+        );
+      } else if (action.kind === 'send') {
         if (o.interactive && action.echo) {
           // Replaced by the message as the others will see it.
           eraseSubmittedLine(o.output, prompt() + typed);

@@ -144,6 +144,20 @@ describe('plainwire chat through pipes', () => {
     expect(isTerminalSafe(result.stdout)).toBe(true);
   });
 
+  it('refuses a line longer than the server takes, and stays connected', async () => {
+    const server = await chatServer();
+    const w = await watcher(server.port);
+    const r = await runCli(['chat', `127.0.0.1:${server.port}`, '--name', 'longy'], {
+      input: `${'y'.repeat(5000)}\nafter\n`,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /too long to send: 5008 bytes, the server takes lines of at most 4096; nothing was sent/,
+    );
+    expect(await w.next()).toBe('JOINED longy');
+    expect(await w.next()).toBe('MESSAGE longy after');
+  });
+
   it('paces a long script inside the flood limit instead of being cut off', async () => {
     // 100 lines at once would be cut off at 30 waiting; the client keeps at most 20 unanswered.
     const server = await chatServer('--flood-burst', '1', '--flood-rate', '200', '--flood-max-queued', '30');
