@@ -88,6 +88,10 @@ async function browse(address: string | undefined, opts: BrowseOptions): Promise
   const { resolveAddress } = await import('../browser/address.js');
   const url = address === undefined ? null : resolveAddress(address);
   if (opts.tui) {
+    // ink decides once, when it loads, that a CI variable means nobody watches, and then draws only the last
+    // frame: a blank screen. --tui runs only on a terminal (runTui checks), so someone is watching.
+    delete process.env.CI;
+    delete process.env.CONTINUOUS_INTEGRATION;
     let tui: { runTui(options: Record<string, unknown>): Promise<void> };
     try {
       const spec = '../browser/tui/index.js';

@@ -68,7 +68,11 @@ let sessionCount = 0;
 function startBrowser(url: string): { session: string; pidFile: string } {
   const session = `tui-${++sessionCount}`;
   const pidFile = join(workDir, `${session}.pid`);
-  const browse = [process.execPath, CLI_PATH, 'browse', '--tui', url].map(shellQuote).join(' ');
+  // CI=true as on a CI machine or in a shell that exports it: ink took that to mean "draw only the last frame",
+  // which left --tui blank; the browser must draw regardless.
+  const browse = ['env', 'CI=true', process.execPath, CLI_PATH, 'browse', '--tui', url]
+    .map(shellQuote)
+    .join(' ');
   const command =
     `sh -c 'echo $$ > ${pidFile}; exec "$@"' sh ${browse}; ` +
     `echo "EXITED $?"; stty -a | grep -o -- '-*icanon' | sed 's/^/TTY /'; sleep 60`;
