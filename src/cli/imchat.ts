@@ -134,10 +134,12 @@ async function runImchat(url: string, options: ImchatOptions): Promise<number> {
     rl.setPrompt(prompt);
     rl.prompt();
   }
-  let ended = false;
+  let ending: 'end' | 'close' | undefined;
+  // End of input waits to speak the queued lines (in turn mode, for a partner); Ctrl-C or SIGTERM after it must
+  // still leave now.
   const finish = (how: 'end' | 'close') => {
-    if (ended) return;
-    ended = true;
+    if (ending === 'close' || ending === how) return;
+    ending = how;
     void (how === 'end' ? session.end() : session.close());
   };
   rl.on('line', (line) => {

@@ -92,6 +92,15 @@ describe('plainwire imchat', () => {
     expect(said).toEqual(['/etc is a folder', 'hello']);
   });
 
+  it('SIGTERM leaves at once, even while piped lines wait for a partner in turn mode', async () => {
+    const solo = imchat(shared.store.url, 'solo', 'alone', '--turns');
+    solo.child.stdin.end('a1\na2\n');
+    await solo.stdout.waitFor(/waiting for someone to join/, 15_000);
+    // stop() SIGKILLs after 5 s: a client that ignored SIGTERM would exit with null, not 0.
+    expect(await solo.stop('SIGTERM')).toBe(0);
+    expect(messages(solo)).toEqual(['solo: a1']);
+  });
+
   it('turn mode: two processes started together alternate; a third is told the room is full', async () => {
     for (let trial = 0; trial < 3; trial++) {
       const room = `procpair${trial}`;
