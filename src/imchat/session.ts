@@ -81,7 +81,8 @@ export class ImchatError extends Error {
 
 const RETRY_FIRST_MS = 100;
 /** Beyond one heartbeat: how long a "timed out" seen just after a store outage waits for its owner to return. */
-const OUTAGE_GRACE_MS = 1000;
+// Two seconds: the owner's write after an outage is one durable commit, which a busy machine can slow down.
+const OUTAGE_GRACE_MS = 2000;
 const RETRY_MAX_MS = 2000;
 /** How long leaving may take when the store is down: the presence TTL cleans up after us anyway. */
 const LEAVE_TIMEOUT_MS = 3000;

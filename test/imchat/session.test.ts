@@ -211,8 +211,8 @@ describe('live mode on a real store', () => {
     await shared.store.restart();
     alice.send('after the outage');
     await bobEvents.waitFor((e) => e.kind === 'message' && e.text === 'after the outage', 'bob hears alice');
-    // Longer than a heartbeat and the grace: a held "timed out" would have been shown by now.
-    await new Promise((r) => setTimeout(r, 2000));
+    // Longer than a heartbeat and the grace (333 ms + 2 s): a held "timed out" would have been shown by now.
+    await new Promise((r) => setTimeout(r, 3000));
     const presence = (events: Events) =>
       events.list.flatMap((e) => (e.kind === 'join' || e.kind === 'leave' ? [`${e.kind} ${e.name}`] : []));
     expect(presence(aliceEvents)).toEqual(['join bob']);
