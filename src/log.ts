@@ -15,10 +15,12 @@ export function createLogger(name: string, options: LoggerOptions = {}): Logger 
   const level = options.level ?? process.env.PLAINWIRE_LOG_LEVEL ?? 'info';
   const human = options.pretty ?? process.stderr.isTTY === true;
   if (human) {
-    // Synchronous pretty stream: a worker-thread transport could lose the last lines on a quick exit.
+    // Synchronous pretty stream: a worker-thread transport could lose the last lines on a quick exit. One line
+    // per record: a server logging every command is unreadable at five lines each.
     const stream = pretty({
       destination: 2,
       sync: true,
+      singleLine: true,
       colorize: process.env.NO_COLOR ? false : undefined,
       ignore: 'pid,hostname',
       translateTime: 'HH:MM:ss.l',
