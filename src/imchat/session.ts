@@ -2,6 +2,7 @@
 // (listing, then watch), appends lines to its own log idempotently, keeps its cursor, and in turn mode executes
 // what TurnMachine decides. Retries while the store is down; the pure parts live in keys.ts, live.ts, turn.ts.
 import { randomBytes } from 'node:crypto';
+import { RETRY_FIRST_MS, RETRY_MAX_MS, sleep } from '../store/retry.js';
 import {
   CompactedError,
   StoreClient,
@@ -79,28 +80,13 @@ export class ImchatError extends Error {
   }
 }
 
-const RETRY_FIRST_MS = 100;
 /** Beyond one heartbeat: how long a "timed out" seen just after a store outage waits for its owner to return. */
 // Two seconds: the owner's write after an outage is one durable commit, which a busy machine can slow down.
 const OUTAGE_GRACE_MS = 2000;
-const RETRY_MAX_MS = 2000;
 /** How long leaving may take when the store is down: the presence TTL cleans up after us anyway. */
 const LEAVE_TIMEOUT_MS = 3000;
 /** At the end of piped input, how long to wait for our own last messages to come back through the watch. */
 const ECHO_WAIT_MS = 2000;
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 export class ImchatSession {
   readonly room: string;

@@ -1,6 +1,7 @@
 // StoreClient: a program's handle on a plainwire store (or any server speaking the lab's ?action= URL API),
 // with versions, compare-and-set, paged listing and a watch iterator that outlives store restarts.
 import { CompactedError, StoreError, StoreUnavailableError, errorForAnswer } from './client-errors.js';
+import { retryDelay, sleep } from './retry.js';
 import { type Answer, StoreHttp } from './client-http.js';
 import {
   type Change,
@@ -58,27 +59,10 @@ export interface WatchOptions {
   onRetry?: (error: StoreUnavailableError, attempt: number, delayMs: number) => void;
 }
 
-/** Backoff while the store is unreachable: doubles from the first delay up to the cap. */
-export const WATCH_RETRY_FIRST_MS = 100;
-export const WATCH_RETRY_MAX_MS = 2000;
-
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 const DEFAULT_WATCH_SECONDS = 30;
 const LIST_PAGE = 1000;
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 /**
  * A signal that aborts when either does (AbortSignal.any needs Node 20.3), and a release() that drops its
@@ -313,7 +297,7 @@ export class StoreClient {
         if (signal.aborted) return;
         if (!(err instanceof StoreUnavailableError)) throw err;
         failures++;
-        const delay = Math.min(WATCH_RETRY_MAX_MS, WATCH_RETRY_FIRST_MS * 2 ** (failures - 1));
+        const delay = retryDelay(failures);
         opts.onRetry?.(err, failures, delay);
         await sleep(delay, signal);
         continue;
