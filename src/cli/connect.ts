@@ -5,7 +5,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { LineClient } from '../line/client.js';
 import { LineConnectError } from '../line/errors.js';
 import { sanitizeLine } from '../text/sanitize.js';
-import { formatHostPort, parseHostPort, parsePositiveInt } from './options.js';
+import { formatHostPort, InvalidHostError, parseHostPort, parsePositiveInt } from './options.js';
 
 function parseSeconds(value: string): number {
   const n = Number(value);
@@ -71,7 +71,11 @@ export function register(program: Command): void {
         try {
           parsed = parseHostPort(host, { host: '127.0.0.1', port: -1 });
           if (parsed.port >= 0) parseServerPort(String(parsed.port));
-        } catch {
+        } catch (err) {
+          if (err instanceof InvalidHostError) {
+            process.stderr.write(`plainwire connect: ${err.message}\n`);
+            process.exit(2);
+          }
           const [, typed] = /:([^:\]]*)$/.exec(host) ?? [];
           process.stderr.write(`plainwire connect: "${typed ?? host}" is not a server port (1-65535).\n`);
           process.exit(2);

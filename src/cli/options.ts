@@ -1,4 +1,5 @@
 // Parsers for the option values several commands share (ports, host:port), with errors a person can act on.
+import { isIP } from 'node:net';
 import { InvalidArgumentError } from 'commander';
 
 export function parsePort(value: string): number {
@@ -16,19 +17,36 @@ export function parsePositiveInt(value: string): number {
   return n;
 }
 
+/** A host that is neither an IP address nor a host name (a typo such as "bad host:port:x"). */
+export class InvalidHostError extends InvalidArgumentError {}
+
+const HOST_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_.])?$/;
+
+function checkHost(host: string): string {
+  if (isIP(host) === 0 && !HOST_NAME.test(host))
+    throw new InvalidHostError(
+      `"${host}" is not a host name or an IP address (an IPv6 address with a port: [::1]:PORT).`,
+    );
+  return host;
+}
+
 /** "host", "host:port", ":port", "[::1]:port" -> {host, port}; missing parts take the defaults. */
 export function parseHostPort(
   value: string,
   defaults: { host: string; port: number },
 ): { host: string; port: number } {
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
-  if (bracketed) return { host: bracketed[1]!, port: bracketed[2] ? parsePort(bracketed[2]) : defaults.port };
+  if (bracketed) {
+    if (isIP(bracketed[1]!) !== 6)
+      throw new InvalidHostError(`"${bracketed[1]}" in brackets is not an IPv6 address.`);
+    return { host: bracketed[1]!, port: bracketed[2] ? parsePort(bracketed[2]) : defaults.port };
+  }
   const colons = value.split(':').length - 1;
   if (colons === 1) {
     const [host, port] = value.split(':') as [string, string];
-    return { host: host || defaults.host, port: port ? parsePort(port) : defaults.port };
+    return { host: host ? checkHost(host) : defaults.host, port: port ? parsePort(port) : defaults.port };
   }
-  return { host: value || defaults.host, port: defaults.port };
+  return { host: value ? checkHost(value) : defaults.host, port: defaults.port };
 }
 
 /** How to show a listening address: IPv6 in brackets. */
