@@ -1,28 +1,12 @@
 // StoreClient against the real store server (in this process, on an ephemeral port, in memory): every
 // operation, awkward keys, POSTed values, compare-and-set conflicts, paging, watch order, the dict facade.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StoreError, VersionConflictError } from '../../src/store/client-errors.js';
 import { type Change, StoreClient } from '../../src/store/client.js';
 import { startStoreServer } from '../../src/store/server.js';
+import { sharedMemoryStore } from './memory-store.js';
 
-type Running = Awaited<ReturnType<typeof startStoreServer>>;
-
-let server: Running;
-let url: string;
-let client: StoreClient;
-
-beforeAll(async () => {
-  server = await startStoreServer({ host: '127.0.0.1', port: 0, memory: true });
-  url = `http://127.0.0.1:${server.port}/`;
-  client = new StoreClient(url);
-});
-afterAll(async () => {
-  client.close();
-  await server.stop();
-});
-beforeEach(async () => {
-  await client.clear();
-});
+const store = sharedMemoryStore({ clearEachTest: true });
 
 const AWKWARD = [
   'a/b',
@@ -41,37 +25,37 @@ const AWKWARD = [
 
 describe('StoreClient', () => {
   it('sets, gets and unsets keys and values holding / & = + ? # %, spaces and unicode', async () => {
-    for (const [i, text] of AWKWARD.entries()) await client.set(text, `${text}|${i}`);
-    for (const [i, text] of AWKWARD.entries()) expect(await client.get(text)).toBe(`${text}|${i}`);
-    expect((await client.keys()).sort()).toEqual([...AWKWARD].sort());
-    await client.unset('x&y=z');
-    expect(await client.get('x&y=z')).toBeUndefined();
-    expect(await client.keys()).not.toContain('x&y=z');
+    for (const [i, text] of AWKWARD.entries()) await store.client.set(text, `${text}|${i}`);
+    for (const [i, text] of AWKWARD.entries()) expect(await store.client.get(text)).toBe(`${text}|${i}`);
+    expect((await store.client.keys()).sort()).toEqual([...AWKWARD].sort());
+    await store.client.unset('x&y=z');
+    expect(await store.client.get('x&y=z')).toBeUndefined();
+    expect(await store.client.keys()).not.toContain('x&y=z');
   });
 
   it('tells an empty value from a missing key, and reports versions', async () => {
-    expect(await client.get('nothing')).toBeUndefined();
-    expect(await client.getEntry('nothing')).toBeUndefined();
-    const first = await client.set('empty', '');
-    expect(await client.get('empty')).toBe('');
-    expect(await client.getEntry('empty')).toEqual({ key: 'empty', value: '', version: first.version });
-    const second = await client.set('empty', 'now full');
+    expect(await store.client.get('nothing')).toBeUndefined();
+    expect(await store.client.getEntry('nothing')).toBeUndefined();
+    const first = await store.client.set('empty', '');
+    expect(await store.client.get('empty')).toBe('');
+    expect(await store.client.getEntry('empty')).toEqual({ key: 'empty', value: '', version: first.version });
+    const second = await store.client.set('empty', 'now full');
     expect(second.version).toBeGreaterThan(first.version);
     expect(second.revision).toBe(second.version);
-    expect(await client.revision()).toBe(second.revision);
-    const gone = await client.unset('empty');
+    expect(await store.client.revision()).toBe(second.revision);
+    const gone = await store.client.unset('empty');
     expect(gone.revision).toBeGreaterThan(second.revision);
   });
 
   it('sends long values as a POST body and gets them back byte for byte', async () => {
     const value = `${'long line with & and = and %\n'.repeat(7000)}日本語😀`;
-    await client.set('big', value);
-    expect(await client.get('big')).toBe(value);
+    await store.client.set('big', value);
+    expect(await store.client.get('big')).toBe(value);
   });
 
   it('fails a compare-and-set with a VersionConflictError carrying expected and actual versions', async () => {
-    const created = await client.set('cas', 'one', { ifVersion: 0 });
-    const conflict = await client.set('cas', 'again', { ifVersion: 0 }).catch((e: unknown) => e);
+    const created = await store.client.set('cas', 'one', { ifVersion: 0 });
+    const conflict = await store.client.set('cas', 'again', { ifVersion: 0 }).catch((e: unknown) => e);
     expect(conflict).toBeInstanceOf(VersionConflictError);
     expect(conflict).toMatchObject({
       code: 'VERSION_CONFLICT',
@@ -79,24 +63,27 @@ describe('StoreClient', () => {
       expected: 0,
       actual: created.version,
     });
-    const updated = await client.set('cas', 'two', { ifVersion: created.version });
-    await expect(client.unset('cas', { ifVersion: created.version })).rejects.toMatchObject({
+    const updated = await store.client.set('cas', 'two', { ifVersion: created.version });
+    await expect(store.client.unset('cas', { ifVersion: created.version })).rejects.toMatchObject({
       expected: created.version,
       actual: updated.version,
     });
-    await client.unset('cas', { ifVersion: updated.version });
-    await expect(client.set('cas', 'x', { ifVersion: updated.version })).rejects.toMatchObject({ actual: 0 });
-    expect(await client.get('cas')).toBeUndefined();
+    await store.client.unset('cas', { ifVersion: updated.version });
+    await expect(store.client.set('cas', 'x', { ifVersion: updated.version })).rejects.toMatchObject({
+      actual: 0,
+    });
+    expect(await store.client.get('cas')).toBeUndefined();
   });
 
   it('lists sorted entries by prefix, page by page, and listAll follows the cursors', async () => {
-    for (const key of ['p/c', 'p/a', 'q/z', 'p/b', 'p/d', 'p/e']) await client.set(key, key.toUpperCase());
-    const first = await client.list({ prefix: 'p/', limit: 2 });
+    for (const key of ['p/c', 'p/a', 'q/z', 'p/b', 'p/d', 'p/e'])
+      await store.client.set(key, key.toUpperCase());
+    const first = await store.client.list({ prefix: 'p/', limit: 2 });
     expect(first.items.map((e) => e.key)).toEqual(['p/a', 'p/b']);
     expect(first.cursor).not.toBeNull();
-    const second = await client.list({ prefix: 'p/', limit: 2, cursor: first.cursor! });
+    const second = await store.client.list({ prefix: 'p/', limit: 2, cursor: first.cursor! });
     expect(second.items.map((e) => e.key)).toEqual(['p/c', 'p/d']);
-    const all = await client.listAll('p/');
+    const all = await store.client.listAll('p/');
     expect(all.items.map((e) => [e.key, e.value])).toEqual([
       ['p/a', 'P/A'],
       ['p/b', 'P/B'],
@@ -104,20 +91,20 @@ describe('StoreClient', () => {
       ['p/d', 'P/D'],
       ['p/e', 'P/E'],
     ]);
-    expect(all.revision).toBe(await client.revision());
-    expect((await client.listAll()).items).toHaveLength(6);
+    expect(all.revision).toBe(await store.client.revision());
+    expect((await store.client.listAll()).items).toHaveLength(6);
   });
 
   it('clears the store', async () => {
-    await client.set('a', '1');
-    await client.set('b', '2');
-    await client.clear();
-    expect(await client.keys()).toEqual([]);
-    expect((await client.listAll()).items).toEqual([]);
+    await store.client.set('a', '1');
+    await store.client.set('b', '2');
+    await store.client.clear();
+    expect(await store.client.keys()).toEqual([]);
+    expect((await store.client.listAll()).items).toEqual([]);
   });
 
-  it('turns a 4xx into a coded StoreError with the server explanation', async () => {
-    const err = await client.set('k'.repeat(2000), 'v').catch((e: unknown) => e);
+  it('turns a 4xx into a coded StoreError with the store.server explanation', async () => {
+    const err = await store.client.set('k'.repeat(2000), 'v').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreError);
     expect((err as StoreError).status).toBe(413);
     expect((err as StoreError).code).toBe('TOO_LARGE');
@@ -125,11 +112,16 @@ describe('StoreClient', () => {
   });
 
   it('delivers every change once, in order, to every watcher, across many short polls', async () => {
-    const after = await client.revision();
+    const after = await store.client.revision();
     const stop = new AbortController();
     const collect = async (opts: { key?: string; prefix?: string }, count: number) => {
       const seen: Change[] = [];
-      for await (const change of client.watch({ ...opts, after, timeoutSeconds: 1, signal: stop.signal })) {
+      for await (const change of store.client.watch({
+        ...opts,
+        after,
+        timeoutSeconds: 1,
+        signal: stop.signal,
+      })) {
         seen.push(change);
         if (seen.length === count) break;
       }
@@ -141,11 +133,11 @@ describe('StoreClient', () => {
       collect({ key: 'w/1' }, 2),
     ];
     for (let i = 0; i < 30; i++) {
-      await client.set(`w/${i % 3}`, `value ${i}`);
-      await client.set(`other/${i}`, 'not watched');
+      await store.client.set(`w/${i % 3}`, `value ${i}`);
+      await store.client.set(`other/${i}`, 'not watched');
       if (i === 10) await new Promise((resolve) => setTimeout(resolve, 1200)); // let a poll time out mid-way
     }
-    await client.unset('w/2');
+    await store.client.unset('w/2');
     const [all, again, one] = (await Promise.all(watchers)) as [Change[], Change[], Change[]];
     stop.abort();
     expect(all.map((c) => `${c.type} ${c.key} ${c.value ?? ''}`)).toEqual([
@@ -160,29 +152,29 @@ describe('StoreClient', () => {
   });
 
   it('sees a clear as one unset per key, and expiry as an expire change', async () => {
-    await client.set('c/a', '1');
-    await client.set('c/b', '2');
-    const after = await client.revision();
-    await client.clear();
-    const cleared = await client.watchOnce({ prefix: 'c/', after, timeoutSeconds: 5 });
+    await store.client.set('c/a', '1');
+    await store.client.set('c/b', '2');
+    const after = await store.client.revision();
+    await store.client.clear();
+    const cleared = await store.client.watchOnce({ prefix: 'c/', after, timeoutSeconds: 5 });
     expect(cleared.changes.map((c) => `${c.type} ${c.key}`).sort()).toEqual(['unset c/a', 'unset c/b']);
     expect(new Set(cleared.changes.map((c) => c.revision)).size).toBe(1);
 
-    await client.set('lease', 'here', { ttl: 1 });
-    const leased = await client.revision();
+    await store.client.set('lease', 'here', { ttl: 1 });
+    const leased = await store.client.revision();
     const stop = new AbortController();
-    for await (const change of client.watch({ key: 'lease', after: leased, signal: stop.signal })) {
+    for await (const change of store.client.watch({ key: 'lease', after: leased, signal: stop.signal })) {
       expect(change).toMatchObject({ type: 'expire', key: 'lease' });
       break;
     }
-    expect(await client.get('lease')).toBeUndefined();
+    expect(await store.client.get('lease')).toBeUndefined();
   });
 
   it('offers a Map-like dict with async methods, scoped by a prefix', async () => {
-    const room = client.dict('room1/');
+    const room = store.client.dict('room1/');
     await room.set('alice', 'hi');
     await room.set('bob', 'hello & welcome');
-    await client.set('room2/carol', 'elsewhere');
+    await store.client.set('room2/carol', 'elsewhere');
     expect(await room.get('bob')).toBe('hello & welcome');
     expect(await room.has('alice')).toBe(true);
     expect(await room.has('carol')).toBe(false);
@@ -198,8 +190,8 @@ describe('StoreClient', () => {
     expect(await room.size()).toBe(1);
     await room.clear();
     expect(await room.keys()).toEqual([]);
-    expect(await client.get('room2/carol')).toBe('elsewhere');
-    const whole = client.dict();
+    expect(await store.client.get('room2/carol')).toBe('elsewhere');
+    const whole = store.client.dict();
     expect(await whole.keys()).toEqual(['room2/carol']);
   });
 });

@@ -1,36 +1,22 @@
 // `plainwire kv` as a user runs it: the built CLI in a child process against the real store.
 import { execFile } from 'node:child_process';
 import net from 'node:net';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { StoreClient } from '../../src/store/client.js';
-import { startStoreServer } from '../../src/store/server.js';
+import { expect, it } from 'vitest';
 import { CLI_PATH, runCli, spawnCli } from '../helpers/cli.js';
+import { startStoreServer } from '../../src/store/server.js';
+import { sharedMemoryStore } from './memory-store.js';
 
-let server: Awaited<ReturnType<typeof startStoreServer>>;
-let url: string;
-let client: StoreClient;
-beforeAll(async () => {
-  server = await startStoreServer({ host: '127.0.0.1', port: 0, memory: true });
-  url = `http://127.0.0.1:${server.port}/`;
-  client = new StoreClient(url);
-});
-afterAll(async () => {
-  client.close();
-  await server.stop();
-});
-beforeEach(async () => {
-  await client.clear();
-});
+const store = sharedMemoryStore({ clearEachTest: true });
 
 it('sets and gets a value, raw on a pipe, with the new version printed by set', async () => {
-  const set = await runCli(['kv', url, 'set', 'greeting & co', 'hello wörld = 100%']);
+  const set = await runCli(['kv', store.url, 'set', 'greeting & co', 'hello wörld = 100%']);
   expect(set.stderr).toBe('');
   expect(set.code).toBe(0);
   const version = Number(set.stdout.trim());
   expect(version).toBeGreaterThan(0);
-  const get = await runCli(['kv', url, 'get', 'greeting & co']);
+  const get = await runCli(['kv', store.url, 'get', 'greeting & co']);
   expect(get).toMatchObject({ code: 0, stdout: 'hello wörld = 100%' });
-  expect(await client.getEntry('greeting & co')).toEqual({
+  expect(await store.client.getEntry('greeting & co')).toEqual({
     key: 'greeting & co',
     value: 'hello wörld = 100%',
     version,
@@ -38,30 +24,30 @@ it('sets and gets a value, raw on a pipe, with the new version printed by set', 
 });
 
 it('answers in JSON with --json', async () => {
-  const set = await runCli(['kv', url, 'set', 'k', 'v', '--json']);
+  const set = await runCli(['kv', store.url, 'set', 'k', 'v', '--json']);
   const written = JSON.parse(set.stdout) as { key: string; version: number; revision: number };
   expect(written).toMatchObject({ key: 'k' });
-  const get = await runCli(['kv', url, '--json', 'get', 'k']);
+  const get = await runCli(['kv', store.url, '--json', 'get', 'k']);
   expect(JSON.parse(get.stdout)).toEqual({ key: 'k', value: 'v', version: written.version });
-  const keys = await runCli(['kv', url, 'keys', '--json']);
+  const keys = await runCli(['kv', store.url, 'keys', '--json']);
   expect(JSON.parse(keys.stdout)).toEqual(['k']);
-  const list = await runCli(['kv', url, 'list', '--json']);
+  const list = await runCli(['kv', store.url, 'list', '--json']);
   expect(JSON.parse(list.stdout)).toEqual({
     items: [{ key: 'k', value: 'v', version: written.version }],
     revision: written.revision,
   });
-  expect(JSON.parse((await runCli(['kv', url, 'revision', '--json'])).stdout)).toEqual({
+  expect(JSON.parse((await runCli(['kv', store.url, 'revision', '--json'])).stdout)).toEqual({
     revision: written.revision,
   });
   // C1 controls and bidi overrides are escaped too (JSON.stringify leaves them raw), meaning unchanged.
-  await client.set('hostile', 'a\u009b31mb\u202ec');
-  const hostile = await runCli(['kv', url, 'get', 'hostile', '--json']);
+  await store.client.set('hostile', 'a\u009b31mb\u202ec');
+  const hostile = await runCli(['kv', store.url, 'get', 'hostile', '--json']);
   expect(hostile.stdout).not.toMatch(/[\u009b\u202e]/);
   expect(JSON.parse(hostile.stdout).value).toBe('a\u009b31mb\u202ec');
 });
 
 it('exits 1 with "no such key" on stderr for a missing key', async () => {
-  const get = await runCli(['kv', url, 'get', 'absent']);
+  const get = await runCli(['kv', store.url, 'get', 'absent']);
   expect(get.code).toBe(1);
   expect(get.stdout).toBe('');
   expect(get.stderr).toBe('plainwire kv: no such key: absent\n');
@@ -81,35 +67,35 @@ it('exits 1 with one actionable line when the store is unreachable', async () =>
 
 it('reads the value from stdin with -, keeping it byte for byte', async () => {
   const value = 'line one\nline two with \t tab & 100%\n\n日本語 trailing newline\n';
-  const set = await runCli(['kv', url, 'set', 'file', '-'], { input: value });
+  const set = await runCli(['kv', store.url, 'set', 'file', '-'], { input: value });
   expect(set.code).toBe(0);
-  expect(await client.get('file')).toBe(value);
-  expect((await runCli(['kv', url, 'get', 'file'])).stdout).toBe(value);
+  expect(await store.client.get('file')).toBe(value);
+  expect((await runCli(['kv', store.url, 'get', 'file'])).stdout).toBe(value);
 });
 
 it('unsets, lists one line per entry with escapes, clears, and refuses a lost compare-and-set', async () => {
-  await client.set('a', 'one\ttwo\nthree');
-  const { version } = await client.set('b', '2');
-  await client.set('c', '3');
-  expect((await runCli(['kv', url, 'list'])).stdout).toBe('a\tone\\ttwo\\nthree\nb\t2\nc\t3\n');
-  expect((await runCli(['kv', url, 'unset', 'c'])).code).toBe(0);
-  expect((await runCli(['kv', url, 'keys'])).stdout).toBe('a\nb\n');
+  await store.client.set('a', 'one\ttwo\nthree');
+  const { version } = await store.client.set('b', '2');
+  await store.client.set('c', '3');
+  expect((await runCli(['kv', store.url, 'list'])).stdout).toBe('a\tone\\ttwo\\nthree\nb\t2\nc\t3\n');
+  expect((await runCli(['kv', store.url, 'unset', 'c'])).code).toBe(0);
+  expect((await runCli(['kv', store.url, 'keys'])).stdout).toBe('a\nb\n');
 
-  const lost = await runCli(['kv', url, 'set', 'b', 'x', '--if-version', String(version - 1)]);
+  const lost = await runCli(['kv', store.url, 'set', 'b', 'x', '--if-version', String(version - 1)]);
   expect(lost.code).toBe(1);
   expect(lost.stderr).toMatch(/^plainwire kv: .*version/);
-  expect(await client.get('b')).toBe('2');
-  expect((await runCli(['kv', url, 'set', 'b', 'x', '--if-version', String(version)])).code).toBe(0);
+  expect(await store.client.get('b')).toBe('2');
+  expect((await runCli(['kv', store.url, 'set', 'b', 'x', '--if-version', String(version)])).code).toBe(0);
 
-  expect((await runCli(['kv', url, 'clear'])).code).toBe(0);
-  expect(await client.keys()).toEqual([]);
+  expect((await runCli(['kv', store.url, 'clear'])).code).toBe(0);
+  expect(await store.client.keys()).toEqual([]);
 });
 
 it('exits 2 on bad usage', async () => {
-  expect((await runCli(['kv', url, 'frobnicate'])).code).toBe(2);
-  expect((await runCli(['kv', url, 'get'])).code).toBe(2);
-  expect((await runCli(['kv', url, 'set', 'k', 'v', '--ttl', 'soon'])).code).toBe(2);
-  const misplaced = await runCli(['kv', url, 'get', 'k', '--ttl', '5']);
+  expect((await runCli(['kv', store.url, 'frobnicate'])).code).toBe(2);
+  expect((await runCli(['kv', store.url, 'get'])).code).toBe(2);
+  expect((await runCli(['kv', store.url, 'set', 'k', 'v', '--ttl', 'soon'])).code).toBe(2);
+  const misplaced = await runCli(['kv', store.url, 'get', 'k', '--ttl', '5']);
   expect(misplaced).toMatchObject({ code: 2, stderr: expect.stringMatching(/--ttl does not apply to get/) });
   const help = await runCli(['kv', '--help']);
   expect(help.code).toBe(0);
@@ -117,16 +103,16 @@ it('exits 2 on bad usage', async () => {
 });
 
 it('prints each change as a line while watching, until stopped', async () => {
-  const watcher = spawnCli(['kv', url, 'watch', '--prefix', 'room/']);
+  const watcher = spawnCli(['kv', store.url, 'watch', '--prefix', 'room/']);
   try {
     // The watch starts from "now": wait until its first poll is registered by making changes until one shows.
     let n = 0;
     const first = watcher.stdout.waitFor(/\tset\troom\/probe\t/, 10_000);
-    const probe = setInterval(() => void client.set('room/probe', String(n++)), 100);
+    const probe = setInterval(() => void store.client.set('room/probe', String(n++)), 100);
     await first.finally(() => clearInterval(probe));
     const from = watcher.stdout.lines.length;
-    await client.set('room/alice', 'hi\u001b]0;pwned\u0007 there');
-    await client.unset('room/alice');
+    await store.client.set('room/alice', 'hi\u001b]0;pwned\u0007 there');
+    await store.client.unset('room/alice');
     await watcher.stdout.waitFor(/\tunset\troom\/alice$/, 10_000, from);
     const lines = watcher.stdout.lines.slice(from).filter((l) => !l.includes('room/probe'));
     expect(lines.map((l) => l.split('\t').slice(1))).toEqual([
@@ -152,11 +138,11 @@ function runOnTerminal(args: string[]): Promise<string> {
 
 it('sanitises what the store sent before it reaches a terminal, and passes it raw down a pipe', async () => {
   const hostile = 'safe\u001b]0;pwned\u0007\u001b[2J text\u009b31m';
-  await client.set('hostile\u001b[31m', hostile);
-  expect((await runCli(['kv', url, 'get', 'hostile\u001b[31m'])).stdout).toBe(hostile);
-  const shown = await runOnTerminal(['kv', url, 'get', 'hostile\u001b[31m']);
+  await store.client.set('hostile\u001b[31m', hostile);
+  expect((await runCli(['kv', store.url, 'get', 'hostile\u001b[31m'])).stdout).toBe(hostile);
+  const shown = await runOnTerminal(['kv', store.url, 'get', 'hostile\u001b[31m']);
   expect(shown).toBe('safe text\r\n');
-  const keys = await runOnTerminal(['kv', url, 'keys']);
+  const keys = await runOnTerminal(['kv', store.url, 'keys']);
   expect(keys).toBe('hostile\r\n');
 });
 

@@ -2,24 +2,12 @@
 // store: what Python writes, TypeScript reads back exactly, and the other way round.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { StoreClient } from '../../src/store/client.js';
-import { startStoreServer } from '../../src/store/server.js';
+import { expect, it } from 'vitest';
+import { sharedMemoryStore } from './memory-store.js';
 
 const PROXY = fileURLToPath(new URL('./fixtures/lab_proxy.py', import.meta.url));
 
-let server: Awaited<ReturnType<typeof startStoreServer>>;
-let url: string;
-let client: StoreClient;
-beforeAll(async () => {
-  server = await startStoreServer({ host: '127.0.0.1', port: 0, memory: true });
-  url = `http://127.0.0.1:${server.port}/`;
-  client = new StoreClient(url);
-});
-afterAll(async () => {
-  client.close();
-  await server.stop();
-});
+const store = sharedMemoryStore();
 
 function python(args: string[], input?: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -48,8 +36,8 @@ const PAIRS: Array<[string, string]> = [
 ];
 
 it('serves the lab proxy: set, get, unset, keys and clear with awkward keys and values', async () => {
-  await client.set('left over', 'cleared by the proxy first');
-  const report = (await python([url, 'scenario'], JSON.stringify(PAIRS))) as {
+  await store.client.set('left over', 'cleared by the proxy first');
+  const report = (await python([store.url, 'scenario'], JSON.stringify(PAIRS))) as {
     got: string[];
     keys: string[];
     missing: string;
@@ -67,19 +55,19 @@ it('serves the lab proxy: set, get, unset, keys and clear with awkward keys and 
   expect(report.unsetValue).toBe('');
 
   // What Python stored is exactly what a TypeScript program reads.
-  for (const [key, value] of PAIRS.slice(1)) expect(await client.get(key)).toBe(value);
-  expect(await client.get(PAIRS[0]![0])).toBeUndefined();
+  for (const [key, value] of PAIRS.slice(1)) expect(await store.client.get(key)).toBe(value);
+  expect(await store.client.get(PAIRS[0]![0])).toBeUndefined();
 
   // And what TypeScript stores, Python reads.
-  await client.set('from ts & co', 'sent by StoreClient: 100% = ok?');
+  await store.client.set('from ts & co', 'sent by StoreClient: 100% = ok?');
   const again = (await python(
-    [url, 'scenario'],
+    [store.url, 'scenario'],
     JSON.stringify([['from ts & co', 'rewritten by python']]),
   )) as {
     got: string[];
   };
   expect(again.got).toEqual(['rewritten by python']);
 
-  expect(await python([url, 'clear'])).toEqual([]);
-  expect(await client.keys()).toEqual([]);
+  expect(await python([store.url, 'clear'])).toEqual([]);
+  expect(await store.client.keys()).toEqual([]);
 });
