@@ -40,13 +40,19 @@ function fail(message: string): void {
 }
 
 async function dumpLike(url: string, opts: BrowseOptions, width: number, colour: boolean): Promise<void> {
-  const [{ fetchRaw }, { pageToJson }, { loadPage, statusProblem }, { renderPage, StreamingRender }] =
-    await Promise.all([
-      import('../browser/fetch.js'),
-      import('../browser/json.js'),
-      import('../browser/page.js'),
-      import('../browser/render.js'),
-    ]);
+  // layout.js, not render.js: string-width is loaded below only for a page that may need it.
+  const [
+    { fetchPage, fetchRaw },
+    { pageToJson },
+    { documentFor, loadPage, statusProblem },
+    { renderPage, StreamingRender },
+  ] = await Promise.all([
+    import('../browser/fetch.js'),
+    import('../browser/json.js'),
+    import('../browser/page.js'),
+    import('../browser/layout.js'),
+  ]);
+  const { mayHaveWideText } = await import('../browser/width.js');
   const fetchOptions = { timeoutMs: opts.timeout * 1000, maxBytes: opts.maxBytes };
   if (opts.raw) {
     const exchange = await fetchRaw(url, fetchOptions);
@@ -57,6 +63,7 @@ async function dumpLike(url: string, opts: BrowseOptions, width: number, colour:
     return;
   }
   if (opts.json) {
+    await import('../browser/render.js');
     const page = await loadPage({ url }, fetchOptions);
     if (page.fetched.charsetNote) process.stderr.write(`${NAME}note: ${page.fetched.charsetNote}\n`);
     const rendered = renderPage(page.doc, { width, colour: false });
@@ -68,10 +75,12 @@ async function dumpLike(url: string, opts: BrowseOptions, width: number, colour:
   // --dump lays out each block as soon as the parser has finished it: the same lines as renderPage, without
   // ever holding the whole page's blocks and laid-out lines (most of the time of a big page went to the GC).
   const stream = new StreamingRender({ width, colour });
-  const page = await loadPage({ url }, fetchOptions, (block, fields) => stream.block(block, fields));
-  if (page.fetched.charsetNote) process.stderr.write(`${NAME}note: ${page.fetched.charsetNote}\n`);
-  process.stdout.write(`${stream.text(page.doc)}\n`);
-  const problem = statusProblem(page.fetched);
+  const fetched = await fetchPage({ url }, fetchOptions);
+  if (mayHaveWideText(fetched.text)) await import('../browser/render.js');
+  const doc = documentFor(fetched, (block, fields) => stream.block(block, fields));
+  if (fetched.charsetNote) process.stderr.write(`${NAME}note: ${fetched.charsetNote}\n`);
+  process.stdout.write(`${stream.text(doc)}\n`);
+  const problem = statusProblem(fetched);
   if (problem) fail(problem);
 }
 
