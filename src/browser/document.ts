@@ -185,6 +185,8 @@ const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 const HTML_SPACE = /[ \t\n\f\r]+/g;
 // Is there white space that is not already one plain space? Most text nodes have none: no copy for them.
 const NEEDS_COLLAPSE = /[\t\n\f\r]| [ \t\n\f\r]/;
+// Either of the above (one scan instead of two for the usual text that needs neither).
+const NEEDS_WORK = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]| {2}/;
 
 /** sanitizeLine, skipping the regex work for the (usual) clean string. */
 function clean(text: string): string {
@@ -193,6 +195,7 @@ function clean(text: string): string {
 
 /** HTML white space collapsed to single spaces, then made terminal-safe (which can leave spaces to collapse). */
 function collapseAndClean(text: string): string {
+  if (!NEEDS_WORK.test(text)) return text;
   const collapsed = NEEDS_COLLAPSE.test(text) ? text.replace(HTML_SPACE, ' ') : text;
   return UNSAFE.test(collapsed) ? sanitizeLine(collapsed).replace(/ {2,}/g, ' ') : collapsed;
 }
