@@ -28,9 +28,14 @@ export function displayWidth(s: string): number {
   if (PRINTABLE_ASCII.test(s)) return s.length;
   if (PLAIN_ASCII.test(s)) return s.replace(CONTROL, '').length;
   if (wide === null) {
-    // Not reached when the page was checked with mayHaveWideText; a last resort where require(esm) works.
-    const loaded = createRequire(import.meta.url)('string-width') as { default: (s: string) => number };
-    wide = loaded.default;
+    // Not reached when the page was checked with mayHaveWideText; a last resort where require(esm) works (Node
+    // 20.19 and later). Before that, one column per code point: a wide character may misalign, nothing crashes.
+    try {
+      const loaded = createRequire(import.meta.url)('string-width') as { default: (s: string) => number };
+      wide = loaded.default;
+    } catch {
+      wide = (text: string) => [...text.replace(CONTROL, '')].length;
+    }
   }
   return wide(s);
 }
