@@ -14,7 +14,7 @@ const MAY_BE_WIDE = /[^\x01-\x1a\x1c-\x7f]|&(?!(?:amp|lt|gt|quot|apos);)/;
 let wide: ((s: string) => number) | null = null;
 
 /** Gives the measure for text beyond ASCII (string-width's default export). */
-export function useWideWidth(measure: (s: string) => number): void {
+export function setWideWidth(measure: (s: string) => number): void {
   wide = measure;
 }
 
