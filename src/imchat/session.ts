@@ -470,7 +470,9 @@ export class ImchatSession {
   private showRoomEvents(events: readonly RoomEvent[]): void {
     const ttlMs = this.ttlSeconds * 1000;
     for (const event of events) {
-      if (event.kind === 'leave' && event.timedOut && Date.now() - this.storeBackAt < ttlMs) {
+      // The watch reconnects on its own backoff, up to RETRY_MAX_MS after our writes found the store back, and
+      // only then delivers the expiries: the window covers that wait as well as the TTL.
+      if (event.kind === 'leave' && event.timedOut && Date.now() - this.storeBackAt < ttlMs + RETRY_MAX_MS) {
         clearTimeout(this.heldLeaves.get(event.name));
         const timer = setTimeout(() => {
           this.heldLeaves.delete(event.name);
