@@ -19,7 +19,14 @@ export function reasonPhrase(status: number): string {
 
 /** A small error page: "404 Not Found" as title and heading, and one sentence on what to do. */
 export function errorPage(status: number, detail: string): string {
-  const title = `${status} ${reasonPhrase(status)}`;
+  return htmlPage(
+    `${status} ${reasonPhrase(status)}`,
+    `<p>${escapeHtml(detail)}</p>\n<hr>\n<p>plainwire serve</p>\n`,
+  );
+}
+
+/** The skeleton every generated page shares: the title doubles as the heading; `body` is HTML, ending in \n. */
+function htmlPage(title: string, body: string): string {
   return `<!DOCTYPE html>
 <html>
 <head>
@@ -28,10 +35,7 @@ export function errorPage(status: number, detail: string): string {
 </head>
 <body>
 <h1>${title}</h1>
-<p>${escapeHtml(detail)}</p>
-<hr>
-<p>plainwire serve</p>
-</body>
+${body}</body>
 </html>
 `;
 }
@@ -68,17 +72,5 @@ export function listingPage(urlPath: string, entries: ListingEntry[], omitted = 
   }
   const more = omitted > 0 ? `<p>${omitted} more entries not shown.</p>\n` : '';
   const list = items.length > 0 ? `<ul>\n${items.join('\n')}\n</ul>\n` : '<p>This directory is empty.</p>\n';
-  return `<!DOCTYPE html>
-<html>
-<head>
-<meta charset="utf-8">
-<title>${title}</title>
-</head>
-<body>
-<h1>${title}</h1>
-<hr>
-${list}${more}<hr>
-</body>
-</html>
-`;
+  return htmlPage(title, `<hr>\n${list}${more}<hr>\n`);
 }
