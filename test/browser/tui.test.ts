@@ -3,11 +3,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_PATH, type CliServer, runCli, startCliServer } from '../helpers/cli.js';
+import { freePort } from '../helpers/ports.js';
 
 const SITE = fileURLToPath(new URL('../../examples/site/', import.meta.url));
 const HAS_TMUX = spawnSync('which', ['tmux']).status === 0;
@@ -45,15 +45,6 @@ async function waitForPane(
 /** The shell after the program: its exit code, then the terminal's mode (stty) once that has been printed. */
 function exitedWith(screen: string, code: number): boolean {
   return screen.includes(`EXITED ${code}`) && /^TTY -*icanon$/m.test(screen);
-}
-
-/** A port nothing listens on: one the system just handed out and that was closed again. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 function shellQuote(s: string): string {
@@ -142,7 +133,7 @@ describe.skipIf(!HAS_TMUX)('browse --tui in tmux', () => {
   }, 90_000);
 
   it('restores the terminal when killed with SIGTERM, and shows a refused connection as one line', async () => {
-    const { session, pidFile } = startBrowser(`http://127.0.0.1:${await closedPort()}/nothing-here`);
+    const { session, pidFile } = startBrowser(`http://127.0.0.1:${await freePort()}/nothing-here`);
     const screen = await waitForPane(session, (s) => s.includes('connection refused'), 'the error line');
     expect(screen).toMatch(/connection refused by 127\.0\.0\.1:\d+ \(is the server running\?\)/);
     const pid = Number(readFileSync(pidFile, 'utf8').trim());

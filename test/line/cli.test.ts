@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EGO_SENTENCE, LineServer, type Connection } from '../../src/line/index.js';
 import { type CliServer, runCli, spawnCli, startCliServer } from '../helpers/cli.js';
 import { RawClient } from './raw-client.js';
+import { freePort } from '../helpers/ports.js';
 
 const running: CliServer[] = [];
 afterEach(async () => {
@@ -14,14 +15,6 @@ async function start(args: string[]): Promise<CliServer> {
   const server = await startCliServer([...args, '--port', '0']);
   running.push(server);
   return server;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 describe('plainwire echo-server', () => {

@@ -9,6 +9,7 @@ import {
   LineServer,
 } from '../../src/line/index.js';
 import { eventually } from './raw-client.js';
+import { freePort } from '../helpers/ports.js';
 
 class TestServer extends LineServer {
   readonly received: string[] = [];
@@ -44,15 +45,6 @@ async function setup(clientOptions?: { maxLineBytes?: number }) {
   client.onClose = (reason) => closed.push(reason);
   await client.connect(host, port);
   return { server, client, lines, closed, port };
-}
-
-/** A port nobody listens on: bind one, then free it. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 describe('LineClient', () => {

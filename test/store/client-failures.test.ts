@@ -5,19 +5,12 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreError, StoreUnavailableError } from '../../src/store/client-errors.js';
 import { StoreClient } from '../../src/store/client.js';
+import { freePort } from '../helpers/ports.js';
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function tcpServer(onConnection: (socket: net.Socket) => void): Promise<number> {
   const sockets = new Set<net.Socket>();

@@ -1,7 +1,6 @@
 // A watch iteration outlives its store: the real `plainwire store` process is killed and restarted on the same
 // port and data directory, and the iterator goes on to deliver later changes, each once, in order.
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { CompactedError, type StoreUnavailableError } from '../../src/store/clie
 import { type Change, StoreClient } from '../../src/store/client.js';
 import { startStoreServer } from '../../src/store/server.js';
 import { type CliServer, startCliServer } from '../helpers/cli.js';
+import { freePort } from '../helpers/ports.js';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'plainwire-watch-restart-'));
 const running: CliServer[] = [];
@@ -16,14 +16,6 @@ afterAll(async () => {
   for (const server of running) await server.stop('SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 async function startStore(port: number): Promise<CliServer> {
   const server = await startCliServer([
