@@ -198,8 +198,13 @@ class LineSink implements WordSink {
   }
 }
 
+/** A table cell's words, measured before the column widths are chosen, then wrapped to its column. */
+interface CellWords {
+  wrap(width: number): Line[];
+}
+
 /** Keeps the words of a table cell, so the table can measure them before choosing column widths. */
-class WordList implements WordSink {
+class WordList implements WordSink, CellWords {
   readonly texts: string[] = [];
   /** -1 marks a line break. */
   readonly widths: number[] = [];
@@ -435,6 +440,140 @@ class WordBuilder {
   }
 }
 
+/**
+ * The no-colour layout of some inlines as one string, when every word in them is printable ASCII: words joined by
+ * single spaces, with `*`, `**` and `[n]` glued on exactly where WordBuilder glues them. Wrapping that string at
+ * spaces then gives WordBuilder's lines with a few native string calls per line instead of several method calls
+ * per word. Returns null (and numbers nothing) for what only WordBuilder lays out: line breaks, form fields,
+ * text whose width is not its length. --dump of a large page spends most of its layout time here.
+ */
+class FlatText {
+  private out = '';
+  private pendingOpen = '';
+  /** Visible pieces appended so far (tells whether a wrapper produced anything, as in WordBuilder). */
+  private emitted = 0;
+  /** Links numbered here, committed to the numbering only if the whole run succeeds. */
+  private readonly links: NumberedThing[] = [];
+
+  private constructor(private readonly numbering: Numbering) {}
+
+  static of(inlines: Inline[], numbering: Numbering): string | null {
+    const flat = new FlatText(numbering);
+    if (!flat.inlines(inlines, 0)) return null;
+    let out = flat.out;
+    if (out.charCodeAt(out.length - 1) === 32) out = out.slice(0, -1);
+    // WordBuilder skips empty words; a string with them would wrap differently. Collapsed text has none.
+    if (out.charCodeAt(0) === 32 || out.includes('  ')) return null;
+    for (const link of flat.links) numbering.next(link);
+    return out;
+  }
+
+  private text(text: string): boolean {
+    if (!PRINTABLE_ASCII.test(text)) return false;
+    let first = 0;
+    while (first < text.length && text.charCodeAt(first) === 32) first++;
+    if (first === text.length) {
+      this.out += text;
+      return true;
+    }
+    this.emitted++;
+    if (this.pendingOpen === '') this.out += text;
+    else {
+      // Opening asterisks wait for the first visible character.
+      this.out +=
+        first === 0 ? this.pendingOpen + text : text.slice(0, first) + this.pendingOpen + text.slice(first);
+      this.pendingOpen = '';
+    }
+    return true;
+  }
+
+  /** A closing `*` or a `[n]` goes onto the last visible word, before the space that may follow it. */
+  private glue(marker: string): void {
+    const out = this.out;
+    this.out = out.charCodeAt(out.length - 1) === 32 ? `${out.slice(0, -1)}${marker} ` : out + marker;
+  }
+
+  private inlines(list: Inline[], style: number): boolean {
+    for (let i = 0; i < list.length; i++) {
+      const node = list[i]!;
+      switch (node.type) {
+        case 'text':
+          if (!this.text(node.text)) return false;
+          break;
+        case 'image':
+          if (!this.text(node.alt ? `[${node.alt}]` : '[image]')) return false;
+          break;
+        case 'code':
+          if (!this.inlines(node.children, style)) return false;
+          break;
+        case 'emphasis':
+          if (!this.styled(node.children, style, EM, '*')) return false;
+          break;
+        case 'strong':
+          if (!this.styled(node.children, style, STRONG, '**')) return false;
+          break;
+        case 'link': {
+          const before = this.emitted;
+          if (!this.inlines(node.children, style)) return false;
+          this.links.push({ kind: 'link', href: node.href, children: node.children });
+          const marker = `[${this.numbering.targets.length + this.links.length}]`;
+          if (this.emitted !== before) this.glue(marker);
+          else {
+            // A link with nothing visible still needs its number, as (or at the end of) the current word.
+            this.out += this.pendingOpen + marker;
+            this.pendingOpen = '';
+            this.emitted++;
+          }
+          break;
+        }
+        default:
+          return false;
+      }
+    }
+    return true;
+  }
+
+  private styled(children: Inline[], style: number, bit: number, asterisks: string): boolean {
+    if (style & bit) return this.inlines(children, style);
+    const before = this.emitted;
+    const pendingBefore = this.pendingOpen;
+    this.pendingOpen += asterisks;
+    if (!this.inlines(children, style | bit)) return false;
+    if (this.emitted === before) this.pendingOpen = pendingBefore;
+    else this.glue(asterisks);
+    return true;
+  }
+}
+
+/** Greedy wrap of FlatText's string: the lines LineSink makes of its words. */
+function wrapFlat(text: string, width: number): Line[] {
+  const lines: Line[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let end: number;
+    let next: number;
+    if (text.length - start <= width) {
+      end = text.length;
+      next = end;
+    } else {
+      const cut = text.lastIndexOf(' ', start + width);
+      if (cut > start) {
+        end = cut;
+        next = cut + 1;
+      } else {
+        // A word longer than the whole width (a URL, say) stays whole on a line of its own.
+        const space = text.indexOf(' ', start);
+        end = space === -1 ? text.length : space;
+        next = space === -1 ? end : space + 1;
+      }
+    }
+    const line = start === 0 && end === text.length ? text : text.slice(start, end);
+    lines.push({ text: line, width: end - start, marks: null });
+    start = next;
+  }
+  return lines;
+}
+
 function prefixLines(lines: Line[], first: string, rest: string): Line[] {
   const firstWidth = displayWidth(first);
   const restWidth = displayWidth(rest);
@@ -468,10 +607,12 @@ function expandTabs(line: string): string {
 }
 
 class Renderer {
+  /** `flat`: lines need no marks (--dump), so FlatText may lay out what it can. */
   constructor(
     private readonly doc: Document,
     private readonly options: RenderOptions,
     readonly numbering = new Numbering(),
+    private readonly flat = false,
   ) {}
 
   width(): number {
@@ -547,6 +688,10 @@ class Renderer {
   }
 
   private wrapInlines(inlines: Inline[], style: number, width: number): Line[] {
+    if (this.flat && !this.options.colour) {
+      const text = FlatText.of(inlines, this.numbering);
+      if (text !== null) return wrapFlat(text, Math.max(1, width));
+    }
     const sink = new LineSink(Math.max(1, width));
     const words = new WordBuilder(
       sink,
@@ -607,6 +752,45 @@ class Renderer {
     }
   }
 
+  /** A cell's words, its natural width (widest line unwrapped) and its minimum (widest word). */
+  private cellWords(inlines: Inline[]): { words: CellWords; natural: number; minimum: number } {
+    const flat = this.flat && !this.options.colour ? FlatText.of(inlines, this.numbering) : null;
+    if (flat !== null) {
+      let minimum = 0;
+      for (let start = 0; start < flat.length; ) {
+        let space = flat.indexOf(' ', start);
+        if (space === -1) space = flat.length;
+        if (space - start > minimum) minimum = space - start;
+        start = space + 1;
+      }
+      return { words: { wrap: (width) => wrapFlat(flat, width) }, natural: flat.length, minimum };
+    }
+    const words = new WordList();
+    const builder = new WordBuilder(
+      words,
+      this.options.colour,
+      this.numbering,
+      this.doc,
+      this.options.formState,
+    );
+    builder.inlines(inlines, 0);
+    builder.finish();
+    let natural = 0;
+    let minimum = 0;
+    let line = 0;
+    for (const w of words.widths) {
+      if (w < 0) {
+        natural = Math.max(natural, line);
+        line = 0;
+        continue;
+      }
+      line += (line > 0 ? 1 : 0) + w;
+      if (w > minimum) minimum = w;
+    }
+    natural = Math.max(natural, line);
+    return { words, natural, minimum };
+  }
+
   private list(block: Extract<Block, { type: 'list' }>, width: number, depth: number): Line[] {
     const out: Line[] = [];
     const last = block.start + block.items.length - 1;
@@ -645,37 +829,14 @@ class Renderer {
       const cells: Array<{
         column: number;
         span: number;
-        words: WordList;
+        words: CellWords;
         natural: number;
         minimum: number;
       }> = [];
       for (const cell of row) {
         if (column >= columns) break;
-        const words = new WordList();
-        const builder = new WordBuilder(
-          words,
-          this.options.colour,
-          this.numbering,
-          this.doc,
-          this.options.formState,
-        );
-        builder.inlines(cell.inlines, 0);
-        builder.finish();
-        let natural = 0;
-        let minimum = 0;
-        let line = 0;
-        for (const w of words.widths) {
-          if (w < 0) {
-            natural = Math.max(natural, line);
-            line = 0;
-            continue;
-          }
-          line += (line > 0 ? 1 : 0) + w;
-          if (w > minimum) minimum = w;
-        }
-        natural = Math.max(natural, line);
         const span = Math.min(cell.span, columns - column);
-        cells.push({ column, span, words, natural, minimum });
+        cells.push({ column, span, ...this.cellWords(cell.inlines) });
         column += span;
       }
       return cells;
@@ -806,7 +967,7 @@ export class StreamingRender {
   private readonly chunks: string[] = [];
 
   constructor(private readonly options: RenderOptions) {
-    this.renderer = new Renderer(this.doc, options, new UrlNumbering());
+    this.renderer = new Renderer(this.doc, options, new UrlNumbering(), true);
     this.width = this.renderer.width();
   }
 

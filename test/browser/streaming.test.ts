@@ -78,4 +78,55 @@ describe('StreamingRender', () => {
       { numRuns: 200 },
     );
   });
+
+  // --dump lays out what it can as one flat string (FlatText): the markers must glue exactly as word by word.
+  it('matches renderPage on random inline markup, in paragraphs and table cells', () => {
+    const inline = fc.letrec<{ node: string }>((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        fc.constantFrom(
+          'word',
+          ' ',
+          'two words',
+          ' lead',
+          'trail ',
+          ' both ',
+          'x',
+          '',
+          'averyveryverylongwordthatdoesnotfitanywhere',
+        ),
+        fc.constantFrom(
+          '<img alt="an image">',
+          '<img>',
+          '<img alt="">',
+          '<br>',
+          '<input value=v>',
+          '\u00e9t\u00e9',
+          '&amp;',
+        ),
+        fc
+          .tuple(
+            fc.constantFrom('em', 'i', 'strong', 'b', 'code', 'a href="/x"', 'a href="/y"', 'span'),
+            fc.array(tie('node'), { maxLength: 4 }),
+          )
+          .map(([tag, children]) => `<${tag}>${children.join('')}</${tag.split(' ')[0]}>`),
+      ),
+    })).node;
+    const page = fc
+      .tuple(
+        fc.array(inline, { maxLength: 12 }),
+        fc.array(inline, { maxLength: 6 }),
+        fc.integer({ min: 20, max: 50 }),
+      )
+      .map(([para, cell, width]) => ({
+        html: `<p>${para.join('')}</p><table><tr><td>${cell.join('')}</td><td>${para.join('')}</td></tr></table><h3>${cell.join('')}</h3>`,
+        width,
+      }));
+    fc.assert(
+      fc.property(page, ({ html, width }) => {
+        expect(streamed(html, width, false).lines).toEqual(whole(html, width, false));
+      }),
+      { numRuns: 1500 },
+    );
+  });
 });
