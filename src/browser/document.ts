@@ -13,6 +13,7 @@ import {
   type TreeAdapter,
 } from 'parse5';
 import { sanitizeLine, sanitizeText } from '../text/sanitize.js';
+import { fastTags } from './fast-tags.js';
 
 type Node = DefaultTreeAdapterMap['node'];
 type Element = DefaultTreeAdapterMap['element'];
@@ -1087,7 +1088,7 @@ export type BlockListener = (block: Block, fields: readonly FormField[]) => void
  * `incremental: false` reads the body only once the whole tree is built (the reference the tests compare with).
  * `onBlock`: every block goes to it while the page is parsed (--dump renders them at once, so the block tree of a
  * large page never exists whole), and the returned document has no blocks. `mergeText: false` leaves parse5's
- * text tokens as they are (see mergeTextRuns; the tests compare both).
+ * text and tag tokenizing as it is (see mergeTextRuns and fastTags; the tests compare both).
  */
 export function parseDocument(
   html: string,
@@ -1104,7 +1105,10 @@ export function parseDocument(
           onItemPop: (element, newTop) => reader?.onPop(element, newTop),
         };
   const parser = new Parser<DefaultTreeAdapterMap>({ scriptingEnabled: false, treeAdapter });
-  if (options.mergeText !== false) mergeTextRuns(parser);
+  if (options.mergeText !== false) {
+    mergeTextRuns(parser);
+    fastTags(parser);
+  }
   reader = new IncrementalReader(parser, url, options.onBlock);
   parser.tokenizer.write(html, true);
   const { builder, blocks } = reader.finish();
