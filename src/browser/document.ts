@@ -285,35 +285,42 @@ function collapsedText(node: Node): string {
 
 /** Collapses white space across a run of inlines the way a browser does, in place; returns the array. */
 export function collapseWhitespace(inlines: Inline[]): Inline[] {
-  // atLineStart: the previous visible character was a space or a line start, so a leading space is dropped.
-  let atLineStart = true;
-  const visit = (list: Inline[]): void => {
-    for (let i = 0; i < list.length; i++) {
-      const node = list[i]!;
-      switch (node.type) {
-        case 'text': {
-          let t = node.text;
-          if (atLineStart && t.charCodeAt(0) === 32) t = t.slice(1);
-          if (t.length > 0) atLineStart = t.charCodeAt(t.length - 1) === 32;
-          node.text = t;
-          break;
-        }
-        case 'br':
-          trimTrailing(list, i);
-          atLineStart = true;
-          break;
-        case 'image':
-        case 'field':
-          atLineStart = false;
-          break;
-        default:
-          visit(node.children);
-      }
-    }
-  };
-  visit(inlines);
+  collapseList(inlines, true);
   trimTrailing(inlines, inlines.length);
   return pruneEmpty(inlines);
+}
+
+/**
+ * `atLineStart`: the previous visible character was a space or a line start, so a leading space is dropped.
+ * Returns the same for what follows the list. (A function, not a closure made per paragraph: this runs for
+ * every paragraph, cell and list item of a page.)
+ */
+function collapseList(list: Inline[], atLineStart: boolean): boolean {
+  for (let i = 0; i < list.length; i++) {
+    const node = list[i]!;
+    switch (node.type) {
+      case 'text': {
+        let t = node.text;
+        if (atLineStart && t.charCodeAt(0) === 32) {
+          t = t.slice(1);
+          node.text = t;
+        }
+        if (t.length > 0) atLineStart = t.charCodeAt(t.length - 1) === 32;
+        break;
+      }
+      case 'br':
+        trimTrailing(list, i);
+        atLineStart = true;
+        break;
+      case 'image':
+      case 'field':
+        atLineStart = false;
+        break;
+      default:
+        atLineStart = collapseList(node.children, atLineStart);
+    }
+  }
+  return atLineStart;
 }
 
 /** Removes the space that ends the text just before position `end` (searching into nested inlines). */
@@ -377,6 +384,8 @@ export function inlineText(inlines: Inline[]): string {
   return out.join('');
 }
 
+const NO_WRAPPERS: readonly ContainerInline[] = [];
+
 /** Builds blocks for one container (body, list item, blockquote, cell): inline content gathers into paragraphs. */
 class BlockBuilder {
   readonly blocks: Block[] = [];
@@ -385,8 +394,8 @@ class BlockBuilder {
   private open: ContainerInline[];
 
   /** `inherited`: wrappers open around this container (<a href><h2>..</h2></a>), reopened inside it. */
-  constructor(inherited: readonly ContainerInline[] = []) {
-    this.open = inherited.slice();
+  constructor(inherited: readonly ContainerInline[] = NO_WRAPPERS) {
+    this.open = inherited.length === 0 ? [] : inherited.slice();
   }
 
   openWrappers(): readonly ContainerInline[] {
@@ -801,6 +810,8 @@ function sanitizePre(text: string): string {
 
 /** Block content squeezed into one line of inlines (table cells, captions, headings with blocks inside). */
 export function flattenBlocks(blocks: Block[]): Inline[] {
+  // The usual cell or caption: one paragraph, whose inlines are already the answer.
+  if (blocks.length === 1 && blocks[0]!.type === 'paragraph') return blocks[0]!.inlines;
   const out: Inline[] = [];
   const add = (inlines: Inline[]) => {
     if (out.length > 0 && inlines.length > 0) out.push({ type: 'text', text: ' ' });
@@ -932,7 +943,8 @@ class IncrementalReader {
   }
 
   private deliver(blocks: Block[]): void {
-    for (let i = 0; i < blocks.length; i++) this.onBlock!(blocks[i]!, this.builder!.fields);
+    const builder = this.builder!;
+    for (let i = 0; i < blocks.length; i++) this.onBlock!(blocks[i]!, builder.fields, builder.title);
   }
 
   finish(): { builder: DocumentBuilder; blocks: Block[] } {
@@ -1050,8 +1062,9 @@ function readAhead(
   if (!pre.lastChunkWritten || pre.skipNextNewLine || pre.handler.onParseError !== null) return;
   if (html.charCodeAt(pos) !== cp) return;
   // A regular expression scans natively: several times faster than a charCodeAt loop over a long text.
+  // test(), not exec(): the stop is one character, so lastIndex tells where it is, and no match array is made.
   TEXT_STOP.lastIndex = pos + 1;
-  const last = (TEXT_STOP.exec(html)?.index ?? html.length) - 1;
+  const last = (TEXT_STOP.test(html) ? TEXT_STOP.lastIndex - 1 : html.length) - 1;
   if (last <= pos) return;
   // A slice of 13 or more characters shares the input's buffer: searching it costs no copy and stays bounded.
   const run = html.slice(pos + 1, last + 1);
@@ -1080,8 +1093,11 @@ function readAhead(
     token.type = Token.TokenType.CHARACTER;
 }
 
-/** Receives each top-level block of the body, in order, as soon as it is final; `fields` is the live list. */
-export type BlockListener = (block: Block, fields: readonly FormField[]) => void;
+/**
+ * Receives each top-level block of the body, in order, as soon as it is final; `fields` is the live list;
+ * `title` the page's title as far as it is known (once it is not empty, it is the page's title).
+ */
+export type BlockListener = (block: Block, fields: readonly FormField[], title: string) => void;
 
 /**
  * Parses an HTML page fetched from `url` into the block model. Never throws on any input string.

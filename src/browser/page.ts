@@ -21,7 +21,7 @@ export function documentFor(fetched: FetchedPage, onBlock?: BlockListener): Docu
   if (TEXT_TYPES.test(mime)) {
     const doc = textDocument(fetched.text, fetched.url);
     if (onBlock) {
-      for (const block of doc.blocks) onBlock(block, doc.fields);
+      for (const block of doc.blocks) onBlock(block, doc.fields, doc.title);
       doc.blocks = [];
     }
     return doc;

@@ -74,11 +74,12 @@ async function dumpLike(url: string, opts: BrowseOptions, width: number, colour:
   }
   // --dump lays out each block as soon as the parser has finished it: the same lines as renderPage, without
   // ever holding the whole page's blocks and laid-out lines (most of the time of a big page went to the GC).
-  const stream = new StreamingRender({ width, colour });
+  // The text is written as it is made (see StreamingRender), so a big page is never held whole.
+  const stream = new StreamingRender({ width, colour }, (text) => process.stdout.write(text));
   const fetched = await fetchPage({ url }, fetchOptions);
-  if (mayHaveWideText(fetched.text)) await import('../browser/render.js');
-  const doc = documentFor(fetched, (block, fields) => stream.block(block, fields));
   if (fetched.charsetNote) process.stderr.write(`${NAME}note: ${fetched.charsetNote}\n`);
+  if (mayHaveWideText(fetched.text)) await import('../browser/render.js');
+  const doc = documentFor(fetched, (block, fields, title) => stream.block(block, fields, title));
   process.stdout.write(`${stream.text(doc)}\n`);
   const problem = statusProblem(fetched);
   if (problem) fail(problem);

@@ -28,8 +28,46 @@ function whole(html: string, width: number, colour: boolean): string[] {
   return renderPage(parseDocument(html, URL_), { width, colour }).lines;
 }
 
+/** The text StreamingRender writes as it goes (--dump), with the rest that text() returns at the end. */
+function written(html: string, width: number): { text: string; writes: number } {
+  const out: string[] = [];
+  const stream = new StreamingRender({ width, colour: false }, (text) => out.push(text));
+  const doc = parseDocument(html, URL_, {
+    onBlock: (block, fields, title) => stream.block(block, fields, title),
+  });
+  const writes = out.length;
+  out.push(stream.text(doc));
+  return { text: out.join(''), writes };
+}
+
 describe('StreamingRender', () => {
   const pages = readdirSync(SITE).filter((f) => f.endsWith('.html'));
+
+  it.each(pages)('writes, as it goes, exactly the text it would return for %s', (page) => {
+    const html = readFileSync(join(SITE, page), 'utf8');
+    expect(written(html, 80).text).toBe(whole(html, 80, false).join('\n'));
+  });
+
+  it('writes a large page in many pieces, the same text as renderPage gives', () => {
+    const html = generatePage(300_000, 5);
+    const result = written(html, 64);
+    expect(result.text).toBe(whole(html, 64, false).join('\n'));
+    expect(result.writes).toBeGreaterThan(10);
+  });
+
+  it('holds the text back until the title is known, then writes it first', () => {
+    const body = Array.from(
+      { length: 600 },
+      (_, i) => `<p>paragraph ${i} <a href="/l${i}">link</a></p>`,
+    ).join('');
+    for (const html of [`<body>${body}<title>Late</title>${body}`, `<body>${body}`, '<title>T</title><p>x']) {
+      const result = written(html, 40);
+      expect(result.text).toBe(whole(html, 40, false).join('\n'));
+    }
+    expect(written(`<body>${body}<title>Late</title>${body}`, 40).text.startsWith('TITLE: Late\n')).toBe(
+      true,
+    );
+  });
   it.each(pages)('gives renderPage lines for %s (80 plain, 33 colour)', (page) => {
     const html = readFileSync(join(SITE, page), 'utf8');
     expect(streamed(html, 80, false).lines).toEqual(whole(html, 80, false));
