@@ -6,6 +6,7 @@
 import {
   type DefaultTreeAdapterMap,
   defaultTreeAdapter,
+  html as markup,
   InsertionMode,
   Parser,
   Token,
@@ -488,6 +489,23 @@ class DocumentBuilder {
     this.walk(node, builder);
   }
 
+  /**
+   * What walk() does for a plain container (BLOCKISH, not hidden) before its children, for one read while it is
+   * parsed; false, doing nothing, where walk() would flatten it instead (too deep).
+   */
+  enterContainer(builder: BlockBuilder): boolean {
+    if (this.depth >= MAX_ELEMENT_DEPTH) return false;
+    this.depth++;
+    builder.flush();
+    return true;
+  }
+
+  /** What walk() does for that container after its children. */
+  leaveContainer(builder: BlockBuilder): void {
+    builder.flush();
+    this.depth--;
+  }
+
   blocksOf(children: Node[], around?: BlockBuilder): Block[] {
     const builder = new BlockBuilder(around?.openWrappers());
     for (let i = 0; i < children.length; i++) this.walk(children[i]!, builder);
@@ -869,7 +887,8 @@ function findTitle(node: ParentNode): string {
 }
 
 // Formatting elements take part in the parser's adoption agency (<b>a<p>b</b>c</p>), which can move them after
-// they were closed; a closed child of <body> that is not one is final, and can be read and let go at once.
+// they were closed; a closed child of <body> (or of a container being read) that is not one is final, and can be
+// read and let go at once.
 const FORMATTING = new Set([
   'a',
   'b',
@@ -886,18 +905,62 @@ const FORMATTING = new Set([
   'tt',
   'u',
 ]);
+// Containers whose walk is only flush, children, flush (BLOCKISH, no case of their own), so one that wraps a whole
+// page (<div id="page"><main><article>...) can be entered while it is open and its children read as they close.
+// Anything walked in a way of its own (form, lists, tables, headings, blockquote...) is read whole once closed.
+// All are "special" to parse5 (<search> is not yet, so it is not here): no misnested end tag closes one from the
+// middle of its stack of open elements, and the adoption agency never takes one off it.
+const CONTAINERS = new Set([
+  'address',
+  'article',
+  'aside',
+  'center',
+  'details',
+  'div',
+  'dl',
+  'fieldset',
+  'figure',
+  'footer',
+  'header',
+  'hgroup',
+  'main',
+  'nav',
+  'section',
+]);
 const READ: DefaultTreeAdapterMap['commentNode'] = { nodeName: '#comment', data: '', parentNode: null };
 
+/** <body>, or a container being read while it is parsed: its children before `next` are read (or entered). */
+interface Frame {
+  el: Element;
+  next: number;
+}
+
 /**
- * Reads <body> while parse5 builds it: each finished top-level block is turned into blocks and dropped from the
- * tree as soon as it is closed, so the tree of a large page never exists whole (its garbage dies young, which
- * is most of the saving on a 5 MB page). Anything not provably final waits until the end of the parse.
+ * Reads <body> while parse5 builds it: each finished block is turned into blocks and dropped from the tree as soon
+ * as it is closed, so the tree of a large page never exists whole (its garbage dies young, which is most of the
+ * saving on a 5 MB page). That happens in <body> and in the plain containers open in it (the page's wrappers),
+ * which are entered when they open, as walk() would enter them. Anything not provably final waits until it is.
+ *
+ * Why a read is safe: children are read only while parse5's stack of open elements is exactly <html> and the open
+ * frames (each the last child of the one below), with no active formatting element (nothing the adoption agency
+ * could move). Then nothing read is open, and all the parser can still do to a frame is append to it, or insert
+ * before an open table, which comes after anything read. Only a <frameset> could still undo it all (by taking the
+ * body out), while framesetOk is true: until then what is read is held back.
  */
 class IncrementalReader {
   builder: DocumentBuilder | null = null;
   private blocks = new BlockBuilder();
   private body: Element | null = null;
-  private next = 0;
+  /** <body>, then the containers entered in it, outermost first; each was the last child of the one before. */
+  private frames: Frame[] = [];
+  /** How many frames, from the end, parse5 has closed but are not read to their end (it was not safe yet). */
+  private closed = 0;
+  /**
+   * The innermost open frame (what most pushes and pops are compared with, once each); null before <body>, once a
+   * <frameset> closed the body, and if the frames ever did something thought impossible: then nothing more is read
+   * before the end (which is always right).
+   */
+  private top: Element | null = null;
 
   constructor(
     private readonly parser: Parser<DefaultTreeAdapterMap>,
@@ -910,36 +973,105 @@ class IncrementalReader {
     this.builder = new DocumentBuilder(findBase(doc, this.url) ?? this.url);
     this.builder.title = findTitle(doc);
     this.body = body;
+    this.frames.push({ el: body, next: 0 });
+    this.top = body;
+  }
+
+  /** Whether nothing closed can change any more (see the class comment). */
+  private settled(): boolean {
+    // parse5's list of active formatting elements is internal: if its shape is not the one known here, the test
+    // fails safe (nothing is read early, the whole body is read at the end as before).
+    const formatting = this.parser.activeFormattingElements as unknown as { newest?: unknown };
+    return formatting.newest === null;
+  }
+
+  /** Hands over the blocks read so far, once they are sure to be the page's. */
+  private deliverRead(): void {
+    // Until framesetOk is false, a <frameset> can still take the body out of the tree (the page then has no blocks).
+    if (this.onBlock && this.parser.framesetOk === false) this.deliver(this.blocks.take());
   }
 
   onPush(element: Element): void {
-    if (this.body === null && element.nodeName === 'body' && element.parentNode?.nodeName === 'html')
-      this.start(element);
+    const top = this.top;
+    if (top === null || element.parentNode !== top) {
+      if (this.body === null && element.nodeName === 'body' && element.parentNode?.nodeName === 'html')
+        this.start(element);
+      return;
+    }
+    if (!CONTAINERS.has(element.nodeName)) return;
+    const open = this.frames.length - this.closed;
+    const parent = this.frames[open - 1]!;
+    const siblings = parent.el.childNodes;
+    // Only a container just opened at the end of the innermost open frame, right above it on the parser's stack:
+    // not one foster-parented before a table, nor one that the adoption agency moved or announces again.
+    const stack = this.parser.openElements;
+    if (
+      siblings[siblings.length - 1] !== element ||
+      element.childNodes.length !== 0 ||
+      stack.current !== element ||
+      stack.depth !== open + 2 ||
+      element.namespaceURI !== markup.NS.HTML ||
+      // Its attributes are final: the parser adds attributes later only to <html> and <body>.
+      isHidden(element) ||
+      !this.settled()
+    )
+      return;
+    this.finishClosed();
+    // walk() reaches the container after its earlier siblings, all closed (it is the only open child).
+    this.readUpTo(parent, siblings.length - 1);
+    if (this.builder!.enterContainer(this.blocks)) {
+      parent.next = siblings.length;
+      this.frames.push({ el: element, next: 0 });
+      this.top = element;
+    }
+    this.deliverRead();
   }
 
-  onPop(element: Element, newTop: ParentNode): void {
-    if (this.body === null || newTop !== this.body || FORMATTING.has(element.nodeName)) return;
-    // parse5's list of active formatting elements is internal: if its shape is not the one known here, the
-    // test fails safe (nothing is read early, the whole body is read at the end as before).
-    const formatting = this.parser.activeFormattingElements as unknown as { newest?: unknown };
-    if (formatting.newest !== null) return;
-    const children = this.body.childNodes;
-    if (children[children.length - 1] !== element) return;
-    this.readUpTo(children.length);
+  onPop(element: Element, newTop: ParentNode | undefined): void {
+    const top = this.top;
+    if (element === top) {
+      const open = this.frames.length - this.closed;
+      // The parser closes a container only from the top of its stack, so the frame below is the new top.
+      if (open === 1 || newTop !== this.frames[open - 2]!.el) {
+        this.top = null;
+        return;
+      }
+      // Read to its end (and left) with the next read in its parent, when that is safe.
+      this.closed++;
+      this.top = this.frames[open - 2]!.el;
+    } else if (newTop !== top || top === null) return;
+    if (FORMATTING.has(element.nodeName) || !this.settled()) return;
+    const open = this.frames.length - this.closed;
+    const parent = this.frames[open - 1]!;
+    const children = parent.el.childNodes;
+    // A frame taken off the middle of the stack (never seen) would show here, and nothing would be read.
+    if (children[children.length - 1] !== element || this.parser.openElements.depth !== open + 1) return;
+    this.finishClosed();
+    this.readUpTo(parent, children.length);
+    this.deliverRead();
   }
 
-  private readUpTo(end: number): void {
-    const children = this.body!.childNodes;
-    for (let i = this.next; i < end; i++) {
+  /** Reads the closed frames to their end and leaves them, innermost first. */
+  private finishClosed(): void {
+    for (; this.closed > 0; this.closed--) {
+      const frame = this.frames.pop()!;
+      this.readUpTo(frame, frame.el.childNodes.length);
+      this.builder!.leaveContainer(this.blocks);
+    }
+  }
+
+  private readUpTo(frame: Frame, end: number): void {
+    const children = frame.el.childNodes;
+    const builder = this.builder!;
+    for (let i = frame.next; i < end; i++) {
       const child = children[i]!;
       if (child === READ) continue;
-      this.builder!.walkInto(child, this.blocks);
+      builder.walkInto(child, this.blocks);
       // The last child stays: the parser looks at it to decide where the next text goes.
       if (i < children.length - 1) children[i] = READ;
     }
-    if (this.next > 0 && this.next - 1 < children.length - 1) children[this.next - 1] = READ;
-    this.next = end;
-    if (this.onBlock) this.deliver(this.blocks.take());
+    if (frame.next > 0 && frame.next - 1 < children.length - 1) children[frame.next - 1] = READ;
+    frame.next = end;
   }
 
   private deliver(blocks: Block[]): void {
@@ -948,19 +1080,27 @@ class IncrementalReader {
   }
 
   finish(): { builder: DocumentBuilder; blocks: Block[] } {
-    if (this.body === null || this.builder === null) {
+    // A <frameset> can take the body out of the tree: what was read of it (nothing was handed over) is not the page.
+    if (this.body === null || this.builder === null || this.body.parentNode === null) {
       const html = this.parser.document.childNodes.find((n) => n.nodeName === 'html') as Element | undefined;
       const body = html?.childNodes.find((n) => n.nodeName === 'body') as Element | undefined;
-      const builder =
-        this.builder ?? new DocumentBuilder(findBase(this.parser.document, this.url) ?? this.url);
-      if (!this.builder) builder.title = findTitle(this.parser.document);
+      const builder = new DocumentBuilder(findBase(this.parser.document, this.url) ?? this.url);
+      builder.title = findTitle(this.parser.document);
       this.builder = builder;
       const blocks = body ? builder.blocksOf(body.childNodes) : [];
       if (!this.onBlock) return { builder, blocks };
       this.deliver(blocks);
       return { builder, blocks: [] };
     }
-    this.readUpTo(this.body.childNodes.length);
+    // The tree is final: the rest of each frame, innermost first, is what walk() still had to read.
+    this.finishClosed();
+    for (let i = this.frames.length - 1; i > 0; i--) {
+      const frame = this.frames[i]!;
+      this.readUpTo(frame, frame.el.childNodes.length);
+      this.builder.leaveContainer(this.blocks);
+    }
+    this.frames.length = 1;
+    this.readUpTo(this.frames[0]!, this.body.childNodes.length);
     const blocks = this.blocks.finish();
     if (!this.onBlock) return { builder: this.builder, blocks };
     this.deliver(blocks);

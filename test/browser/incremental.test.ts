@@ -1,0 +1,298 @@
+// The body is read while it is parsed, also inside the containers that wrap a page (<div id="page"><main>...):
+// whatever the markup, that must give exactly the document read from the finished tree, and the blocks handed to
+// onBlock must be that document's blocks, in order.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type Block, type Document, parseDocument } from '../../src/browser/document.js';
+
+const URL_ = 'http://inc.test/a/b.html';
+
+const CONTAINERS = [
+  'div',
+  'section',
+  'article',
+  'main',
+  'aside',
+  'nav',
+  'header',
+  'footer',
+  'center',
+  'address',
+  'figure',
+  'details',
+  'dl',
+  'fieldset',
+  'hgroup',
+];
+// Wrappers that are not plain containers: each is walked in a way of its own, or the parser treats it specially.
+const OTHER_WRAPPERS = [
+  'form action="/f"',
+  'blockquote',
+  'ul',
+  'li',
+  'table',
+  'td',
+  'p',
+  'span',
+  'b',
+  'a href="/w"',
+  'select',
+  'template',
+  'h2',
+  'button',
+  'object',
+  'marquee',
+  'dd',
+  'noscript',
+  'svg',
+  'search',
+];
+const ATTRS = [
+  '',
+  '',
+  '',
+  ' hidden',
+  ' style="display: none"',
+  ' id="x"',
+  ' style="color:red"',
+  ' class="a"',
+];
+
+// Pieces chosen for what the parser does with them: text it merges or foster-parents, formatting elements left
+// open (reconstructed later, moved by the adoption agency), forms and selects, <p> closed by a block, late <body>
+// and <html> attributes, a frameset, templates, titles in the body.
+const LEAVES = [
+  'word ',
+  ' more text\n',
+  '  ',
+  '<p>para</p>',
+  '<p>open para',
+  '</p>',
+  '<b>bold',
+  '</b>',
+  '<i>it</i>',
+  '<em>em<strong>strong</em>after</strong>',
+  '<a href="/l">link</a>',
+  '<a href="/open">open link',
+  '</a>',
+  '<font>font',
+  '<nobr>no',
+  '<b>x<p>y</b>z</p>',
+  '<table>stray<tr><td>cell</td></tr>more</table>',
+  '<table><tr><td>a<b>b</table>c',
+  '<table>foster',
+  '<table><tr><td>cell',
+  '<tr><td>row',
+  '</td>',
+  '</table>',
+  '<table><caption>cap</caption><tr><th>h</th></tr></table>',
+  '<table><div>in table</div><tr><td>x</td></tr></table>',
+  '<input name="n" value="v">',
+  '<input type="hidden" name="h">',
+  '<input type="checkbox" name="c" checked>',
+  '<form action="/f" method="post">',
+  '</form>',
+  '<form action="/g"><input name="q"><button>Go</button></form>',
+  '<select name="s"><option>o1<option selected>o2</select>',
+  '<select name="t"><option value="v">open select',
+  '<option>loose',
+  '</select>',
+  '<textarea name="ta">\nt</textarea>',
+  '<br>',
+  '<hr>',
+  '<img alt="pic">',
+  '<h2>head</h2>',
+  '<h3>open head',
+  '<ul><li>one<li>two</ul>',
+  '<ul></ul>',
+  '<blockquote></blockquote>',
+  '<li>item',
+  '<dd>dd',
+  '<dt>dt',
+  '<pre>\npre\n text</pre>',
+  '<blockquote>q</blockquote>',
+  '<body hidden>',
+  '<body style="display:none">',
+  '<html style="display:none">',
+  '</body>',
+  '</html>',
+  '<title>Late</title>',
+  '<!--c-->',
+  '<template><div>t</div></template>',
+  '<svg><div>out of svg</div></svg>',
+  '<frameset><frame>',
+  '<object>obj',
+  '</div>',
+  '</section>',
+  '</article>',
+  '</main>',
+  '</span>',
+  '<span>span',
+  '<q>q',
+  '<script>s</script>',
+  '<style>x</style>',
+  '<base href="http://base.test/x/">',
+  '<a href="/x"><div>block in link</div></a>',
+];
+
+const leaf = fc.constantFrom(...LEAVES);
+const attrs = fc.constantFrom(...ATTRS);
+const container = fc.constantFrom(...CONTAINERS);
+
+const { html } = fc.letrec<{ html: string; piece: string }>((tie) => ({
+  html: fc.array(tie('piece'), { maxLength: 7 }).map((pieces) => pieces.join('')),
+  piece: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    leaf,
+    leaf,
+    // A container, closed by its own end tag, left open, or closed by another container's end tag.
+    fc
+      .tuple(
+        container,
+        attrs,
+        tie('html'),
+        fc.oneof(
+          fc.constant('own'),
+          fc.constant(''),
+          fc.constantFrom(...CONTAINERS).map((c) => `</${c}>`),
+        ),
+      )
+      .map(([tag, a, inner, close]) => `<${tag}${a}>${inner}${close === 'own' ? `</${tag}>` : close}`),
+    fc.tuple(container, attrs, tie('html')).map(([tag, a, inner]) => `<${tag}${a}>${inner}</${tag}>`),
+    fc
+      .tuple(fc.constantFrom(...OTHER_WRAPPERS), tie('html'), fc.boolean())
+      .map(([tag, inner, close]) => `<${tag}>${inner}${close ? `</${tag.split(' ')[0]}>` : ''}`),
+  ),
+}));
+
+/** A page's usual wrappers around random content: none, or a few containers, closed or not. */
+const wrapped = fc
+  .tuple(fc.array(fc.tuple(container, attrs), { maxLength: 4 }), html, fc.boolean(), fc.boolean())
+  .map(([stack, inner, close, body]) => {
+    const open = stack.map(([tag, a]) => `<${tag}${a}>`).join('');
+    const end = close
+      ? stack
+          .map(([tag]) => `</${tag}>`)
+          .reverse()
+          .join('')
+      : '';
+    return `${body ? '<body>' : ''}${open}${inner}${end}`;
+  });
+
+/** Containers nested around and beyond MAX_ELEMENT_DEPTH (64), where walk() flattens what is deeper. */
+const deep = fc
+  .tuple(
+    fc.integer({ min: 58, max: 72 }),
+    fc.integer({ min: 0, max: 75 }),
+    fc.array(fc.tuple(fc.integer({ min: 0, max: 72 }), html), { maxLength: 4 }),
+  )
+  .map(([n, closes, inserts]) => {
+    const parts = Array.from({ length: n }, (_, i) => `<div>d${i} `);
+    for (const [at, content] of inserts) parts[Math.min(at, n - 1)] += content;
+    return `${parts.join('')}<p>deepest</p>${'</div><p>after</p>'.repeat(closes)}`;
+  });
+
+function check(source: string): void {
+  const whole = parseDocument(source, URL_, { incremental: false });
+  const incremental = parseDocument(source, URL_);
+  expect(incremental).toEqual(whole);
+  const streamed: Block[] = [];
+  const doc: Document = parseDocument(source, URL_, { onBlock: (block) => streamed.push(block) });
+  expect(streamed).toEqual(whole.blocks);
+  expect(doc.blocks).toEqual([]);
+  expect({ ...doc, blocks: whole.blocks }).toEqual(whole);
+}
+
+describe('reading inside open containers while the page is parsed', () => {
+  it('gives the document of the finished tree, for random content in random stacks of containers', () => {
+    fc.assert(
+      fc.property(wrapped, (body) => check(`<title>t</title>${body}`)),
+      { numRuns: 2500 },
+    );
+  });
+
+  it('gives the document of the finished tree, for containers nested beyond the walk depth', () => {
+    fc.assert(
+      fc.property(deep, (body) => check(body)),
+      { numRuns: 150 },
+    );
+  });
+
+  it('agrees on hand-picked cases where the parser changes the tree around containers', () => {
+    const cases = [
+      '<div id=page><p>a</p><table>foster<tr><td>c</td></tr>more</table><p>b</p></div>',
+      '<div><p>a</p>text<table>x<div>foster div</div><tr><td>c</table>after</div>',
+      '<div><b>bold</div>after<p>p</p>',
+      '<div><section><p>a</p></div><p>b</p></section><p>c',
+      '<div><p>x<div>y</div>z</div>',
+      '<main><form action=/f><div><input name=a></main><input name=b></form><input name=c>',
+      '<div><select><option>a</div><option>b</select>c</div>',
+      '<div><a href=/a>x<div>y</a>z</div>w',
+      '<div>a<body hidden><p>b</p><html style="display:none">c</div>',
+      '<div></div><frameset><frame>',
+      '<div><blockquote></blockquote><section><ul></ul></section></div><div><frameset><frame>',
+      '<div><input type=hidden name=h></div><div>x</div><frameset>',
+      '<article><template><div>t</div></template><p>x</p></article>',
+      '<div hidden><p>a</p><div><p>b</p></div></div><p>c</p>',
+      '<div style="display:none"><div><p>a</p></div></div>',
+      '<div><h2>h</h2><div><p>a</p></div></div>',
+      '<div><p>a</p><title>Late</title><p>b</p></div>',
+      '<section><div><b><div>x</b>y</div></div></section>',
+      '<div><table><tr><td><div>cell<p>p</div></table>z</div>',
+      '<center><nav><p>n</p></nav><aside>a</aside></center>tail',
+      '</div><div><p>x</p></div></div></div><p>y',
+    ];
+    for (const body of cases) check(body);
+  });
+});
+
+describe('early reading', () => {
+  it('happens inside the containers that wrap a page, long before the page is parsed', () => {
+    // `fields` is the live list: a block handed over while the field at the end of the page is not read yet was
+    // read while the page was still being parsed.
+    const paragraphs = Array.from(
+      { length: 2000 },
+      (_, i) => `<p>paragraph ${i} <a href="/l${i}">link</a></p>`,
+    );
+    const html = `<body><div id="page"><main><article>${paragraphs.join('\n')}<input name="last"></article></main></div>`;
+    let early = 0;
+    let blocks = 0;
+    parseDocument(html, URL_, {
+      onBlock: (_block, fields) => {
+        blocks++;
+        if (fields.length === 0) early++;
+      },
+    });
+    expect(blocks).toBe(2001);
+    expect(early).toBe(2000);
+  });
+
+  it('happens 40 containers deep', () => {
+    const paragraphs = Array.from({ length: 300 }, (_, i) => `<p>p${i}</p>`).join('');
+    const html = `${'<div>'.repeat(40)}${paragraphs}<input name="last">`;
+    let early = 0;
+    parseDocument(html, URL_, {
+      onBlock: (_block, fields) => {
+        if (fields.length === 0) early++;
+      },
+    });
+    expect(early).toBe(300);
+  });
+
+  it('waits for the end of what is not a plain container (a list, a form)', () => {
+    for (const [open, close] of [
+      ['<ul><li>', '</ul>'],
+      ['<form>', '</form>'],
+    ] as const) {
+      const paragraphs = Array.from({ length: 50 }, (_, i) => `<p>p${i}</p>`).join('');
+      const html = `<div>${open}${paragraphs}<input name="last">${close}</div>`;
+      let early = 0;
+      parseDocument(html, URL_, {
+        onBlock: (_block, fields) => {
+          if (fields.length === 0) early++;
+        },
+      });
+      expect(early).toBe(0);
+    }
+  });
+});
