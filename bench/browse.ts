@@ -17,12 +17,22 @@ interface Tool {
   args: (file: string) => string[];
 }
 
+/** The Node version a binary reports (`v20.20.2`). */
+function nodeVersion(binary: string): string {
+  const result = spawnSync(binary, ['--version'], { encoding: 'utf8' });
+  return result.status === 0 ? result.stdout.trim() : 'unknown';
+}
+
+// plainwire runs on the Node that runs the bench, and also on every binary in BENCH_NODES (colon-separated), so
+// that Node versions can be compared with w3m in one run, e.g. BENCH_NODES="$(npx -y -p node@24 which node)".
+const NODES = [process.execPath, ...(process.env.BENCH_NODES ?? '').split(':').filter((n) => n !== '')];
+
 const TOOLS: Tool[] = [
-  {
-    name: 'plainwire',
-    command: process.execPath,
-    args: (file) => [CLI, 'browse', '--dump', '--width', String(WIDTH), file],
-  },
+  ...NODES.map((node) => ({
+    name: `plainwire (Node ${nodeVersion(node)})`,
+    command: node,
+    args: (file: string) => [CLI, 'browse', '--dump', '--width', String(WIDTH), file],
+  })),
   { name: 'w3m', command: 'w3m', args: (file) => ['-dump', '-cols', String(WIDTH), '-T', 'text/html', file] },
   { name: 'lynx', command: 'lynx', args: (file) => ['-dump', '-force_html', `-width=${WIDTH}`, file] },
 ];
@@ -65,34 +75,30 @@ function main(): void {
       { label: '5 MB', bytes: 5 * 1024 * 1024, runs: Number(process.env.BENCH_RUNS ?? 5) },
       { label: '100 KB', bytes: 100 * 1024, runs: Number(process.env.BENCH_RUNS_SMALL ?? 9) },
     ];
-    const available = TOOLS.filter((t) => t.name === 'plainwire' || installed(t.command));
+    const available = TOOLS.filter((t) => t.name.startsWith('plainwire') || installed(t.command));
     for (const t of TOOLS)
       if (!available.includes(t))
         console.log(`(${t.name} is not installed: skipped; on Debian/Ubuntu: apt-get install -y ${t.name})`);
     for (const page of pages) {
       const file = join(dir, `page-${page.bytes}.html`);
       writeFileSync(file, generatePage(page.bytes));
-      const medians = new Map<string, number>();
-      for (const tool of available) {
-        timeOnce(tool, file, devNull); // warm the page cache and the binary
-        // lynx is ~4x slower than the others on the big page: fewer runs keep the bench under a minute.
-        const runs = tool.name === 'lynx' && page.bytes > 1e6 ? Math.min(3, page.runs) : page.runs;
-        const times = Array.from({ length: runs }, () => timeOnce(tool, file, devNull));
-        medians.set(tool.name, median(times));
+      for (const tool of available) timeOnce(tool, file, devNull); // warm the page cache and the binaries
+      // Interleaved (each tool once per round): on a shared machine, load that comes and goes hits all alike.
+      const times = new Map<string, number[]>(available.map((t) => [t.name, []]));
+      for (let run = 0; run < page.runs; run++)
+        for (const tool of available) times.get(tool.name)!.push(timeOnce(tool, file, devNull));
+      const medians = new Map([...times].map(([name, list]) => [name, median(list)]));
+      const baselines = [...medians].filter(([name]) => !name.startsWith('plainwire'));
+      for (const [name, time] of medians) {
+        if (!name.startsWith('plainwire')) continue;
+        const mbPerSecond = page.bytes / 1024 / 1024 / time;
+        const others = baselines.map(([other, t]) => `${other} ${format(t)}`);
+        const ratios = baselines.map(([other, t]) => `ratio vs ${other} ${(t / time).toFixed(2)}`).join(', ');
+        console.log(
+          `browse --dump ${page.label}: ${name} ${format(time)} (${mbPerSecond.toFixed(1)} MB/s, median of ${page.runs})` +
+            (others.length > 0 ? `, ${others.join(', ')}, ${ratios}` : ', no baseline installed'),
+        );
       }
-      const ours = medians.get('plainwire')!;
-      const mbPerSecond = page.bytes / 1024 / 1024 / ours;
-      const ratios = [...medians]
-        .filter(([name]) => name !== 'plainwire')
-        .map(([name, t]) => `${name} ${format(t)}`);
-      const ratioText = [...medians]
-        .filter(([name]) => name !== 'plainwire')
-        .map(([name, t]) => `ratio vs ${name} ${(t / ours).toFixed(2)}`)
-        .join(', ');
-      console.log(
-        `browse --dump ${page.label}: plainwire ${format(ours)} (${mbPerSecond.toFixed(1)} MB/s, median of ${page.runs})` +
-          (ratios.length > 0 ? `, ${ratios.join(', ')}, ${ratioText}` : ', no baseline installed'),
-      );
     }
     console.log('(ratio = baseline time / plainwire time: above 1 means plainwire is faster)');
   } finally {
