@@ -448,7 +448,14 @@ class WordBuilder {
  * text whose width is not its length. --dump of a large page spends most of its layout time here.
  */
 class FlatText {
+  /**
+   * The text so far, except for a space at its end, which is only noted (`space`): looking at the end of a
+   * string built by appending flattens it, and a paragraph can be megabytes long.
+   */
   private out = '';
+  private space = false;
+  /** Two spaces in a row, or a space first: WordBuilder would skip an empty word there, which this cannot. */
+  private uneven = false;
   private pendingOpen = '';
   /** Visible pieces appended so far (tells whether a wrapper produced anything, as in WordBuilder). */
   private emitted = 0;
@@ -459,13 +466,25 @@ class FlatText {
 
   static of(inlines: Inline[], numbering: Numbering): string | null {
     const flat = new FlatText(numbering);
-    if (!flat.inlines(inlines, 0)) return null;
-    let out = flat.out;
-    if (out.charCodeAt(out.length - 1) === 32) out = out.slice(0, -1);
-    // WordBuilder skips empty words; a string with them would wrap differently. Collapsed text has none.
-    if (out.charCodeAt(0) === 32 || out.includes('  ')) return null;
+    if (!flat.inlines(inlines, 0) || flat.uneven) return null;
     for (const link of flat.links) numbering.next(link);
-    return out;
+    return flat.out;
+  }
+
+  /** Appends printable ASCII to the text (the final space, if any, stays pending). */
+  private append(text: string): void {
+    if (text === '') return;
+    const startsWithSpace = text.charCodeAt(0) === 32;
+    if (this.space) {
+      if (startsWithSpace) this.uneven = true;
+      this.out += ' ';
+      this.space = false;
+    } else if (startsWithSpace && this.out === '') this.uneven = true;
+    if (text.includes('  ')) this.uneven = true;
+    if (text.charCodeAt(text.length - 1) === 32) {
+      this.out += text.slice(0, -1);
+      this.space = true;
+    } else this.out += text;
   }
 
   private text(text: string): boolean {
@@ -473,15 +492,16 @@ class FlatText {
     let first = 0;
     while (first < text.length && text.charCodeAt(first) === 32) first++;
     if (first === text.length) {
-      this.out += text;
+      this.append(text);
       return true;
     }
     this.emitted++;
-    if (this.pendingOpen === '') this.out += text;
+    if (this.pendingOpen === '') this.append(text);
     else {
       // Opening asterisks wait for the first visible character.
-      this.out +=
-        first === 0 ? this.pendingOpen + text : text.slice(0, first) + this.pendingOpen + text.slice(first);
+      this.append(
+        first === 0 ? this.pendingOpen + text : text.slice(0, first) + this.pendingOpen + text.slice(first),
+      );
       this.pendingOpen = '';
     }
     return true;
@@ -489,8 +509,7 @@ class FlatText {
 
   /** A closing `*` or a `[n]` goes onto the last visible word, before the space that may follow it. */
   private glue(marker: string): void {
-    const out = this.out;
-    this.out = out.charCodeAt(out.length - 1) === 32 ? `${out.slice(0, -1)}${marker} ` : out + marker;
+    this.out += marker;
   }
 
   private inlines(list: Inline[], style: number): boolean {
@@ -520,7 +539,7 @@ class FlatText {
           if (this.emitted !== before) this.glue(marker);
           else {
             // A link with nothing visible still needs its number, as (or at the end of) the current word.
-            this.out += this.pendingOpen + marker;
+            this.append(this.pendingOpen + marker);
             this.pendingOpen = '';
             this.emitted++;
           }
