@@ -66,3 +66,42 @@ export function generatePage(targetBytes: number, seed = 1): string {
   push('</body>\n</html>\n');
   return parts.join('');
 }
+
+/** Pages of one shape each, for BENCH_SHAPES: how much each browser's speed depends on what a page is made of. */
+export const SHAPES = ['tables', 'links', 'paragraph', 'nested', 'list'] as const;
+export type Shape = (typeof SHAPES)[number];
+
+export function generateShapePage(shape: Shape, targetBytes: number, seed = 1): string {
+  const random = rng(seed);
+  const pick = <T>(list: T[]): T => list[Math.floor(random() * list.length)]!;
+  const words = (n: number) => Array.from({ length: n }, () => pick(WORDS)).join(' ');
+  const unit: Record<Shape, (i: number) => string> = {
+    // Many small tables (a forum, a price list): what w3m and lynx find slowest.
+    tables: () =>
+      `<table><tr><td>${words(3)}</td><td>${words(5)}</td></tr><tr><td>${words(2)}</td><td>${words(8)}</td></tr></table>\n`,
+    // Paragraphs that are nothing but links (an index).
+    links: (i) =>
+      `<p>${Array.from({ length: 10 }, (_, k) => `<a href="/p${i}_${k}.html">${words(2)}</a>`).join(' ')}</p>\n`,
+    // One paragraph: text and inline elements straight in <body>, never a block.
+    paragraph: (i) => `${words(50)} <a href="/x${i}">${words(2)}</a> <em>${words(3)}</em> `,
+    // Every paragraph three <div>s deep.
+    nested: (i) => `<div><div><div><p>${words(12)} <a href="/n${i}">${words(2)}</a></p></div></div></div>\n`,
+    // One big list (a directory listing, as plainwire serve makes it).
+    list: (i) => `<li><a href="/item${i}.html">Item number ${i}</a> ${words(6)}</li>\n`,
+  };
+  const parts = [
+    '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n<title>Shape: ',
+    shape,
+    '</title>\n</head>\n<body>\n',
+  ];
+  if (shape === 'list') parts.push('<ul>\n');
+  let size = parts.join('').length;
+  for (let i = 0; size < targetBytes; i++) {
+    const piece = unit[shape](i);
+    parts.push(piece);
+    size += piece.length;
+  }
+  if (shape === 'list') parts.push('</ul>\n');
+  parts.push('</body>\n</html>\n');
+  return parts.join('');
+}

@@ -1,12 +1,15 @@
 // bench:browse: `plainwire browse --dump FILE` (whole process: start-up, read, parse5, layout, write) on a
 // generated 5 MB and 100 KB page, against `w3m -dump` and `lynx -dump` on the same files in the same run when
 // they are installed (Debian packages w3m and lynx). Prints one line per page and tool, ending in ratios.
+// BENCH_RUNS / BENCH_RUNS_SMALL: runs per tool (median); BENCH_NODES: more Node binaries to run plainwire on;
+// BENCH_SHAPES=1: also 5 MB pages of one shape each (many small tables, links, one long paragraph...), whose
+// timings show how much each browser's speed depends on what a page is made of.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generatePage } from './browse-page.js';
+import { generatePage, generateShapePage, SHAPES } from './browse-page.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const WIDTH = 80;
@@ -72,16 +75,35 @@ function main(): void {
   const devNull = openSync('/dev/null', 'w');
   try {
     const pages = [
-      { label: '5 MB', bytes: 5 * 1024 * 1024, runs: Number(process.env.BENCH_RUNS ?? 5) },
-      { label: '100 KB', bytes: 100 * 1024, runs: Number(process.env.BENCH_RUNS_SMALL ?? 9) },
+      {
+        label: '5 MB',
+        bytes: 5 * 1024 * 1024,
+        runs: Number(process.env.BENCH_RUNS ?? 5),
+        html: generatePage,
+      },
+      {
+        label: '100 KB',
+        bytes: 100 * 1024,
+        runs: Number(process.env.BENCH_RUNS_SMALL ?? 9),
+        html: generatePage,
+      },
+      // BENCH_SHAPES=1: also 5 MB pages of one shape each (lynx takes about 12 s a run on the tables).
+      ...(process.env.BENCH_SHAPES
+        ? SHAPES.map((shape) => ({
+            label: `5 MB of ${shape}`,
+            bytes: 5 * 1024 * 1024,
+            runs: Number(process.env.BENCH_RUNS_SHAPES ?? 1),
+            html: (bytes: number) => generateShapePage(shape, bytes),
+          }))
+        : []),
     ];
     const available = TOOLS.filter((t) => t.name.startsWith('plainwire') || installed(t.command));
     for (const t of TOOLS)
       if (!available.includes(t))
         console.log(`(${t.name} is not installed: skipped; on Debian/Ubuntu: apt-get install -y ${t.name})`);
     for (const page of pages) {
-      const file = join(dir, `page-${page.bytes}.html`);
-      writeFileSync(file, generatePage(page.bytes));
+      const file = join(dir, `page-${pages.indexOf(page)}.html`);
+      writeFileSync(file, page.html(page.bytes));
       for (const tool of available) timeOnce(tool, file, devNull); // warm the page cache and the binaries
       // Interleaved (each tool once per round): on a shared machine, load that comes and goes hits all alike.
       const times = new Map<string, number[]>(available.map((t) => [t.name, []]));
