@@ -489,6 +489,15 @@ class BlockBuilder {
   }
 }
 
+/** A list's items so far, read one child of the list at a time. */
+interface ListItems {
+  items: Block[][];
+  /** The content between items since the last item (it belongs to the item above), walked as it comes. */
+  loose: BlockBuilder | null;
+  /** The builder the list's block goes to (its open wrappers are reopened in each item). */
+  around: BlockBuilder;
+}
+
 class DocumentBuilder {
   readonly forms: Form[] = [];
   readonly fields: FormField[] = [];
@@ -518,6 +527,24 @@ class DocumentBuilder {
   /** What walk() does for that container after its children. */
   leaveContainer(builder: BlockBuilder): void {
     builder.flush();
+    this.depth--;
+  }
+
+  /**
+   * What walk() does for a list (not hidden) before its children, for one read while it is parsed; null where walk()
+   * would flatten it instead. (Its block flushes the paragraph before it: the same done now, as nothing is added to
+   * `builder` until the list ends.)
+   */
+  enterList(builder: BlockBuilder): ListItems | null {
+    if (this.depth >= MAX_ELEMENT_DEPTH) return null;
+    this.depth++;
+    builder.flush();
+    return this.startList(builder);
+  }
+
+  /** What walk() does for that list after its children. */
+  leaveList(el: Element, list: ListItems, builder: BlockBuilder): void {
+    builder.pushBlock(this.endList(el, list));
     this.depth--;
   }
 
@@ -695,30 +722,53 @@ class DocumentBuilder {
   }
 
   private list(el: Element, around: BlockBuilder): Block {
+    const list = this.startList(around);
+    const children = el.childNodes;
+    for (let i = 0; i < children.length; i++) this.listChild(list, children[i]!);
+    return this.endList(el, list);
+  }
+
+  /**
+   * A list is read one child at a time, in order, so that a long list being parsed can be read item by item (see
+   * IncrementalReader) with the walks, and so the fields, in the same order as when it is read whole.
+   */
+  private startList(around: BlockBuilder): ListItems {
+    return { items: [], loose: null, around };
+  }
+
+  /** Reads the next child of a list (for one entered with enterList(): one that is final). */
+  listChild(list: ListItems, child: Node): void {
+    if (child.nodeName === 'li') {
+      if (isHidden(child as Element)) return;
+      this.flushLoose(list);
+      list.items.push(this.blocksOf((child as Element).childNodes, list.around));
+      return;
+    }
+    // The content between two items is one run (a hidden item does not end it), walked as it comes: the walk order
+    // is the one of reading it all when the next item comes.
+    if (list.loose === null) list.loose = new BlockBuilder(list.around.openWrappers());
+    this.walk(child, list.loose);
+  }
+
+  private flushLoose(list: ListItems): void {
+    const loose = list.loose;
+    if (loose === null) return;
+    list.loose = null;
+    const blocks = loose.finish();
+    if (blocks.length === 0) return;
+    // Content between items (often a nested <ul> written directly inside <ul>) belongs to the item above.
+    const last = list.items[list.items.length - 1];
+    if (last) for (const block of blocks) last.push(block);
+    else list.items.push(blocks);
+  }
+
+  private endList(el: Element, list: ListItems): Block {
+    this.flushLoose(list);
     const ordered = el.nodeName === 'ol';
     const startAttr = attr(el, 'start');
     const parsedStart = startAttr === undefined ? 1 : Number.parseInt(startAttr, 10);
     const start = Number.isFinite(parsedStart) ? parsedStart : 1;
-    const items: Block[][] = [];
-    let loose: Node[] = [];
-    const flushLoose = () => {
-      if (loose.length === 0) return;
-      const blocks = this.blocksOf(loose, around);
-      loose = [];
-      if (blocks.length === 0) return;
-      // Content between items (often a nested <ul> written directly inside <ul>) belongs to the item above.
-      const last = items[items.length - 1];
-      if (last) for (const block of blocks) last.push(block);
-      else items.push(blocks);
-    };
-    for (const child of el.childNodes) {
-      if (child.nodeName === 'li' && !isHidden(child as Element)) {
-        flushLoose();
-        items.push(this.blocksOf((child as Element).childNodes, around));
-      } else if (child.nodeName !== 'li') loose.push(child);
-    }
-    flushLoose();
-    return { type: 'list', ordered, start, items };
+    return { type: 'list', ordered, start, items: list.items };
   }
 
   private table(el: Element, b: BlockBuilder): void {
@@ -922,7 +972,8 @@ const FORMATTING = new Set([
 ]);
 // Containers whose walk is only flush, children, flush (BLOCKISH, no case of their own), so one that wraps a whole
 // page (<div id="page"><main><article>...) can be entered while it is open and its children read as they close.
-// Anything walked in a way of its own (form, lists, tables, headings, blockquote...) is read whole once closed.
+// Anything walked in a way of its own (form, tables, headings, blockquote...) is read whole once closed; lists
+// are entered too, but read item by item (LISTS).
 // All are "special" to parse5 (<search> is not yet, so it is not here): no misnested end tag closes one from the
 // middle of its stack of open elements, and the adoption agency never takes one off it.
 const CONTAINERS = new Set([
@@ -942,19 +993,27 @@ const CONTAINERS = new Set([
   'nav',
   'section',
 ]);
+// Lists are entered like containers, but their children are their items (list()): each is read once it is closed,
+// and nothing is entered inside a list.
+const LISTS = new Set(['ul', 'ol', 'menu', 'dir']);
 const READ: DefaultTreeAdapterMap['commentNode'] = { nodeName: '#comment', data: '', parentNode: null };
 
-/** <body>, or a container being read while it is parsed: its children before `next` are read (or entered). */
+/**
+ * <body>, or a container or list being read while it is parsed: its children before `next` are read (or entered).
+ */
 interface Frame {
   el: Element;
   next: number;
+  /** A list's items read so far; null for <body> and the containers. */
+  list: ListItems | null;
 }
 
 /**
  * Reads <body> while parse5 builds it: each finished block is turned into blocks and dropped from the tree as soon
  * as it is closed, so the tree of a large page never exists whole (its garbage dies young, which is most of the
- * saving on a 5 MB page). That happens in <body> and in the plain containers open in it (the page's wrappers),
- * which are entered when they open, as walk() would enter them. Anything not provably final waits until it is.
+ * saving on a 5 MB page). That happens in <body>, in the plain containers open in it (the page's wrappers) and, item
+ * by item, in a list open in one of these (a directory listing is one <ul> of 100,000 items); containers and lists
+ * are entered when they open, as walk() would enter them. Anything not provably final waits until it is.
  *
  * Why a read is safe: children are read only while parse5's stack of open elements is exactly <html> and the open
  * frames (each the last child of the one below), with no active formatting element (nothing the adoption agency
@@ -988,7 +1047,7 @@ class IncrementalReader {
     this.builder = new DocumentBuilder(findBase(doc, this.url) ?? this.url);
     this.builder.title = findTitle(doc);
     this.body = body;
-    this.frames.push({ el: body, next: 0 });
+    this.frames.push({ el: body, next: 0, list: null });
     this.top = body;
   }
 
@@ -1013,9 +1072,11 @@ class IncrementalReader {
         this.start(element);
       return;
     }
-    if (!CONTAINERS.has(element.nodeName)) return;
+    const isList = LISTS.has(element.nodeName);
+    if (!isList && !CONTAINERS.has(element.nodeName)) return;
     const open = this.frames.length - this.closed;
     const parent = this.frames[open - 1]!;
+    if (parent.list !== null) return;
     const siblings = parent.el.childNodes;
     // Only a container just opened at the end of the innermost open frame, right above it on the parser's stack:
     // not one foster-parented before a table, nor one that the adoption agency moved or announces again.
@@ -1034,9 +1095,10 @@ class IncrementalReader {
     this.finishClosed();
     // walk() reaches the container after its earlier siblings, all closed (it is the only open child).
     this.readUpTo(parent, siblings.length - 1);
-    if (this.builder!.enterContainer(this.blocks)) {
+    const list = isList ? this.builder!.enterList(this.blocks) : null;
+    if (isList ? list !== null : this.builder!.enterContainer(this.blocks)) {
       parent.next = siblings.length;
-      this.frames.push({ el: element, next: 0 });
+      this.frames.push({ el: element, next: 0, list });
       this.top = element;
     }
     this.deliverRead();
@@ -1071,13 +1133,34 @@ class IncrementalReader {
     for (; this.closed > 0; this.closed--) {
       const frame = this.frames.pop()!;
       this.readUpTo(frame, frame.el.childNodes.length);
-      this.builder!.leaveContainer(this.blocks);
+      this.leave(frame);
     }
+  }
+
+  private leave(frame: Frame): void {
+    if (frame.list === null) this.builder!.leaveContainer(this.blocks);
+    else this.builder!.leaveList(frame.el, frame.list, this.blocks);
   }
 
   private readUpTo(frame: Frame, end: number): void {
     const children = frame.el.childNodes;
     const builder = this.builder!;
+    if (frame.list !== null) {
+      // A list is always read to its end (`end` is its length: it is read when a child closes, or once closed):
+      // each item becomes its blocks, and the nodes read leave the tree, so an open list holds no item however long
+      // it is (even a placeholder per item would make a long array). Only a last text node would have to stay, as
+      // the parser appends the next text to it; but an open list is read when a child element closes, and a closed
+      // one gets no more text.
+      for (let i = frame.next; i < children.length; i++) builder.listChild(frame.list, children[i]!);
+      const drop =
+        children.length > 0 && children[children.length - 1]!.nodeName === '#text'
+          ? children.length - 1
+          : children.length;
+      for (let i = 0; i < drop; i++) children[i]!.parentNode = null;
+      children.splice(0, drop);
+      frame.next = children.length;
+      return;
+    }
     for (let i = frame.next; i < end; i++) {
       const child = children[i]!;
       if (child === READ) continue;
@@ -1112,7 +1195,7 @@ class IncrementalReader {
     for (let i = this.frames.length - 1; i > 0; i--) {
       const frame = this.frames[i]!;
       this.readUpTo(frame, frame.el.childNodes.length);
-      this.builder.leaveContainer(this.blocks);
+      this.leave(frame);
     }
     this.frames.length = 1;
     this.readUpTo(this.frames[0]!, this.body.childNodes.length);

@@ -1,9 +1,30 @@
-// The body is read while it is parsed, also inside the containers that wrap a page (<div id="page"><main>...):
-// whatever the markup, that must give exactly the document read from the finished tree, and the blocks handed to
-// onBlock must be that document's blocks, in order.
+// The body is read while it is parsed, also inside the containers that wrap a page (<div id="page"><main>...)
+// and item by item inside a list there: whatever the markup, that must give exactly the document read from the
+// finished tree, and the blocks handed to onBlock must be that document's blocks, in order.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import type { DefaultTreeAdapterMap } from 'parse5';
+import { describe, expect, it, vi } from 'vitest';
 import { type Block, type Document, parseDocument } from '../../src/browser/document.js';
+
+// The parser's tree, seen as it is built (to show that an open list does not keep its items): parse5 unchanged,
+// except that appendChild also tells `watchAppend`.
+type ParentNode = DefaultTreeAdapterMap['parentNode'];
+type ChildNode = DefaultTreeAdapterMap['childNode'];
+const watch = vi.hoisted(() => ({ append: null as ((parent: ParentNode, child: ChildNode) => void) | null }));
+vi.mock('parse5', async (importOriginal) => {
+  const parse5 = await importOriginal<typeof import('parse5')>();
+  const appendChild = parse5.defaultTreeAdapter.appendChild;
+  return {
+    ...parse5,
+    defaultTreeAdapter: {
+      ...parse5.defaultTreeAdapter,
+      appendChild(parent: ParentNode, child: ChildNode): void {
+        watch.append?.(parent, child);
+        appendChild(parent, child);
+      },
+    },
+  };
+});
 
 const URL_ = 'http://inc.test/a/b.html';
 
@@ -192,6 +213,113 @@ const deep = fc
     return `${parts.join('')}<p>deepest</p>${'</div><p>after</p>'.repeat(closes)}`;
   });
 
+const LIST_TAGS = ['ul', 'ol', 'menu', 'dir', 'ol start="3"', 'ol start="x"', 'ul start="-2"'];
+// What else turns up between items, or closes them and the list: text, misnested and stray end tags, tables that
+// foster-parent into the list, fields, formatting left open across </li>, items outside any list.
+const BETWEEN = [
+  ' ',
+  'loose text',
+  '</li>',
+  '<li>',
+  '<li hidden>hidden item',
+  '</ul>',
+  '</ol>',
+  '</p>',
+  '<p>loose para</p>',
+  '<div>loose div</div>',
+  '<b>bold across',
+  '</b>',
+  '<a href="/across">link across',
+  '<table>foster<tr><td>cell</td></tr></table>',
+  '<table><li>in table',
+  '<input name="between">',
+  '<select name="s"><option>o</select>',
+  '<form action="/lf"><input name="f"></form>',
+  '<dd>dd',
+  '<dt>dt',
+  '<h3>h</h3>',
+  '<!--c-->',
+];
+const itemContent = fc.oneof(
+  { arbitrary: html, weight: 1 },
+  {
+    arbitrary: fc.constantFrom(
+      'item',
+      'two words',
+      '<a href="/i">item link</a> rest',
+      '<input name="i">',
+      '',
+    ),
+    weight: 3,
+  },
+);
+const { list } = fc.letrec<{ list: string; child: string }>((tie) => ({
+  list: fc
+    .tuple(
+      fc.constantFrom(...LIST_TAGS),
+      attrs,
+      fc.array(tie('child'), { maxLength: 6 }),
+      fc.constantFrom('own', 'own', 'own', '', '</ul>', '</ol>', '</div>', '</li>'),
+    )
+    .map(
+      ([tag, a, children, close]) =>
+        `<${tag}${a}>${children.join('')}${close === 'own' ? `</${tag.split(' ')[0]}>` : close}`,
+    ),
+  child: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc
+      .tuple(attrs, itemContent, fc.boolean())
+      .map(([a, inner, close]) => `<li${a}>${inner}${close ? '</li>' : ''}`),
+    fc
+      .tuple(attrs, itemContent, fc.boolean())
+      .map(([a, inner, close]) => `<li${a}>${inner}${close ? '</li>' : ''}`),
+    fc.constantFrom(...BETWEEN),
+    leaf,
+    tie('list'),
+    fc.tuple(attrs, tie('list'), itemContent).map(([a, inner, more]) => `<li${a}>${inner}${more}`),
+  ),
+}));
+
+// Lists as a page has them (in <body> or its wrappers), among other content, and where they are not read early:
+// inside an inline, a form, a list item, a heading, a table.
+const listPage = fc
+  .tuple(
+    fc.array(fc.tuple(container, attrs), { maxLength: 3 }),
+    fc.array(
+      fc.oneof(
+        { arbitrary: list, weight: 3 },
+        { arbitrary: html, weight: 1 },
+        {
+          arbitrary: fc
+            .tuple(
+              fc.constantFrom('<span>', '<b>', '<form action="/x">', '<li>', '<h2>', '<table><tr><td>'),
+              list,
+            )
+            .map(([open, inner]) => open + inner),
+          weight: 1,
+        },
+      ),
+      { maxLength: 3 },
+    ),
+    fc.boolean(),
+    fc.boolean(),
+  )
+  .map(([stack, pieces, close, body]) => {
+    const open = stack.map(([tag, a]) => `<${tag}${a}>`).join('');
+    const end = close
+      ? stack
+          .map(([tag]) => `</${tag}>`)
+          .reverse()
+          .join('')
+      : '';
+    return `${body ? '<body>' : ''}${open}${pieces.join('')}${end}`;
+  });
+
+/** Lists around MAX_ELEMENT_DEPTH (64), where walk() flattens what is deeper. */
+const deepList = fc
+  .tuple(fc.integer({ min: 58, max: 70 }), list, fc.integer({ min: 0, max: 8 }), list)
+  .map(([n, inner, closes, after]) => `${'<div>'.repeat(n)}${inner}${'</div>'.repeat(closes)}${after}`);
+
 function check(source: string): void {
   const whole = parseDocument(source, URL_, { incremental: false });
   const incremental = parseDocument(source, URL_);
@@ -246,6 +374,81 @@ describe('reading inside open containers while the page is parsed', () => {
   });
 });
 
+describe('reading a list item by item while it is parsed', () => {
+  it('gives the document of the finished tree, for random lists in random stacks of containers', () => {
+    fc.assert(
+      fc.property(listPage, (body) => check(`<title>t</title>${body}`)),
+      { numRuns: 2500 },
+    );
+  });
+
+  it('gives the document of the finished tree, for lists around the walk depth', () => {
+    fc.assert(
+      fc.property(deepList, (body) => check(body)),
+      { numRuns: 200 },
+    );
+  });
+
+  it('gives the content between items to the item above, as one run across hidden items', () => {
+    const text = (t: string) => ({ type: 'text', text: t });
+    const para = (...inlines: object[]) => ({ type: 'paragraph', inlines });
+    const html = '<ul><li>a</li>x <b>y</b><li hidden>h</li> z<ul><li>n</li></ul><li>b</li></ul>';
+    const expected = [
+      {
+        type: 'list',
+        ordered: false,
+        start: 1,
+        items: [
+          [
+            para(text('a')),
+            para(text('x '), { type: 'strong', children: [text('y')] }, text(' z')),
+            { type: 'list', ordered: false, start: 1, items: [[para(text('n'))]] },
+          ],
+          [para(text('b'))],
+        ],
+      },
+    ];
+    expect(parseDocument(html, URL_, { incremental: false }).blocks).toEqual(expected);
+    check(html);
+  });
+
+  it('agrees on hand-picked cases where the parser changes the tree around list items', () => {
+    const cases = [
+      '<ul><li>a</li>text<li hidden>h</li>more<li>b</li>tail</ul>after',
+      'x<ul>before<li hidden>h</li><b>between</b><li>a</ul>',
+      '<ul><li>a<li>b<li>c</ul>',
+      '<ol start=5><li>a</li><li>b</li></ol><ol><li>c',
+      '<ul><li>a</li><ul><li>nested</li></ul><li>b</li></ul>',
+      '<ul><li>a<ul><li>in item</ul>b</li><li>c</li></ul>',
+      '<ul><li><b>bold</li><li>still bold</li></ul>',
+      '<ul><li><a href=/a>link</li><li>x</a>y</li></ul>',
+      '<ul><li>a<b>b<p>c</b>d</p></li><li>e</li></ul>',
+      '<ul><li>a</li><table>foster<tr><td>c</td></tr>more</table><li>b</li></ul>',
+      '<ul><li>a</li><table><div>foster div</div><li>foster li</li><tr><td>c</table><li>b</ul>',
+      '<div><ul><li>a</div><li>b</ul>c</div>',
+      '<ul><li>a</ol><li>b</li></ul>',
+      '<form action=/f><ul><li><input name=a></li></ul></form><ul><li><input name=b></li><li><input name=c>',
+      '<ul><li><form action=/f><input name=a></li><li><input name=b></form><input name=c></li></ul>',
+      '<ul><li><select name=s><option>a</li><option>b</select></li></ul>',
+      '<ul></ul><frameset><frame>',
+      '<ul><li>a</li></ul><frameset><frame>',
+      '<ul><li>a</li><title>Late</title><li><title>Later</title>b</li></ul>',
+      '<ul><li><h2>head</h2>x<pre>\npre</pre></li><li><table><tr><td>t</table></li></ul>',
+      '<ul><li>a<p>open para<li>b<p>x</ul>y',
+      '<ul><dd>dd<li>a<dt>dt<li>b</ul>',
+      '<ul><li><button><li>in button</button></li></ul>',
+      '<li>outside<li>twice<ul><li>in</ul>',
+      '<ul><li>a</li><body hidden><li>b</li><html style="display:none"></ul>',
+      '<div hidden><ul><li>a</ul></div><ul style="display:none"><li>b</ul><ul><li>c',
+      '<ul><template><li>t</li></template><li>a</li><svg><li>svg</li></svg><li>b</ul>',
+      `${'<div>'.repeat(63)}<ul><li>a</li><li>b<ul><li>c</ul></li></ul>`,
+      `${'<div>'.repeat(64)}<ul><li>a</li><li>b</li></ul>`,
+      '<ul><li>a</li><p>p</p></ul><p>after</p><ul><li>b',
+    ];
+    for (const body of cases) check(body);
+  });
+});
+
 describe('early reading', () => {
   it('happens inside the containers that wrap a page, long before the page is parsed', () => {
     // `fields` is the live list: a block handed over while the field at the end of the page is not read yet was
@@ -277,6 +480,52 @@ describe('early reading', () => {
       },
     });
     expect(early).toBe(300);
+  });
+
+  it('drops each list item from the tree once it is read, so that an open list holds a few nodes', () => {
+    const items = Array.from({ length: 3000 }, (_, i) => `<li><a href="/f${i}">file ${i}</a> text</li>\n`);
+    for (const html of [
+      `<body><ul>${items.join('')}</ul>`,
+      `<div id="page"><main><ol start="7">${items.join('')}`,
+      `<ul>${items.join('<!--between-->')}</ul>`,
+    ]) {
+      // The most children the list had when an item was added to it, and the items added.
+      let most = 0;
+      let added = 0;
+      watch.append = (parent, child) => {
+        if (child.nodeName === 'li' && (parent.nodeName === 'ul' || parent.nodeName === 'ol')) {
+          added++;
+          most = Math.max(most, parent.childNodes.length);
+        }
+      };
+      let listed = 0;
+      try {
+        parseDocument(html, URL_, {
+          onBlock: (block) => {
+            if (block.type === 'list') listed += block.items.length;
+          },
+        });
+      } finally {
+        watch.append = null;
+      }
+      expect(added).toBe(3000);
+      expect(listed).toBe(3000);
+      expect(most).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it('reads a list whole where it is not a child of <body> or of a container being read', () => {
+    const items = Array.from({ length: 100 }, (_, i) => `<li>file ${i}</li>`).join('');
+    let most = 0;
+    watch.append = (parent, child) => {
+      if (child.nodeName === 'li') most = Math.max(most, parent.childNodes.length);
+    };
+    try {
+      parseDocument(`<span><ul>${items}</ul></span>`, URL_, { onBlock: () => {} });
+    } finally {
+      watch.append = null;
+    }
+    expect(most).toBe(99);
   });
 
   it('waits for the end of what is not a plain container (a list, a form)', () => {
