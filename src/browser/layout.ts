@@ -13,7 +13,7 @@
 // Import render.ts, which also loads string-width; `--dump` imports this module alone (see width.ts).
 import { type Block, type Document, type FormField, type Inline, inlineText } from './document.js';
 import { type FormState, fieldLabel, isNumberedField } from './forms.js';
-import { displayWidth, PRINTABLE_ASCII } from './width.js';
+import { displayWidth, NARROW, PRINTABLE_ASCII } from './width.js';
 
 export interface RenderOptions {
   /** Columns available; values below MIN_WIDTH are raised to it. */
@@ -441,10 +441,10 @@ class WordBuilder {
 }
 
 /**
- * The no-colour layout of some inlines as one string, when every word in them is printable ASCII: words joined by
- * single spaces, with `*`, `**` and `[n]` glued on exactly where WordBuilder glues them. Wrapping that string at
- * spaces then gives WordBuilder's lines with a few native string calls per line instead of several method calls
- * per word. Returns null (and numbers nothing) for what only WordBuilder lays out: line breaks, form fields,
+ * The no-colour layout of some inlines as one string, when every character in them takes one column (NARROW in
+ * width.ts: ASCII, Latin-1, common punctuation): words joined by single spaces, with `*`, `**` and `[n]` glued on
+ * exactly where WordBuilder glues them. Wrapping that string at spaces then gives WordBuilder's lines with a few
+ * native string calls per line instead of several method calls per word. Returns null (and numbers nothing) for what only WordBuilder lays out: line breaks, form fields,
  * text whose width is not its length. --dump of a large page spends most of its layout time here.
  */
 class FlatText {
@@ -471,7 +471,7 @@ class FlatText {
     return flat.out;
   }
 
-  /** Appends printable ASCII to the text (the final space, if any, stays pending). */
+  /** Appends NARROW text (the final space, if any, stays pending). */
   private append(text: string): void {
     if (text === '') return;
     const startsWithSpace = text.charCodeAt(0) === 32;
@@ -488,7 +488,7 @@ class FlatText {
   }
 
   private text(text: string): boolean {
-    if (!PRINTABLE_ASCII.test(text)) return false;
+    if (!NARROW.test(text)) return false;
     let first = 0;
     while (first < text.length && text.charCodeAt(first) === 32) first++;
     if (first === text.length) {

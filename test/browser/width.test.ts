@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
 import { inlineText, parseDocument } from '../../src/browser/document.js';
-import { displayWidth, mayHaveWideText } from '../../src/browser/width.js';
+import { displayWidth, mayHaveWideText, NARROW } from '../../src/browser/width.js';
 
 const ASCII_BUT_ESC = fc.string({
   unit: fc
@@ -17,6 +17,41 @@ describe('displayWidth', () => {
   it('counts ASCII (control characters included) as string-width does', () => {
     fc.assert(
       fc.property(ASCII_BUT_ESC, (s) => {
+        expect(displayWidth(s)).toBe(stringWidth(s));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  // NARROW in width.ts: every character counted as one column without string-width must be one for it too, alone
+  // and between two others (it must not combine with a neighbour).
+  it('counts every character NARROW covers as string-width does', () => {
+    let covered = 0;
+    for (let c = 0x80; c < 0x3000; c++) {
+      const ch = String.fromCharCode(c);
+      if (!NARROW.test(ch)) continue;
+      covered++;
+      expect([c.toString(16), displayWidth(ch), stringWidth(`a${ch}b`)]).toEqual([
+        c.toString(16),
+        stringWidth(ch),
+        3,
+      ]);
+      expect(displayWidth(ch)).toBe(1);
+    }
+    expect(covered).toBeGreaterThan(1000);
+    expect(NARROW.test('\u00ad')).toBe(false);
+  });
+
+  it('counts mixed ASCII, letters, punctuation, symbols and control characters as string-width does', () => {
+    const unit = fc.oneof(
+      fc.integer({ min: 0, max: 0x7f }).filter((c) => c !== 0x1b),
+      fc.integer({ min: 0x80, max: 0x600 }),
+      fc.integer({ min: 0x2000, max: 0x2600 }),
+      fc.constantFrom(0x301, 0x483, 0x4e2d, 0x200b, 0x200d, 0xfe0f),
+    );
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 20 }), (codes) => {
+        const s = String.fromCharCode(...codes);
         expect(displayWidth(s)).toBe(stringWidth(s));
       }),
       { numRuns: 3000 },
@@ -55,18 +90,30 @@ describe('mayHaveWideText', () => {
     '<textarea>',
     '<pre>',
     'é',
+    '\u00a0',
+    '\u00ad',
+    '\u2014',
+    '\u2026',
+    '\u201c',
+    '\u2030',
+    '\u0301',
+    '\u0416',
+    '\u0483',
+    '\u2502',
+    '中',
     '\u0085',
     '\x1b',
   ];
 
-  it('is true whenever the parsed text is not plain ASCII', () => {
+  it('is true whenever the parsed text is not all characters width.ts measures by itself', () => {
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...PIECES), { maxLength: 12 }), (pieces) => {
         const html = pieces.join('');
         const doc = parseDocument(html, 'http://example.test/');
         const text =
           doc.title + JSON.stringify(doc.blocks.map((b) => ('inlines' in b ? inlineText(b.inlines) : b)));
-        if (!mayHaveWideText(html)) expect(text).toMatch(/^[\x00-\x1a\x1c-\x7f]*$/);
+        if (!mayHaveWideText(html))
+          for (const ch of text) expect(/[\x00-\x1a\x1c-\x7f]/.test(ch) || NARROW.test(ch)).toBe(true);
       }),
       { numRuns: 3000 },
     );
