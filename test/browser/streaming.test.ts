@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { generatePage } from '../../bench/browse-page.js';
+import { generatePage, generateShapePage, SHAPES } from '../../bench/browse-page.js';
 import { type Block, type FormField, parseDocument } from '../../src/browser/document.js';
 import { renderPage, StreamingRender } from '../../src/browser/render.js';
 
@@ -176,6 +176,46 @@ describe('StreamingRender', () => {
         expect(streamed(html, width, false).lines).toEqual(whole(html, width, false));
       }),
       { numRuns: 1500 },
+    );
+  });
+
+  // Every shortcut at once (text runs, fast tags, reading early in containers and lists, flat layout, widths
+  // without string-width) against none of them: the example pages, pages of each bench shape, and both cut,
+  // doubled and shuffled at random (broken nesting, tags cut in half).
+  it('gives the text of a parse and layout without any shortcut, on whole and mangled pages', () => {
+    const pages = readdirSync(SITE)
+      .filter((f) => f.endsWith('.html'))
+      .map((f) => readFileSync(join(SITE, f), 'utf8'));
+    for (const shape of SHAPES) pages.push(generateShapePage(shape, 20_000, 2));
+    pages.push(generatePage(40_000, 9));
+    const reference = (html: string, width: number) =>
+      renderPage(parseDocument(html, URL_, { incremental: false, mergeText: false }), {
+        width,
+        colour: false,
+      }).lines;
+    const mangle = (html: string, cuts: number[]) => {
+      let out = html;
+      for (let k = 0; k + 2 < cuts.length; k += 3) {
+        const a = Math.floor(cuts[k]! * out.length);
+        const b = Math.min(out.length, a + Math.floor(cuts[k + 1]! * 400));
+        const at = Math.floor(cuts[k + 2]! * out.length);
+        out =
+          k % 2 === 0 ? out.slice(0, a) + out.slice(b) : out.slice(0, at) + out.slice(a, b) + out.slice(at);
+      }
+      return out;
+    };
+    for (const html of pages) expect(written(html, 61).text).toBe(reference(html, 61).join('\n'));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: pages.length - 1 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 3, maxLength: 18 }),
+        fc.integer({ min: 20, max: 90 }),
+        (page, cuts, width) => {
+          const html = mangle(pages[page]!, cuts);
+          expect(written(html, width).text).toBe(reference(html, width).join('\n'));
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
