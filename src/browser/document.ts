@@ -14,7 +14,7 @@ import {
   type TreeAdapter,
 } from 'parse5';
 import { sanitizeLine, sanitizeText } from '../text/sanitize.js';
-import { fastTags } from './fast-tags.js';
+import { fastTags, type PreprocessorInternals } from './fast-tags.js';
 
 type Node = DefaultTreeAdapterMap['node'];
 type Element = DefaultTreeAdapterMap['element'];
@@ -1215,12 +1215,7 @@ interface TextRunInternals {
     inForeignNode: boolean;
     state: number;
     runEnd: number;
-    preprocessor: {
-      html: string;
-      pos: number;
-      line: number;
-      lineStartPos: number;
-      isEol: boolean;
+    preprocessor: PreprocessorInternals & {
       skipNextNewLine: boolean;
       lastChunkWritten: boolean;
       handler: { onParseError: unknown };

@@ -7,6 +7,15 @@
 import { type DefaultTreeAdapterMap, html, type Parser, Token, TokenizerMode } from 'parse5';
 
 /** The parts of parse5's tokenizer that fastTags reads and drives (internal, checked before anything is replaced). */
+/** Where parse5's input preprocessor is (internal): what a shortcut past its per-character advance() must set. */
+export interface PreprocessorInternals {
+  html: string;
+  pos: number;
+  line: number;
+  lineStartPos: number;
+  isEol: boolean;
+}
+
 interface FastTagInternals {
   options: { sourceCodeLocationInfo?: boolean };
   handler: { onParseError: unknown };
@@ -15,13 +24,7 @@ interface FastTagInternals {
   currentAttr: Token.Attribute;
   runStart: number;
   runEnd: number;
-  preprocessor: {
-    html: string;
-    pos: number;
-    line: number;
-    lineStartPos: number;
-    isEol: boolean;
-  };
+  preprocessor: PreprocessorInternals;
   _stateTagOpen(cp: number): void;
   _flushRun(text: string): void;
   emitCurrentTagToken(): void;
