@@ -989,7 +989,10 @@ export class StreamingRender {
   private readonly chunks: string[] = [];
   /** Whether the title and the body so far went to `write`. */
   private writing = false;
+  /** Whether a block has given lines yet (the next one is set apart by a blank line). */
   private bodyStarted = false;
+  /** Whether a chunk of the body was written (the first one comes after the title's blank line). */
+  private wroteBody = false;
 
   constructor(
     private readonly options: RenderOptions,
@@ -1029,8 +1032,6 @@ export class StreamingRender {
     this.write!(this.wroteBody ? `\n${chunk}` : `\n\n${chunk}`);
     this.wroteBody = true;
   }
-
-  private wroteBody = false;
 
   private endChunk(): void {
     const chunk = this.pending.join('\n');
