@@ -897,31 +897,43 @@ class Renderer {
       });
       const height = cells.reduce((h, cell) => Math.max(h, cell.lines.length), 1);
       for (let k = 0; k < height; k++) {
-        const parts: string[] = [];
+        let line = '';
+        // Columns of `line` so far (each piece's width is known: no need to measure the line again).
+        let used = 0;
         let lineWidth = 0;
         let marks: Mark[] | null = null;
-        let column = 0;
         for (let i = 0; i < cells.length; i++) {
           const cell = cells[i]!;
           if (i > 0) {
-            parts.push(separator);
+            line += separator;
+            used += separator.length;
             lineWidth += separator.length;
           }
           const cellLine = cell.lines[k];
+          const cellUsed = cellLine?.width ?? 0;
           if (cellLine) {
-            parts.push(cellLine.text);
+            line += cellLine.text;
+            used += cellUsed;
             if (cellLine.marks) {
               marks ??= [];
               for (const m of cellLine.marks) marks.push({ number: m.number, column: m.column + lineWidth });
             }
           }
-          const used = cellLine?.width ?? 0;
-          column = cell.column + cell.span;
-          if (column < columns && used < cell.width) parts.push(' '.repeat(cell.width - used));
-          lineWidth += Math.max(used, cell.width);
+          if (cell.column + cell.span < columns && cellUsed < cell.width) {
+            line += ' '.repeat(cell.width - cellUsed);
+            used += cell.width - cellUsed;
+          }
+          lineWidth += Math.max(cellUsed, cell.width);
         }
-        const text = parts.join('').trimEnd();
-        out.push({ text, width: displayWidth(text), marks });
+        const text = line.trimEnd();
+        // trimEnd takes any white space; when all it took was plain spaces (the usual case), each was one column.
+        let spaces = text.length;
+        while (spaces < line.length && line.charCodeAt(spaces) === 0x20) spaces++;
+        out.push({
+          text,
+          width: spaces === line.length ? used - (line.length - text.length) : displayWidth(text),
+          marks,
+        });
       }
       if (headerRows.has(r) && !headerRows.has(r + 1)) {
         const rule = widths.map((w) => '-'.repeat(w)).join('-+-');
