@@ -2,8 +2,17 @@
 // The `plainwire` executable: one commander program, one module per subcommand. Only the module of the command
 // being run is loaded (all of them for the overall help), so `plainwire browse` does not pay for lmdb, pino and
 // the chat server at start-up.
-import { Command } from 'commander';
-import { readPackageVersion } from './version.js';
+import module from 'node:module';
+import type { Command } from 'commander';
+
+// Node 22.1 and later can keep V8's compiled code of each module on disk (in the OS temporary directory, unless
+// NODE_COMPILE_CACHE says where; NODE_DISABLE_COMPILE_CACHE=1 turns it off), so that each run after the first
+// skips compiling plainwire and its libraries: `browse --dump` of a small page 55 to 47 ms on Node 24. TypeScript's
+// tsc does the same. Node 20 has no such cache. It is enabled before anything else is imported, hence the
+// dynamic imports below.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+const { Command: Program } = await import('commander');
+const { readPackageVersion } = await import('./version.js');
 
 type Registrar = { register(program: Command): void };
 
@@ -21,7 +30,7 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   'ego-server': () => import('./ego-server.js'),
 };
 
-const program = new Command();
+const program = new Program();
 program
   .name('plainwire')
   .description('Small, real distributed systems whose every protocol is plain text you can type into telnet.')
@@ -35,8 +44,13 @@ program
   });
 
 const named = process.argv[2];
+// --version needs no command at all (it took 140 ms with every command loaded, 60 ms without).
 const loaders =
-  named !== undefined && Object.hasOwn(COMMANDS, named) ? [COMMANDS[named]!] : Object.values(COMMANDS);
+  named === '-V' || named === '--version'
+    ? []
+    : named !== undefined && Object.hasOwn(COMMANDS, named)
+      ? [COMMANDS[named]!]
+      : Object.values(COMMANDS);
 for (const module of await Promise.all(loaders.map((load) => load()))) module.register(program);
 
 await program.parseAsync(process.argv);
