@@ -188,6 +188,15 @@ const HTML_SPACE = /[ \t\n\f\r]+/g;
 // Is there white space that is not already one plain space? Most text nodes have none: no copy for them.
 const NEEDS_COLLAPSE = /[\t\n\f\r]| [ \t\n\f\r]/;
 
+/** Whether a text is only HTML white space (mostly the line breaks between blocks: a loop beats a regex call). */
+function isHtmlSpace(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x09 && c !== 0x0c && c !== 0x0d) return false;
+  }
+  return true;
+}
+
 /** sanitizeLine, skipping the regex work for the (usual) clean string. */
 function clean(text: string): string {
   return UNSAFE.test(text) ? sanitizeLine(text) : text;
@@ -424,7 +433,7 @@ class BlockBuilder {
   }
 
   pushText(text: string): void {
-    if (this.paragraph === null && /^[ \t\n\f\r]*$/.test(text)) return;
+    if (this.paragraph === null && isHtmlSpace(text)) return;
     const t = this.target();
     const last = t[t.length - 1];
     const collapsed = collapseAndClean(text);
