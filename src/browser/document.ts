@@ -230,8 +230,10 @@ function isHidden(el: Element): boolean {
 }
 
 export function resolveUrl(href: string, base: string): string | null {
-  const fast = resolveSimple(href, base);
-  if (fast !== null) return fast;
+  return resolveSimple(href, base) ?? resolveFull(href, base);
+}
+
+function resolveFull(href: string, base: string): string | null {
   try {
     return new URL(href.trim(), base).href;
   } catch {
@@ -243,12 +245,15 @@ export function resolveUrl(href: string, base: string): string | null {
 // forms (`/path?q`, `dir/file.html`) on an http(s) or file base are joined by hand. Only characters the URL
 // parser copies unchanged are allowed, and no dot segments, so the result is exactly what new URL() gives.
 const SIMPLE_HREF = /^[A-Za-z0-9_~!*()+,;=&-][A-Za-z0-9_~!*()+,;=&/.?-]*$/;
+// The same after the `/` of a path-absolute href (`//host` is not one).
+const SIMPLE_PATH = /^\/[A-Za-z0-9_~!*()+,;=&-][A-Za-z0-9_~!*()+,;=&/.?-]*$/;
 const DOT_SEGMENT = /(?:^|\/)\.\.?(?:[/?]|$)/;
 let simpleBase = '';
 let simpleOrigin: string | null = null;
 let simpleDir = '';
 
-function resolveSimple(href: string, base: string): string | null {
+/** The hand-joined URL, or null where new URL() must do it (exported for the tests). */
+export function resolveSimple(href: string, base: string): string | null {
   if (base !== simpleBase) {
     simpleBase = base;
     simpleOrigin = null;
@@ -265,7 +270,7 @@ function resolveSimple(href: string, base: string): string | null {
   }
   if (simpleOrigin === null) return null;
   if (href.charCodeAt(0) === 47 /* / */) {
-    if (href.charCodeAt(1) === 47 || !SIMPLE_HREF.test(href.slice(1)) || DOT_SEGMENT.test(href)) return null;
+    if (!SIMPLE_PATH.test(href) || DOT_SEGMENT.test(href)) return null;
     return simpleOrigin + href;
   }
   if (!SIMPLE_HREF.test(href) || DOT_SEGMENT.test(href)) return null;
@@ -656,10 +661,17 @@ class DocumentBuilder {
         return;
       case 'a': {
         const href = attr(el, 'href');
-        const url = href === undefined ? null : resolveUrl(href, this.baseUrl);
-        // javascript: links do nothing without scripts: show their text, do not number them.
-        if (url === null || /^javascript:/i.test(url)) break;
-        const opened = b.openInline({ type: 'link', href: clean(url), children: [] });
+        if (href === undefined) break;
+        // A URL joined by hand is http(s) or file and made of ASCII letters, digits and punctuation only, on a
+        // base new URL() serialised (ASCII, no control characters): nothing there to check or clean.
+        let url = resolveSimple(href, this.baseUrl);
+        if (url === null) {
+          url = resolveFull(href, this.baseUrl);
+          // javascript: links do nothing without scripts: show their text, do not number them.
+          if (url === null || /^javascript:/i.test(url)) break;
+          url = clean(url);
+        }
+        const opened = b.openInline({ type: 'link', href: url, children: [] });
         this.children(el, b);
         if (opened) b.closeInline();
         return;

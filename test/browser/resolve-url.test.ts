@@ -1,7 +1,7 @@
 // resolveUrl joins the common href forms by hand for speed: its answers must be exactly new URL()'s.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveUrl } from '../../src/browser/document.js';
+import { resolveSimple, resolveUrl } from '../../src/browser/document.js';
 
 function reference(href: string, base: string): string | null {
   try {
@@ -68,6 +68,28 @@ describe('resolveUrl', () => {
       ),
       { numRuns: 5000 },
     );
+  });
+
+  // walkElement numbers a hand-joined URL without cleaning it or testing it for javascript:, on this ground.
+  it('joins by hand only into http(s) and file URLs of printable ASCII, whatever the base', () => {
+    const bases = [
+      ...BASES,
+      'http://example.com/\u00e9/\u202e/x.html',
+      'http://h/\u001b[2J/',
+      'file:///tmp/\u0085/p',
+    ];
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...PIECES, '\u001b', '\u202e', '\u0085', 'javascript:'), { maxLength: 8 }),
+        fc.constantFrom(...bases),
+        (pieces, base) => {
+          const url = resolveSimple(pieces.join(''), base);
+          if (url !== null) expect(url).toMatch(/^(https?|file):[\x21-\x7e]*$/);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    expect(resolveSimple('/p.html', 'http://h/a.html')).toBe('http://h/p.html');
   });
 
   it('joins the common forms', () => {
