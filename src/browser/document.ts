@@ -42,7 +42,11 @@ export interface TableCell {
 export type Block =
   | { type: 'heading'; level: number; inlines: Inline[] }
   | { type: 'paragraph'; inlines: Inline[] }
-  | { type: 'list'; ordered: boolean; start: number; items: Block[][] }
+  /**
+   * `continued`: only on blocks handed to parseDocument's onBlock: these items go on the unordered list of the
+   * block before (a long one is handed over a few items at a time while it is parsed).
+   */
+  | { type: 'list'; ordered: boolean; start: number; items: Block[][]; continued?: true }
   | { type: 'pre'; text: string }
   | { type: 'blockquote'; blocks: Block[] }
   /** Indented without a quote bar: <dd> and similar. */
@@ -209,6 +213,13 @@ function collapseAndClean(text: string): string {
   if (!UNSAFE.test(text) && text.indexOf('  ') === -1) return text;
   const collapsed = NEEDS_COLLAPSE.test(text) ? text.replace(HTML_SPACE, ' ') : text;
   return UNSAFE.test(collapsed) ? sanitizeLine(collapsed).replace(/ {2,}/g, ' ') : collapsed;
+}
+
+/** A list's `start` attribute (recorded for unordered lists too), 1 if absent or not a number. */
+function listStart(el: Element): number {
+  const value = attr(el, 'start');
+  const start = value === undefined ? 1 : Number.parseInt(value, 10);
+  return Number.isFinite(start) ? start : 1;
 }
 
 function attr(el: Element, name: string): string | undefined {
@@ -510,6 +521,8 @@ interface ListItems {
   loose: BlockBuilder | null;
   /** The builder the list's block goes to (its open wrappers are reopened in each item). */
   around: BlockBuilder;
+  /** Whether items of it were handed over already (see IncrementalReader.handOverItems). */
+  handedOver: boolean;
 }
 
 class DocumentBuilder {
@@ -754,7 +767,7 @@ class DocumentBuilder {
    * IncrementalReader) with the walks, and so the fields, in the same order as when it is read whole.
    */
   private startList(around: BlockBuilder): ListItems {
-    return { items: [], loose: null, around };
+    return { items: [], loose: null, around, handedOver: false };
   }
 
   /** Reads the next child of a list (for one entered with enterList(): one that is final). */
@@ -785,11 +798,14 @@ class DocumentBuilder {
 
   private endList(el: Element, list: ListItems): Block {
     this.flushLoose(list);
-    const ordered = el.nodeName === 'ol';
-    const startAttr = attr(el, 'start');
-    const parsedStart = startAttr === undefined ? 1 : Number.parseInt(startAttr, 10);
-    const start = Number.isFinite(parsedStart) ? parsedStart : 1;
-    return { type: 'list', ordered, start, items: list.items };
+    const block: Block = {
+      type: 'list',
+      ordered: el.nodeName === 'ol',
+      start: listStart(el),
+      items: list.items,
+    };
+    if (list.handedOver) block.continued = true;
+    return block;
   }
 
   private table(el: Element, b: BlockBuilder): void {
@@ -1180,6 +1196,7 @@ class IncrementalReader {
       for (let i = 0; i < drop; i++) children[i]!.parentNode = null;
       children.splice(0, drop);
       frame.next = children.length;
+      this.handOverItems(frame.el, frame.list);
       return;
     }
     for (let i = frame.next; i < end; i++) {
@@ -1191,6 +1208,27 @@ class IncrementalReader {
     }
     if (frame.next > 0 && frame.next - 1 < children.length - 1) children[frame.next - 1] = READ;
     frame.next = end;
+  }
+
+  /**
+   * Hands over the finished items of an unordered list being read, when nothing before it is held back: an item is
+   * finished once the next one starts (content between items belongs to the item above). Only unordered lists:
+   * an ordered list's markers are as wide as its last number, which is not known before it ends.
+   */
+  private handOverItems(el: Element, list: ListItems): void {
+    if (
+      !this.onBlock ||
+      el.nodeName === 'ol' ||
+      list.items.length < 2 ||
+      this.blocks.blocks.length > 0 ||
+      this.parser.framesetOk !== false
+    )
+      return;
+    const items = list.items.splice(0, list.items.length - 1);
+    const block: Block = { type: 'list', ordered: false, start: listStart(el), items };
+    if (list.handedOver) block.continued = true;
+    list.handedOver = true;
+    this.deliver([block]);
   }
 
   private deliver(blocks: Block[]): void {

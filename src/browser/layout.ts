@@ -1020,7 +1020,8 @@ export class StreamingRender {
     const lines = this.renderer.block(block, this.width, 0);
     if (lines.length === 0) return;
     const pending = this.pending;
-    if (pending.length > 0 || this.bodyStarted) pending.push('');
+    const continued = block.type === 'list' && block.continued === true;
+    if (!continued && (pending.length > 0 || this.bodyStarted)) pending.push('');
     this.bodyStarted = true;
     for (let i = 0; i < lines.length; i++) pending.push(lines[i]!.text);
     if (pending.length >= CHUNK_LINES) this.endChunk();

@@ -320,13 +320,27 @@ const deepList = fc
   .tuple(fc.integer({ min: 58, max: 70 }), list, fc.integer({ min: 0, max: 8 }), list)
   .map(([n, inner, closes, after]) => `${'<div>'.repeat(n)}${inner}${'</div>'.repeat(closes)}${after}`);
 
+/** The blocks handed to onBlock with each `continued` list's items put back on the list before it. */
+function joinContinued(blocks: Block[]): Block[] {
+  const out: Block[] = [];
+  for (const block of blocks) {
+    const last = out[out.length - 1];
+    if (block.type === 'list' && block.continued) {
+      // A continued list only ever follows an unordered list (the rest of the same one).
+      expect(last?.type === 'list' && !last.ordered).toBe(true);
+      if (last?.type === 'list') out[out.length - 1] = { ...last, items: [...last.items, ...block.items] };
+    } else out.push(block);
+  }
+  return out;
+}
+
 function check(source: string): void {
   const whole = parseDocument(source, URL_, { incremental: false });
   const incremental = parseDocument(source, URL_);
   expect(incremental).toEqual(whole);
   const streamed: Block[] = [];
   const doc: Document = parseDocument(source, URL_, { onBlock: (block) => streamed.push(block) });
-  expect(streamed).toEqual(whole.blocks);
+  expect(joinContinued(streamed)).toEqual(whole.blocks);
   expect(doc.blocks).toEqual([]);
   expect({ ...doc, blocks: whole.blocks }).toEqual(whole);
 }
@@ -511,6 +525,30 @@ describe('early reading', () => {
       expect(added).toBe(3000);
       expect(listed).toBe(3000);
       expect(most).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it('hands over an unordered list a few items at a time while it is parsed, an ordered one only whole', () => {
+    const items = Array.from({ length: 1000 }, (_, i) => `<li>file ${i}</li>\n`).join('');
+    for (const [html, handOvers] of [
+      [`<body><ul>${items}</ul><p>after</p>`, 'many'],
+      [`<div><menu>${items}</menu></div>`, 'many'],
+      [`<body><ol>${items}</ol>`, 'one'],
+    ] as const) {
+      const lists: Array<{ items: number; continued: boolean }> = [];
+      parseDocument(html, URL_, {
+        onBlock: (block) => {
+          if (block.type === 'list')
+            lists.push({ items: block.items.length, continued: block.continued === true });
+        },
+      });
+      expect(lists.reduce((n, l) => n + l.items, 0)).toBe(1000);
+      expect(lists[0]!.continued).toBe(false);
+      if (handOvers === 'one') expect(lists).toHaveLength(1);
+      else {
+        expect(lists.length).toBeGreaterThan(100);
+        expect(lists.slice(1).every((l) => l.continued)).toBe(true);
+      }
     }
   });
 

@@ -179,6 +179,36 @@ describe('StreamingRender', () => {
     );
   });
 
+  // A long unordered list is handed over a few items at a time (continued list blocks): the lines must run on
+  // without a blank line, with the bullets of the depth the whole list has, in colour and without.
+  it('lays out an unordered list handed over in pieces like renderPage', () => {
+    const pieces = [
+      '<li>item <a href="/x">link</a>',
+      '<li><p>one</p><p>two</p></li>',
+      '<li>outer<ul><li>inner<li>inner two</ul></li>',
+      '<li><ol><li>a</li><li>b</li></ol></li>',
+      '<li></li>',
+      'loose text between items ',
+      '<p>a loose paragraph</p>',
+      '<li hidden>hidden</li>',
+      '<li><b>bold <i>both</i></b> plain',
+      '\n',
+    ];
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...pieces), { minLength: 0, maxLength: 40 }),
+        fc.constantFrom('<ul>', '<menu>', '<dir>', '<ol>', '<b><ul>', '<div><ul>'),
+        fc.boolean(),
+        (items, open, colour) => {
+          const html = `<title>t</title><p>before</p>${open}${items.join('')}</ul></menu></dir></ol><p>after</p>`;
+          expect(streamed(html, 50, colour).lines).toEqual(whole(html, 50, colour));
+          if (!colour) expect(written(html, 50).text).toBe(whole(html, 50, false).join('\n'));
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
   // Every shortcut at once (text runs, fast tags, reading early in containers and lists, flat layout, widths
   // without string-width) against none of them: the example pages, pages of each bench shape, and both cut,
   // doubled and shuffled at random (broken nesting, tags cut in half).
