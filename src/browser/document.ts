@@ -440,8 +440,10 @@ class BlockBuilder {
         list = copy.children;
       }
     }
-    const top = this.open[this.open.length - 1];
-    return top ? top.children : this.paragraph;
+    // (Never index an empty array at -1: V8 then looks for a "-1" property up the prototype chain, several times
+    // slower than a read in bounds, and these run for every text and inline of a page.)
+    const open = this.open.length;
+    return open === 0 ? this.paragraph : this.open[open - 1]!.children;
   }
 
   pushInline(node: Inline): void {
@@ -451,7 +453,7 @@ class BlockBuilder {
   pushText(text: string): void {
     if (this.paragraph === null && isHtmlSpace(text)) return;
     const t = this.target();
-    const last = t[t.length - 1];
+    const last = t.length === 0 ? undefined : t[t.length - 1];
     const collapsed = collapseAndClean(text);
     if (last && last.type === 'text') {
       // Text split by a comment or an empty element ("a <!-- --> b"): one space where the two halves meet.
@@ -791,7 +793,7 @@ class DocumentBuilder {
     const blocks = loose.finish();
     if (blocks.length === 0) return;
     // Content between items (often a nested <ul> written directly inside <ul>) belongs to the item above.
-    const last = list.items[list.items.length - 1];
+    const last = list.items.length === 0 ? undefined : list.items[list.items.length - 1];
     if (last) for (const block of blocks) last.push(block);
     else list.items.push(blocks);
   }
@@ -1119,6 +1121,7 @@ class IncrementalReader {
     // not one foster-parented before a table, nor one that the adoption agency moved or announces again.
     const stack = this.parser.openElements;
     if (
+      siblings.length === 0 ||
       siblings[siblings.length - 1] !== element ||
       element.childNodes.length !== 0 ||
       stack.current !== element ||
@@ -1159,7 +1162,12 @@ class IncrementalReader {
     const parent = this.frames[open - 1]!;
     const children = parent.el.childNodes;
     // A frame taken off the middle of the stack (never seen) would show here, and nothing would be read.
-    if (children[children.length - 1] !== element || this.parser.openElements.depth !== open + 1) return;
+    if (
+      children.length === 0 ||
+      children[children.length - 1] !== element ||
+      this.parser.openElements.depth !== open + 1
+    )
+      return;
     this.finishClosed();
     this.readUpTo(parent, children.length);
     this.deliverRead();
