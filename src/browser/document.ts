@@ -179,7 +179,16 @@ const BLOCKISH = new Set([
 const EMPHASIS = new Set(['em', 'i', 'cite', 'dfn', 'var']);
 const STRONG = new Set(['strong', 'b']);
 const CODE = new Set(['code', 'kbd', 'samp', 'tt']);
-const HEADING_LEVEL: Record<string, number> = { h1: 1, h2: 2, h3: 3, h4: 4, h5: 5, h6: 6 };
+// A Map, not an object: looking up a property by a name made at run time (every element's is) first interns the
+// name in V8's string table; a Map uses the hash the name already has from parse5's own tag lookup.
+const HEADING_LEVEL = new Map([
+  ['h1', 1],
+  ['h2', 2],
+  ['h3', 3],
+  ['h4', 4],
+  ['h5', 5],
+  ['h6', 6],
+]);
 const TEXT_INPUT_TYPES = new Set(['text', 'search', 'email', 'url', 'tel', 'number', 'date', 'time', '']);
 
 // Nesting beyond these depths is flattened: no page needs it to be read, and a hostile one could use it to
@@ -614,7 +623,7 @@ class DocumentBuilder {
     }
     if (SKIPPED.has(name) || isHidden(el)) return;
     // Only HTML elements; foreign content (inside svg/math) was skipped above.
-    const level = HEADING_LEVEL[name];
+    const level = HEADING_LEVEL.get(name);
     if (level !== undefined) {
       const inner = this.blocksOf(el.childNodes, b);
       const inlines: Inline[] = [];
