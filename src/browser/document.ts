@@ -224,13 +224,6 @@ function collapseAndClean(text: string): string {
   return UNSAFE.test(collapsed) ? sanitizeLine(collapsed).replace(/ {2,}/g, ' ') : collapsed;
 }
 
-/** A list's `start` attribute (recorded for unordered lists too), 1 if absent or not a number. */
-function listStart(el: Element): number {
-  const value = attr(el, 'start');
-  const start = value === undefined ? 1 : Number.parseInt(value, 10);
-  return Number.isFinite(start) ? start : 1;
-}
-
 function attr(el: Element, name: string): string | undefined {
   const attrs = el.attrs;
   for (let i = 0; i < attrs.length; i++) if (attrs[i]!.name === name) return attrs[i]!.value;
@@ -536,6 +529,21 @@ interface ListItems {
   handedOver: boolean;
 }
 
+/** The block of a list's `items`: all of them, or (see IncrementalReader.handOverItems) the ones read so far. */
+function listBlock(el: Element, list: ListItems, items: Block[][]): Block {
+  // `start` is recorded for unordered lists too; 1 if absent or not a number.
+  const value = attr(el, 'start');
+  const start = value === undefined ? 1 : Number.parseInt(value, 10);
+  const block: Block = {
+    type: 'list',
+    ordered: el.nodeName === 'ol',
+    start: Number.isFinite(start) ? start : 1,
+    items,
+  };
+  if (list.handedOver) block.continued = true;
+  return block;
+}
+
 class DocumentBuilder {
   readonly forms: Form[] = [];
   readonly fields: FormField[] = [];
@@ -809,14 +817,7 @@ class DocumentBuilder {
 
   private endList(el: Element, list: ListItems): Block {
     this.flushLoose(list);
-    const block: Block = {
-      type: 'list',
-      ordered: el.nodeName === 'ol',
-      start: listStart(el),
-      items: list.items,
-    };
-    if (list.handedOver) block.continued = true;
-    return block;
+    return listBlock(el, list, list.items);
   }
 
   private table(el: Element, b: BlockBuilder): void {
@@ -1241,9 +1242,7 @@ class IncrementalReader {
       this.parser.framesetOk !== false
     )
       return;
-    const items = list.items.splice(0, list.items.length - 1);
-    const block: Block = { type: 'list', ordered: false, start: listStart(el), items };
-    if (list.handedOver) block.continued = true;
+    const block = listBlock(el, list, list.items.splice(0, list.items.length - 1));
     list.handedOver = true;
     this.deliver([block]);
   }
