@@ -3,11 +3,12 @@
 // they are installed (Debian packages w3m and lynx). Prints one line per page and tool, ending in ratios.
 // BENCH_RUNS / BENCH_RUNS_SMALL: runs per tool (median); BENCH_NODES: more Node binaries to run plainwire on;
 // BENCH_SHAPES=1: also 5 MB pages of one shape each (many small tables, links, one long paragraph...), whose
-// timings show how much each browser's speed depends on what a page is made of.
+// timings show how much each browser's speed depends on what a page is made of. BENCH_FILES: real pages to time
+// as well (colon-separated paths, BENCH_RUNS_FILES runs each), such as the HTML documentation a machine has.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generatePage, generateShapePage, SHAPES } from './browse-page.js';
 
@@ -70,11 +71,46 @@ function format(seconds: number): string {
   return seconds >= 1 ? `${seconds.toFixed(2)} s` : `${(seconds * 1000).toFixed(0)} ms`;
 }
 
+/** A page to time: generated into the bench's directory, or a file that exists (BENCH_FILES). */
+interface BenchPage {
+  label: string;
+  bytes: number;
+  runs: number;
+  html?: (bytes: number) => string;
+  file?: string;
+}
+
+function filePages(): BenchPage[] {
+  return (process.env.BENCH_FILES ?? '')
+    .split(':')
+    .filter((f) => f !== '')
+    .map((file) => {
+      let bytes: number;
+      try {
+        bytes = statSync(file).size;
+      } catch (error) {
+        console.error(
+          `BENCH_FILES: cannot read ${file} (${(error as Error).message}); give paths of HTML files.`,
+        );
+        process.exit(2);
+      }
+      const size =
+        bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.round(bytes / 1024)} KB`;
+      return {
+        label: `${basename(file)} (${size})`,
+        bytes,
+        runs: Number(process.env.BENCH_RUNS_FILES ?? 3),
+        file,
+      };
+    });
+}
+
 function main(): void {
+  const files = filePages();
   const dir = mkdtempSync(join(tmpdir(), 'plainwire-bench-browse-'));
   const devNull = openSync('/dev/null', 'w');
   try {
-    const pages = [
+    const pages: BenchPage[] = [
       {
         label: '5 MB',
         bytes: 5 * 1024 * 1024,
@@ -96,14 +132,15 @@ function main(): void {
             html: (bytes: number) => generateShapePage(shape, bytes),
           }))
         : []),
+      ...files,
     ];
     const available = TOOLS.filter((t) => t.name.startsWith('plainwire') || installed(t.command));
     for (const t of TOOLS)
       if (!available.includes(t))
         console.log(`(${t.name} is not installed: skipped; on Debian/Ubuntu: apt-get install -y ${t.name})`);
     for (const page of pages) {
-      const file = join(dir, `page-${pages.indexOf(page)}.html`);
-      writeFileSync(file, page.html(page.bytes));
+      const file = page.file ?? join(dir, `page-${pages.indexOf(page)}.html`);
+      if (page.html) writeFileSync(file, page.html(page.bytes));
       for (const tool of available) timeOnce(tool, file, devNull); // warm the page cache and the binaries
       // Interleaved (each tool once per round): on a shared machine, load that comes and goes hits all alike.
       const times = new Map<string, number[]>(available.map((t) => [t.name, []]));
