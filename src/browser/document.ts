@@ -789,6 +789,20 @@ class DocumentBuilder {
     return { items: [], loose: null, around, handedOver: false };
   }
 
+  /**
+   * What listChild() does for an item (not hidden) before its children, for one read while it is parsed: the
+   * builder its children are walked into. (An item adds no depth: listChild() walks its children directly.)
+   */
+  enterItem(list: ListItems): BlockBuilder {
+    this.flushLoose(list);
+    return new BlockBuilder(list.around.openWrappers());
+  }
+
+  /** What listChild() does for that item after its children. */
+  leaveItem(list: ListItems, item: BlockBuilder): void {
+    list.items.push(item.finish());
+  }
+
   /** Reads the next child of a list (for one entered with enterList(): one that is final). */
   listChild(list: ListItems, child: Node): void {
     if (child.nodeName === 'li') {
@@ -1042,8 +1056,8 @@ const CONTAINERS = new Set([
   'nav',
   'section',
 ]);
-// Lists are entered like containers, but their children are their items (list()): each is read once it is closed,
-// and nothing is entered inside a list.
+// Lists are entered like containers, but their children are their items (list()), each read once it is closed;
+// only an item in which a list opens is entered (see onPush), so that the nested list is read as it comes too.
 const LISTS = new Set(['ul', 'ol', 'menu', 'dir']);
 const READ: DefaultTreeAdapterMap['commentNode'] = { nodeName: '#comment', data: '', parentNode: null };
 
@@ -1053,16 +1067,22 @@ const READ: DefaultTreeAdapterMap['commentNode'] = { nodeName: '#comment', data:
 interface Frame {
   el: Element;
   next: number;
-  /** A list's items read so far; null for <body> and the containers. */
+  /** A list's items read so far; null for <body>, the containers and the items. */
   list: ListItems | null;
+  /** For an item (<li>): the list it is an item of; null for the others. */
+  itemOf: ListItems | null;
+  /** Where its children are walked: an item's own builder; else the builder of the frame it is in (a list: where its block goes). */
+  blocks: BlockBuilder;
 }
 
 /**
  * Reads <body> while parse5 builds it: each finished block is turned into blocks and dropped from the tree as soon
  * as it is closed, so the tree of a large page never exists whole (its garbage dies young, which is most of the
  * saving on a 5 MB page). That happens in <body>, in the plain containers open in it (the page's wrappers) and, item
- * by item, in a list open in one of these (a directory listing is one <ul> of 100,000 items); containers and lists
- * are entered when they open, as walk() would enter them. Anything not provably final waits until it is.
+ * by item, in a list open in one of these (a directory listing is one <ul> of 100,000 items) and in a list open in
+ * an item of such a list, with the wrappers in that item (a table of contents, whose first item can be most of the
+ * page); containers and lists are entered when they open, as walk() would enter them, and such an item when a list
+ * opens in it. Anything not provably final waits until it is.
  *
  * Why a read is safe: children are read only while parse5's stack of open elements is exactly <html> and the open
  * frames (each the last child of the one below), with no active formatting element (nothing the adoption agency
@@ -1096,7 +1116,7 @@ class IncrementalReader {
     this.builder = new DocumentBuilder(findBase(doc, this.url) ?? this.url);
     this.builder.title = findTitle(doc);
     this.body = body;
-    this.frames.push({ el: body, next: 0, list: null });
+    this.frames.push({ el: body, next: 0, list: null, itemOf: null, blocks: this.blocks });
     this.top = body;
   }
 
@@ -1116,16 +1136,26 @@ class IncrementalReader {
 
   onPush(element: Element): void {
     const top = this.top;
-    if (top === null || element.parentNode !== top) {
+    if (top === null) {
       if (this.body === null && element.nodeName === 'body' && element.parentNode?.nodeName === 'html')
         this.start(element);
       return;
     }
-    const isList = LISTS.has(element.nodeName);
-    if (!isList && !CONTAINERS.has(element.nodeName)) return;
+    const name = element.nodeName;
+    if (element.parentNode !== top) {
+      // A list opening in an item of a list whose block goes straight to the page (a table of contents, whose
+      // items can each be most of the page): the item is entered first, so that the nested list is read item by
+      // item as it comes. Other items, and the items of lists in these, are read whole once closed: entering
+      // costs more than that, and they are small.
+      const item = element.parentNode as Element | null;
+      if (!LISTS.has(name) || item === null || item.nodeName !== 'li' || item.parentNode !== top) return;
+      if (!this.enterItem(item)) return;
+    }
     const open = this.frames.length - this.closed;
     const parent = this.frames[open - 1]!;
-    if (parent.list !== null) return;
+    // Inside a list nothing is entered here (see above); elsewhere the lists and the containers.
+    const isList = LISTS.has(name);
+    if (parent.list !== null || (!isList && !CONTAINERS.has(name))) return;
     const siblings = parent.el.childNodes;
     // Only a container just opened at the end of the innermost open frame, right above it on the parser's stack:
     // not one foster-parented before a table, nor one that the adoption agency moved or announces again.
@@ -1145,13 +1175,47 @@ class IncrementalReader {
     this.finishClosed();
     // walk() reaches the container after its earlier siblings, all closed (it is the only open child).
     this.readUpTo(parent, siblings.length - 1);
-    const list = isList ? this.builder!.enterList(this.blocks) : null;
-    if (isList ? list !== null : this.builder!.enterContainer(this.blocks)) {
+    const builder = this.builder!;
+    let frame: Frame | null = null;
+    if (isList) {
+      const list = builder.enterList(parent.blocks);
+      if (list !== null) frame = { el: element, next: 0, list, itemOf: null, blocks: parent.blocks };
+    } else if (builder.enterContainer(parent.blocks))
+      frame = { el: element, next: 0, list: null, itemOf: null, blocks: parent.blocks };
+    if (frame !== null) {
       parent.next = siblings.length;
-      this.frames.push({ el: element, next: 0, list });
+      this.frames.push(frame);
       this.top = element;
     }
     this.deliverRead();
+  }
+
+  /**
+   * Enters `item`, the open last child of the list being read, as a list opens in it (the only open child, right
+   * above it on the parser's stack): the items before it are read, and it becomes the innermost frame, its
+   * children walked into a builder of its own. False, doing nothing, where that is not sure to be safe.
+   */
+  private enterItem(item: Element): boolean {
+    const open = this.frames.length - this.closed;
+    const parent = this.frames[open - 1]!;
+    const list = parent.list;
+    const siblings = parent.el.childNodes;
+    if (
+      list === null ||
+      list.around !== this.blocks ||
+      siblings[siblings.length - 1] !== item ||
+      this.parser.openElements.depth !== open + 3 ||
+      item.namespaceURI !== markup.NS.HTML ||
+      isHidden(item) ||
+      !this.settled()
+    )
+      return false;
+    this.finishClosed();
+    this.readUpTo(parent, siblings.length - 1);
+    parent.next = siblings.length;
+    this.frames.push({ el: item, next: 0, list: null, itemOf: list, blocks: this.builder!.enterItem(list) });
+    this.top = item;
+    return true;
   }
 
   onPop(element: Element, newTop: ParentNode | undefined): void {
@@ -1193,34 +1257,33 @@ class IncrementalReader {
   }
 
   private leave(frame: Frame): void {
-    if (frame.list === null) this.builder!.leaveContainer(this.blocks);
-    else this.builder!.leaveList(frame.el, frame.list, this.blocks);
+    if (frame.itemOf !== null) this.builder!.leaveItem(frame.itemOf, frame.blocks);
+    else if (frame.list === null) this.builder!.leaveContainer(frame.blocks);
+    else this.builder!.leaveList(frame.el, frame.list, frame.blocks);
   }
 
   private readUpTo(frame: Frame, end: number): void {
     const children = frame.el.childNodes;
     const builder = this.builder!;
     if (frame.list !== null) {
-      // A list is always read to its end (`end` is its length: it is read when a child closes, or once closed):
-      // each item becomes its blocks, and the nodes read leave the tree, so an open list holds no item however long
-      // it is (even a placeholder per item would make a long array). Only a last text node would have to stay, as
-      // the parser appends the next text to it; but an open list is read when a child element closes, and a closed
-      // one gets no more text.
-      for (let i = frame.next; i < children.length; i++) builder.listChild(frame.list, children[i]!);
+      // A list is read to its end, or up to an item just opened (which is entered): each child becomes its blocks,
+      // and the nodes read leave the tree, so an open list holds no item however long it is (even a placeholder
+      // per item would make a long array). Only a last text node would have to stay, as the parser appends the
+      // next text to it; but an open list is read to its end when a child element closes, and a closed one gets
+      // no more text.
+      for (let i = frame.next; i < end; i++) builder.listChild(frame.list, children[i]!);
       const drop =
-        children.length > 0 && children[children.length - 1]!.nodeName === '#text'
-          ? children.length - 1
-          : children.length;
+        end === children.length && end > 0 && children[end - 1]!.nodeName === '#text' ? end - 1 : end;
       for (let i = 0; i < drop; i++) children[i]!.parentNode = null;
       children.splice(0, drop);
-      frame.next = children.length;
+      frame.next = end - drop;
       this.handOverItems(frame.el, frame.list);
       return;
     }
     for (let i = frame.next; i < end; i++) {
       const child = children[i]!;
       if (child === READ) continue;
-      builder.walkInto(child, this.blocks);
+      builder.walkInto(child, frame.blocks);
       // The last child stays: the parser looks at it to decide where the next text goes.
       if (i < children.length - 1) children[i] = READ;
     }
@@ -1238,6 +1301,8 @@ class IncrementalReader {
       !this.onBlock ||
       el.nodeName === 'ol' ||
       list.items.length < 2 ||
+      // Only a list whose block goes straight to the page (not one in an item), with nothing before it held back.
+      list.around !== this.blocks ||
       this.blocks.blocks.length > 0 ||
       this.parser.framesetOk !== false
     )

@@ -528,6 +528,38 @@ describe('early reading', () => {
     }
   });
 
+  it("drops the items of a list nested in an item of the page's list as they are read (a table of contents)", () => {
+    const items = (n: number, inner: () => string) =>
+      Array.from({ length: n }, (_, i) => `<li><a href="/s${i}">section ${i}</a>${inner()}</li>\n`).join('');
+    const leaves = () => `<ul>${items(40, () => '')}</ul>`;
+    for (const html of [
+      // 300 items under the one item of the page's only list, as Sphinx writes its contents page.
+      `<div class="toctree-wrapper"><ul><li>Library<ul class="nested">${items(300, leaves)}</ul></li></ul></div>`,
+      // Items that are never closed, in an ordered list, in an item of an unordered one, after other items.
+      `<body><ul><li>a<li>b<li><p>top</p><ol class="nested">${items(300, leaves).replaceAll('</li>', '')}</ol></ul>`,
+    ]) {
+      // The most items the nested list had when an item was added to it, and the items added.
+      let most = 0;
+      let added = 0;
+      watch.append = (parent, child) => {
+        const element = parent as DefaultTreeAdapterMap['element'];
+        if (child.nodeName === 'li' && element.attrs?.some((a) => a.value === 'nested')) {
+          added++;
+          most = Math.max(most, element.childNodes.filter((c) => c.nodeName === 'li').length);
+        }
+      };
+      let blocks = 0;
+      try {
+        parseDocument(html, URL_, { onBlock: () => blocks++ });
+      } finally {
+        watch.append = null;
+      }
+      expect(added).toBe(300);
+      expect(blocks).toBeGreaterThan(0);
+      expect(most).toBeLessThanOrEqual(2);
+    }
+  });
+
   it('hands over an unordered list a few items at a time while it is parsed, an ordered one only whole', () => {
     const items = Array.from({ length: 1000 }, (_, i) => `<li>file ${i}</li>\n`).join('');
     for (const [html, handOvers] of [
