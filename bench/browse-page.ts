@@ -68,7 +68,7 @@ export function generatePage(targetBytes: number, seed = 1): string {
 }
 
 /** Pages of one shape each, for BENCH_SHAPES: how much each browser's speed depends on what a page is made of. */
-export const SHAPES = ['tables', 'links', 'paragraph', 'nested', 'list'] as const;
+export const SHAPES = ['tables', 'links', 'paragraph', 'nested', 'list', 'contents'] as const;
 export type Shape = (typeof SHAPES)[number];
 
 export function generateShapePage(shape: Shape, targetBytes: number, seed = 1): string {
@@ -88,6 +88,12 @@ export function generateShapePage(shape: Shape, targetBytes: number, seed = 1): 
     nested: (i) => `<div><div><div><p>${words(12)} <a href="/n${i}">${words(2)}</a></p></div></div></div>\n`,
     // One big list (a directory listing, as plainwire serve makes it).
     list: (i) => `<li><a href="/item${i}.html">Item number ${i}</a> ${words(6)}</li>\n`,
+    // A table of contents: one item of the page's list holds all the others, two levels deep (Sphinx's contents).
+    contents: (i) =>
+      `<li><a href="/m${i}.html">${words(3)}</a><ul>${Array.from(
+        { length: 5 },
+        (_, k) => `<li><a href="/m${i}.html#s${k}">${words(4)}</a></li>`,
+      ).join('')}</ul></li>\n`,
   };
   const parts = [
     '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n<title>Shape: ',
@@ -95,6 +101,7 @@ export function generateShapePage(shape: Shape, targetBytes: number, seed = 1): 
     '</title>\n</head>\n<body>\n',
   ];
   if (shape === 'list') parts.push('<ul>\n');
+  if (shape === 'contents') parts.push('<div class="toctree"><ul><li><a href="/">Contents</a><ul>\n');
   let size = parts.join('').length;
   for (let i = 0; size < targetBytes; i++) {
     const piece = unit[shape](i);
@@ -102,6 +109,7 @@ export function generateShapePage(shape: Shape, targetBytes: number, seed = 1): 
     size += piece.length;
   }
   if (shape === 'list') parts.push('</ul>\n');
+  if (shape === 'contents') parts.push('</ul></li></ul></div>\n');
   parts.push('</body>\n</html>\n');
   return parts.join('');
 }
