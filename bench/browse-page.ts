@@ -71,6 +71,12 @@ export function generatePage(targetBytes: number, seed = 1): string {
 export const SHAPES = ['tables', 'links', 'paragraph', 'nested', 'list', 'contents'] as const;
 export type Shape = (typeof SHAPES)[number];
 
+// What a shape's units go inside, if anything but <body>.
+const AROUND: Partial<Record<Shape, [string, string]>> = {
+  list: ['<ul>\n', '</ul>\n'],
+  contents: ['<div class="toctree"><ul><li><a href="/">Contents</a><ul>\n', '</ul></li></ul></div>\n'],
+};
+
 export function generateShapePage(shape: Shape, targetBytes: number, seed = 1): string {
   const random = rng(seed);
   const pick = <T>(list: T[]): T => list[Math.floor(random() * list.length)]!;
@@ -100,16 +106,15 @@ export function generateShapePage(shape: Shape, targetBytes: number, seed = 1): 
     shape,
     '</title>\n</head>\n<body>\n',
   ];
-  if (shape === 'list') parts.push('<ul>\n');
-  if (shape === 'contents') parts.push('<div class="toctree"><ul><li><a href="/">Contents</a><ul>\n');
+  const [open, close] = AROUND[shape] ?? ['', ''];
+  parts.push(open);
   let size = parts.join('').length;
   for (let i = 0; size < targetBytes; i++) {
     const piece = unit[shape](i);
     parts.push(piece);
     size += piece.length;
   }
-  if (shape === 'list') parts.push('</ul>\n');
-  if (shape === 'contents') parts.push('</ul></li></ul></div>\n');
+  parts.push(close);
   parts.push('</body>\n</html>\n');
   return parts.join('');
 }
