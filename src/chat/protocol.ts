@@ -3,17 +3,7 @@
 import { sanitizeLine } from '../text/sanitize.js';
 import { COMMANDS, type CommandSpec } from './commands.js';
 
-/** Screen names and group names: 1-32 ASCII letters, digits, `_`, `-`, `.` (ASCII only, so no look-alikes). */
-export const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,32}$/;
-
-export function isValidName(name: string): boolean {
-  return NAME_PATTERN.test(name);
-}
-
-/** Names and groups are unique case-insensitively; this is the key they are stored under. */
-export function nameKey(name: string): string {
-  return name.toLowerCase();
-}
+export { isValidName, NAME_PATTERN, NAME_RULE, nameKey } from '../text/names.js';
 
 /** A command line that could not be accepted; `code` is the stable word after ERROR. */
 export class ProtocolError {
