@@ -1,5 +1,6 @@
 // THE command table of the chat: verb -> arguments, whether it needs a name, handler and help. Parsing, the
 // argument checks, HELP and the command list in docs/PROTOCOL.md all come from it, so a command is one entry.
+import { NAME_RULE } from '../text/names.js';
 import type { ClientId, Outcome, Room } from './room.js';
 
 export interface ArgSpec {
@@ -27,7 +28,7 @@ const TABLE: CommandSpec[] = [
     verb: 'REGISTER',
     args: [word('name')],
     needsRegistration: false,
-    help: 'take a screen name (1-32 of letters, digits, _ - .; unique ignoring case); again to rename',
+    help: `take a screen name (${NAME_RULE}; unique ignoring case); again to rename`,
     run: (room, client, args) => room.register(client, args.name!),
   },
   {

@@ -7,6 +7,7 @@ import {
   formatEvent,
   formatOk,
   isValidName,
+  NAME_RULE,
   nameKey,
   ProtocolError,
   parseCommand,
@@ -132,9 +133,7 @@ export class Room {
 
   register(client: ClientId, name: string): Outcome {
     if (!isValidName(name)) {
-      return reply(
-        formatError('BAD_NAME', `${quoteInput(name)} is not a valid name: use 1-32 letters, digits, _ - .`),
-      );
+      return reply(formatError('BAD_NAME', `${quoteInput(name)} is not a valid name: use ${NAME_RULE}`));
     }
     const member = this.members.get(client)!;
     const key = nameKey(name);
@@ -203,10 +202,7 @@ export class Room {
   join(client: ClientId, groupName: string): Outcome {
     if (!isValidName(groupName)) {
       return reply(
-        formatError(
-          'BAD_GROUP',
-          `${quoteInput(groupName)} is not a valid group name: use 1-32 letters, digits, _ - .`,
-        ),
+        formatError('BAD_GROUP', `${quoteInput(groupName)} is not a valid group name: use ${NAME_RULE}`),
       );
     }
     const member = this.members.get(client)!;

@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChatClient } from '../../src/chat/client.js';
+import { NAME_RULE } from '../../src/chat/protocol.js';
 import { ChatServer, type ChatServerOptions } from '../../src/chat/server.js';
 import { TelnetFilter } from '../../src/line/index.js';
 import { eventually } from '../line/raw-client.js';
@@ -158,6 +159,37 @@ describe('ChatServer over TCP', () => {
     a.send(Buffer.from([0x4d, 0x45, 0x53, 0x53, 0x41, 0x47, 0x45, 0x20, 0xfe, 0xc3, 0x41, 0x0a]));
     expect(await a.next()).toBe('OK SENT 1');
     expect(await b.next()).toBe('MESSAGE alice \ufffd\ufffdA');
+  });
+
+  it('refuses messages with nothing visible to everyone, to a list and to a group, and relays the rest', async () => {
+    const { port } = await startServer();
+    const a = await join(port, 'alice');
+    const b = await join(port, 'bob');
+    await a.next();
+    expect(await a.ask('JOIN g')).toBe('OK JOINED g');
+    expect(await b.ask('JOIN g')).toBe('OK JOINED g');
+    expect(await a.next()).toBe('JOINED bob g');
+    // Zero-width space, LRM and RLM, an isolate pair, BOM, word joiner, NBSP, Hangul filler.
+    const blank = '\u200b\u200e\u200f\u2066\u2069\ufeff\u2060\u00a0\u3164';
+    for (const command of ['MESSAGE', 'PRIVATE bob', 'GROUP g']) {
+      expect(await a.ask(`${command} ${blank}`)).toMatch(/^ERROR BAD_ARGUMENTS text has nothing visible/);
+    }
+    expect(await a.ask(`PRIVATE bob ${blank}ok`)).toBe('OK SENT 1');
+    // The first line bob receives after the JOIN is the visible one: the refused ones reached nobody.
+    expect(await b.next()).toBe('PRIVATE alice \u200b\u200e\u200f\ufeff\u2060\u00a0\u3164ok');
+  });
+
+  it('refuses names and groups without a letter or digit, saying the rule', async () => {
+    const { port } = await startServer();
+    const a = await join(port);
+    for (const name of ['.', '..', '-', '_.-']) {
+      expect(await a.ask(`REGISTER ${name}`)).toBe(
+        `ERROR BAD_NAME "${name}" is not a valid name: use ${NAME_RULE}`,
+      );
+    }
+    expect(await a.ask('REGISTER a.')).toBe('OK REGISTERED a.');
+    expect(await a.ask('JOIN ..')).toBe(`ERROR BAD_GROUP ".." is not a valid group name: use ${NAME_RULE}`);
+    expect(await a.ask('HELP REGISTER')).toContain(NAME_RULE);
   });
 
   it('delays commands beyond the bucket but runs every one, in order', async () => {
