@@ -47,10 +47,12 @@ const TABLE: CommandSpec[] = [
   },
   {
     verb: 'USERS',
-    args: [],
+    args: [word('after', true)],
     needsRegistration: false,
-    help: 'list the registered users: OK USERS <count> <name>...',
-    run: (room) => room.listUsers(),
+    help:
+      'list the registered users, a page at a time: OK USERS <count> <name>... and, when more follow, ' +
+      '+<more>: then USERS <last name shown> lists the next page',
+    run: (room, _client, args) => room.listUsers(args.after),
   },
   {
     verb: 'JOIN',
@@ -75,10 +77,12 @@ const TABLE: CommandSpec[] = [
   },
   {
     verb: 'GROUPS',
-    args: [],
+    args: [word('after', true)],
     needsRegistration: true,
-    help: 'list the groups with their member counts: OK GROUPS <count> <group>:<members>...',
-    run: (room) => room.listGroups(),
+    help:
+      'list the groups with their member counts, a page at a time: OK GROUPS <count> <group>:<members>... ' +
+      'and, when more follow, +<more>: then GROUPS <last group shown> lists the next page',
+    run: (room, _client, args) => room.listGroups(args.after),
   },
   {
     verb: 'PING',

@@ -192,6 +192,35 @@ describe('ChatServer over TCP', () => {
     expect(await a.ask('HELP REGISTER')).toContain(NAME_RULE);
   });
 
+  it('answers GROUPS with one bounded reply a page at a time, however many groups there are', async () => {
+    // 600 groups of long names would make a listing of about 22 KB, beyond this server's 16 KiB output bound.
+    const { port } = await startServer({
+      maxOutputBytes: 16 * 1024,
+      maxGroupsPerUser: 1000,
+      flood: { burst: 100_000, ratePerSecond: 100_000, maxQueued: 100_000 },
+    });
+    const a = await join(port, 'alice');
+    const groups = Array.from({ length: 600 }, (_, i) => `g${String(i).padStart(3, '0')}${'x'.repeat(28)}`);
+    for (let i = 0; i < groups.length; i += 100) {
+      const some = groups.slice(i, i + 100);
+      a.send(some.map((g) => `JOIN ${g}`).join('\r\n'));
+      for (const g of some) expect(await a.next()).toBe(`OK JOINED ${g}`);
+    }
+    const listed: string[] = [];
+    let reply = await a.ask('GROUPS');
+    for (;;) {
+      const words = reply.split(' ');
+      expect(words.slice(0, 3)).toEqual(['OK', 'GROUPS', '600']);
+      const more = words.at(-1)!.startsWith('+') ? Number(words.pop()!.slice(1)) : 0;
+      expect(words.length - 3).toBeLessThanOrEqual(100);
+      listed.push(...words.slice(3));
+      expect(more).toBe(600 - listed.length);
+      if (more === 0) break;
+      reply = await a.ask(`GROUPS ${listed.at(-1)!.split(':')[0]}`);
+    }
+    expect(listed).toEqual(groups.map((g) => `${g}:1`));
+  });
+
   it('delays commands beyond the bucket but runs every one, in order', async () => {
     const { port } = await startServer({ flood: { burst: 3, ratePerSecond: 100, maxQueued: 100 } });
     const a = await join(port, 'alice');
