@@ -5,8 +5,9 @@
 // One summary line per measurement, ending in the ratio.
 //   node dist/bench/chat.js [--clients 1000] [--procs 4] [--rates 10000,20000,...] [--step-ms 2000]
 //                           [--idle 10000] [--no-broadcast]
-// The idle part is the default `npm run bench:chat` runs (10,000 clients over 4 processes, ulimit -n permitting);
-// --idle 0 leaves it out, --no-broadcast leaves out the broadcast part.
+// The idle part is in the default `npm run bench:chat` (10,000 clients over 4 processes, ulimit -n permitting),
+// then a bystander's PING round trips while 50 clients ask USERS back to back; --idle 0 leaves both out,
+// --no-broadcast leaves out the broadcast part.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -179,6 +180,40 @@ function rssOf(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
 }
 
+const ASKERS = 50;
+const PINGS = 40;
+
+interface Listing {
+  repliesPerSecond: number;
+  quiet: { p50: number; p99: number };
+  loaded: { p50: number; p99: number };
+}
+
+function quantiles(values: number[]): { p50: number; p99: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+/**
+ * A bystander's PING round trips, first on a quiet server and then while ASKERS clients ask USERS back to back
+ * (before listings were paged, each of them got every name in one reply).
+ */
+async function listingRun(loads: Load[]): Promise<Listing> {
+  const ping = async () =>
+    ((await loads[0]!.ask({ cmd: 'ping', count: PINGS })) as Extract<LoadEvent, { ev: 'pinged' }>)
+      .roundTripsMs;
+  const quiet = quantiles(await ping());
+  for (const load of loads) load.send({ cmd: 'ask', count: Math.ceil(ASKERS / loads.length), line: 'USERS' });
+  await sleep(500);
+  const loaded = quantiles(await ping());
+  const asked = (await Promise.all(loads.map((l) => l.ask({ cmd: 'stop-asking' })))) as Array<
+    Extract<LoadEvent, { ev: 'asked' }>
+  >;
+  const repliesPerSecond = asked.reduce((sum, a) => sum + a.replies / (a.elapsedMs / 1000), 0);
+  return { repliesPerSecond, quiet, loaded };
+}
+
 interface IdleFigures {
   rss: number;
   peak: number;
@@ -186,6 +221,8 @@ interface IdleFigures {
   connecting: number;
   /** Seconds from then until every REGISTER was answered. */
   registering: number;
+  /** For the chat server only (the baseline has no USERS). */
+  listing?: Listing;
 }
 
 async function idleRun(kind: Kind): Promise<IdleFigures> {
@@ -201,12 +238,14 @@ async function idleRun(kind: Kind): Promise<IdleFigures> {
   child.kill('SIGUSR2');
   await sleep(2000);
   const memory = rssOf(child.pid!);
+  const listing = kind === 'chat' ? await listingRun(loads) : undefined;
   await Promise.all(loads.map((l) => l.close()));
   await stopProcess(child);
   return {
     ...memory,
     connecting: (connected - started) / 1000,
     registering: (registered - connected) / 1000,
+    ...(listing ? { listing } : {}),
   };
 }
 
@@ -241,6 +280,13 @@ if (IDLE_CLIENTS > 0) {
       `${s(c.registering)} s (target: within 10 s); baseline RSS ${b.rss.toFixed(0)} MB (peak ${b.peak.toFixed(0)} MB), ` +
       `connected in ${s(b.connecting)} s, registered in ${s(b.registering)} s; ` +
       `ratio ${(b.rss / c.rss).toFixed(2)} (baseline/chat RSS)`,
+  );
+  const l = c.listing!;
+  console.log(
+    `chat listings: ${ASKERS} clients asking USERS back to back among ${IDLE_CLIENTS} users ` +
+      `(${k(l.repliesPerSecond)} replies/s, at most 100 names each): a bystander's PING p50 ${ms(l.loaded.p50)} ms, ` +
+      `p99 ${ms(l.loaded.p99)} ms; baseline (nobody asking) p50 ${ms(l.quiet.p50)} ms, p99 ${ms(l.quiet.p99)} ms; ` +
+      `ratio ${(l.quiet.p50 / l.loaded.p50).toFixed(2)} (baseline/loaded p50)`,
   );
 }
 process.exit(0);
