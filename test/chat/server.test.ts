@@ -221,6 +221,27 @@ describe('ChatServer over TCP', () => {
     expect(listed).toEqual(groups.map((g) => `${g}:1`));
   });
 
+  it('in a chat larger than presenceLimit, tells arrivals and departures only to those sharing a group', async () => {
+    const { port } = await startServer({ presenceLimit: 2 });
+    const a = await join(port, 'ann');
+    const b = await join(port, 'bob');
+    expect(await a.next()).toBe('JOINED bob');
+    expect(await a.ask('JOIN g')).toBe('OK JOINED g');
+    const c = await join(port, 'cy');
+    // Three registered: cy's arrival is nobody's news; the PING's reply would come after it if it were.
+    expect(await a.ask('PING 1')).toBe('OK PONG 1');
+    expect(await b.ask('PING 2')).toBe('OK PONG 2');
+    expect(await c.ask('JOIN g')).toBe('OK JOINED g');
+    expect(await a.next()).toBe('JOINED cy g');
+    c.destroy();
+    expect(await a.next()).toBe('LEFT cy g');
+    expect(b.unread()).toEqual([]);
+    // Two left: a small chat again, where everyone hears about everyone.
+    b.destroy();
+    expect(await a.next()).toBe('LEFT bob');
+    expect(await a.ask('USERS')).toBe('OK USERS 1 ann');
+  });
+
   it('delays commands beyond the bucket but runs every one, in order', async () => {
     const { port } = await startServer({ flood: { burst: 3, ratePerSecond: 100, maxQueued: 100 } });
     const a = await join(port, 'alice');
