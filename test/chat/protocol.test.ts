@@ -35,7 +35,7 @@ describe('parseCommand', () => {
       code: 'BAD_ARGUMENTS',
       text: expect.stringMatching(/too many/),
     });
-    expect(parseCommand('USERS all')).toMatchObject({ code: 'BAD_ARGUMENTS' });
+    expect(parseCommand('USERS ann bob')).toMatchObject({ code: 'BAD_ARGUMENTS' });
     expect(parseCommand('MESSAGE    ')).toMatchObject({ code: 'BAD_ARGUMENTS' });
   });
 
