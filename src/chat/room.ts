@@ -113,12 +113,16 @@ export class Room {
   /** groups' keys sorted, kept until a group is created or vanishes. */
   private sortedGroups: string[] | undefined;
 
+  /** Takes the limits it knows from `limits` (other fields are ignored; a missing one is its default). */
   constructor(limits: Partial<RoomLimits> = {}) {
-    this.limits = { ...DEFAULT_ROOM_LIMITS, ...limits };
-    for (const [key, value] of Object.entries(this.limits)) {
+    const chosen = { ...DEFAULT_ROOM_LIMITS };
+    for (const key of Object.keys(chosen) as Array<keyof RoomLimits>) {
+      const value = limits[key] ?? chosen[key];
       if (!(Number.isInteger(value) && value > 0))
         throw new RangeError(`${key} must be a positive integer, not ${value}`);
+      chosen[key] = value;
     }
+    this.limits = chosen;
   }
 
   get clientCount(): number {

@@ -54,14 +54,7 @@ export class ChatServer extends LineServer<ChatState> {
   constructor(options: ChatServerOptions = {}) {
     // The protocol is meant to be typed into telnet: its commands (Ctrl-C's IAC IP IAC DO TM) are handled.
     super({ telnet: true, ...options });
-    const { maxGroupsPerUser, maxGroups, listLimit, presenceLimit } = options;
-    this.room = new Room(
-      Object.fromEntries(
-        Object.entries({ maxGroupsPerUser, maxGroups, listLimit, presenceLimit }).filter(
-          ([, v]) => v !== undefined,
-        ),
-      ),
-    );
+    this.room = new Room(options);
     this.flood = { ...DEFAULT_FLOOD_LIMITS, ...options.flood };
     this.idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
     this.pingTimeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
