@@ -231,4 +231,21 @@ describe('Room', () => {
     room.handleLine(3, 'JOIN g');
     expect(room.disconnect(3)).toEqual([]);
   });
+
+  it('sends presence lines in proportion to the users, not their square, when 10,000 come and go', () => {
+    const room = new Room(); // the defaults: presenceLimit 500, listLimit 100
+    const count = (deliveries: readonly { to: readonly ClientId[] }[]) =>
+      deliveries.reduce((sum, d) => sum + d.to.length, 0);
+    let lines = 0;
+    for (let i = 1; i <= 10_000; i++) lines += count(room.handleLine(i, `REGISTER u${i}`).deliveries);
+    // Only the first 500 arrivals are news, each to those already there: 0 + 1 + ... + 499.
+    expect(lines).toBe((500 * 499) / 2);
+    const users = room.handleLine(1, 'USERS').reply;
+    expect(users).toMatch(/^OK USERS 10000 u1 u10 u100 u1000 u10000 u1001 .* \+9900$/);
+    expect(users.split(' ')).toHaveLength(3 + 100 + 1);
+    lines = 0;
+    for (let i = 1; i <= 10_000; i++) lines += count(room.disconnect(i));
+    expect(lines).toBe((500 * 499) / 2);
+    expect(room.userCount).toBe(0);
+  });
 });
