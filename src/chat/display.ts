@@ -3,7 +3,7 @@
 import type { Style } from '../term/style.js';
 import { sanitizeLine } from '../text/sanitize.js';
 import type { ChatEvent, Reply } from './protocol.js';
-import type { Echo } from './input.js';
+import { type Echo, slashHints } from './input.js';
 
 export function clock(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
@@ -67,7 +67,7 @@ export class ChatDisplay {
       case 'RENAMED':
         return this.info(`${sanitizeLine(event.from)} is now ${sanitizeLine(event.to)}`);
       case 'BYE':
-        return this.info(`server says goodbye: ${sanitizeLine(event.text)}`);
+        return this.info(`server says goodbye: ${slashHints(sanitizeLine(event.text))}`);
       case 'HELLO':
         return this.info(sanitizeLine(event.text));
       case 'PING':
@@ -89,7 +89,8 @@ export class ChatDisplay {
 
   /** A line for the reply to one of your commands (verb is what was sent), or undefined when silence is right. */
   reply(verb: string, reply: Reply): string | undefined {
-    if (!reply.ok) return this.error(sanitizeLine(reply.text || reply.code || 'error'));
+    // The server's hints name protocol verbs ("type USERS"); the person here types slash commands.
+    if (!reply.ok) return this.error(slashHints(sanitizeLine(reply.text || reply.code || 'error')));
     const words = sanitizeLine(reply.text).split(' ');
     switch (verb) {
       case 'USERS': {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ChatDisplay } from '../../src/chat/display.js';
-import { parseInput } from '../../src/chat/input.js';
+import { parseInput, slashHints } from '../../src/chat/input.js';
 import { makeStyle } from '../../src/term/style.js';
+import { NAME_RULE } from '../../src/text/names.js';
 import { isTerminalSafe } from '../../src/text/sanitize.js';
 
 describe('parseInput', () => {
@@ -35,6 +36,22 @@ describe('parseInput', () => {
     expect(parseInput('/join a b')).toEqual({ kind: 'error', message: 'usage: /join group' });
     expect(parseInput('/users now')).toEqual({ kind: 'error', message: 'usage: /users' });
     expect(parseInput('/dance')).toEqual({ kind: 'error', message: 'unknown command /dance (type /help)' });
+  });
+
+  it('refuses a name or group the server would refuse, in the words of the shared name rule', () => {
+    expect(parseInput('/nick ..')).toEqual({
+      kind: 'error',
+      message: `".." is not a valid name: use ${NAME_RULE}`,
+    });
+    expect(parseInput('/nick b@d')).toEqual({
+      kind: 'error',
+      message: `"b@d" is not a valid name: use ${NAME_RULE}`,
+    });
+    expect(parseInput('/join ---')).toEqual({
+      kind: 'error',
+      message: `"---" is not a valid group name: use ${NAME_RULE}`,
+    });
+    expect(parseInput('/nick a.b-c_9')).toEqual({ kind: 'send', line: 'REGISTER a.b-c_9' });
   });
 });
 
@@ -72,5 +89,59 @@ describe('ChatDisplay', () => {
     expect(plain.reply('MESSAGE', { ok: false, code: 'X', text: 'bad\u0007', line: '' })).toBe(
       '03:04:05 !! bad',
     );
+    expect(
+      plain.reply('PRIVATE', {
+        ok: false,
+        code: 'NO_SUCH_USER',
+        text: 'no such user: "x" (type USERS)',
+        line: '',
+      }),
+    ).toBe('03:04:05 !! no such user: "x" (type /users)');
+    expect(plain.event({ type: 'BYE', text: 'see you (type HELP next time)' })).toBe(
+      '03:04:05 -- server says goodbye: see you (type /help next time)',
+    );
+  });
+});
+
+describe('slashHints', () => {
+  it("speaks in slash commands where the server's hints name protocol verbs", () => {
+    // Every hint the chat server writes into its replies (src/chat/room.ts, protocol.ts).
+    expect(slashHints('no such user: "ghost" (nothing was sent; type USERS)')).toBe(
+      'no such user: "ghost" (nothing was sent; type /users)',
+    );
+    expect(slashHints('you are not in "ops" (type GROUPS)')).toBe('you are not in "ops" (type /groups)');
+    expect(slashHints('no group "ops" (type GROUPS)')).toBe('no group "ops" (type /groups)');
+    expect(slashHints('join ops first: JOIN ops')).toBe('join ops first: /join ops');
+    expect(slashHints('no names given; usage: PRIVATE <name[,name...]> <text>')).toBe(
+      'no names given; usage: /msg name[,name...] text',
+    );
+    expect(slashHints('text is missing; usage: MESSAGE <text>')).toBe(
+      'text is missing; usage: just type the text',
+    );
+    expect(slashHints('too many arguments; usage: GROUP <group> <text>')).toBe(
+      'too many arguments; usage: /g group text',
+    );
+    expect(slashHints('LEAVE needs a name first: REGISTER <name>')).toBe(
+      'LEAVE needs a name first: /nick name',
+    );
+    expect(slashHints('unknown command "x" (type HELP)')).toBe('unknown command "x" (type /help)');
+    expect(slashHints('plainwire chat: type HELP for the commands, then REGISTER <name>')).toBe(
+      'plainwire chat: type /help for the commands, then /nick name',
+    );
+    expect(slashHints('leave the chat: usage: QUIT [reason]')).toBe('leave the chat: usage: /quit [reason]');
+  });
+
+  it('leaves names and words that only look like verbs alone', () => {
+    for (const text of [
+      'you are already in GROUPS',
+      'USERS is taken; choose another name',
+      'no such user: "USERS", "type" (nothing was sent)',
+      'more than 100 commands waiting; disconnecting',
+      '"HELP" is not a valid name',
+    ]) {
+      expect(slashHints(text)).toBe(text);
+    }
+    expect(slashHints('join GROUPS first: JOIN GROUPS')).toBe('join GROUPS first: /join GROUPS');
+    expect(slashHints('type HELP or QUIT')).toBe('type /help or /quit');
   });
 });
