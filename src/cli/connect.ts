@@ -2,7 +2,7 @@
 // from a script. Server lines are sanitised before they reach the terminal.
 import { clearLine, createInterface, cursorTo } from 'node:readline';
 import { type Command, InvalidArgumentError } from 'commander';
-import { LineClient } from '../line/client.js';
+import { ConnectClient } from '../connect/client.js';
 import { LineConnectError } from '../line/errors.js';
 import { sanitizeLine } from '../text/sanitize.js';
 import { formatHostPort, InvalidHostError, parseHostPort, parsePositiveInt } from './options.js';
@@ -35,6 +35,7 @@ interface ConnectOptions {
   wait: number;
   timeout: number;
   maxLineBytes: number;
+  lf?: boolean;
 }
 
 export function register(program: Command): void {
@@ -51,6 +52,7 @@ export function register(program: Command): void {
     )
     .option('--timeout <seconds>', 'give up connecting after this long', parseSeconds, 10)
     .option('--max-line-bytes <n>', 'longest line accepted from the server', parsePositiveInt, 1024 * 1024)
+    .option('--lf', 'end the lines you send with "\\n" alone instead of "\\r\\n"')
     .addHelpText(
       'after',
       [
@@ -58,6 +60,12 @@ export function register(program: Command): void {
         'Examples:',
         '  $ plainwire connect 127.0.0.1 8090                  (type lines; Ctrl-D or Ctrl-C to quit)',
         "  $ printf 'hello\\nworld\\n' | plainwire connect 127.0.0.1 8091",
+        "  $ printf 'GET / HTTP/1.0\\n\\n' | plainwire connect 127.0.0.1 8000   (an HTTP request: note the empty line)",
+        '',
+        'Every line is sent as typed, an empty one too, ended by "\\r\\n" as telnet does: HTTP, SMTP and the',
+        'other internet text protocols want it, and every plainwire server takes it. --lf sends "\\n" alone,',
+        'for a server that would keep the "\\r" as part of the line. What the server sends is shown line by',
+        'line, empty lines included, with control characters and escape sequences removed.',
         '',
         'With piped input every line is sent; when the input ends the connection is half-closed and the',
         'command waits (up to --wait seconds) for the server to answer and close. Exit status: 0 on a normal',
@@ -95,9 +103,13 @@ export function register(program: Command): void {
 
 async function runConnect(host: string, port: number, opts: ConnectOptions): Promise<void> {
   const where = formatHostPort(host, port);
-  const client = new LineClient({ maxLineBytes: opts.maxLineBytes, lingerMs: opts.wait * 1000 });
+  const client = new ConnectClient({
+    lineEnd: opts.lf ? '\n' : '\r\n',
+    maxLineBytes: opts.maxLineBytes,
+    lingerMs: opts.wait * 1000,
+  });
   try {
-    await client.connect(host, port, { timeoutMs: Math.max(1, opts.timeout * 1000) });
+    await client.connect(host, port, Math.max(1, opts.timeout * 1000));
   } catch (err) {
     const message =
       err instanceof LineConnectError ? err.message : `cannot connect to ${where}: ${String(err)}`;
@@ -129,7 +141,7 @@ async function runConnect(host: string, port: number, opts: ConnectOptions): Pro
   rl.setPrompt('');
   if (interactive) process.stderr.write(`connected to ${where} (Ctrl-D or Ctrl-C to quit)\n`);
 
-  client.onMessage = (line) => {
+  client.onLine = (line) => {
     const text = sanitizeLine(line);
     if (interactive) {
       // Print above what the user is typing, then redraw their unfinished line.
@@ -154,10 +166,9 @@ async function runConnect(host: string, port: number, opts: ConnectOptions): Pro
   };
 
   rl.on('line', (line) => {
-    // A stray "\r" cannot travel inside a line; the protocol's line end is the only one there is.
-    const text = line.replace(/\r/g, '');
-    if (text.length === 0) return;
-    client.send(text);
+    // A stray "\r" cannot travel inside a line; the chosen line end is the only one there is. An empty line
+    // is sent like any other: it ends an HTTP request's head, and SMTP's DATA may hold one.
+    client.send(line.replace(/\r/g, ''));
     // Piped input can be far larger than memory should hold: read on only as the server takes it.
     if (client.bufferedBytes > 1024 * 1024) {
       rl.pause();

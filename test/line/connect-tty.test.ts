@@ -1,6 +1,7 @@
 // `plainwire connect` in a real terminal (tmux): lines arriving while the user types, the server hanging up
 // and Ctrl-C, as a person at the keyboard meets them.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -44,7 +45,7 @@ async function startServer(): Promise<{
       pending += chunk;
       const lines = pending.split('\n');
       pending = lines.pop()!;
-      got.push(...lines);
+      got.push(...lines.map((l) => l.replace(/\r$/, '')));
     });
     socket.on('error', () => {});
     resolveConn(socket);
@@ -94,6 +95,21 @@ describe.skipIf(!HAS_TMUX)('plainwire connect in a terminal', () => {
     const after = await waitForPane(pane, /EXIT=/);
     expect(after).toMatch(/^half typ$/m);
     expect(after).toMatch(/^plainwire connect: connection closed by the server$/m);
+    expect(after).toMatch(/^EXIT=0$/m);
+  });
+
+  it('sends the empty line typed to end an HTTP request, and shows the whole response', async () => {
+    const http = createHttpServer((req, res) => res.end(`typed by hand: ${req.method} ${req.url}\n`));
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    cleanups.push(() => http.close());
+    const pane = startConnect((http.address() as { port: number }).port);
+    await waitForPane(pane, /connected to 127\.0\.0\.1/);
+    tmux('send-keys', '-t', pane, '-l', 'GET /by-hand HTTP/1.0');
+    tmux('send-keys', '-t', pane, 'Enter');
+    tmux('send-keys', '-t', pane, 'Enter');
+    const after = await waitForPane(pane, /EXIT=/);
+    expect(after).toMatch(/^HTTP\/1\.1 200 OK$/m);
+    expect(after).toMatch(/^Connection: close\n\ntyped by hand: GET \/by-hand$/m);
     expect(after).toMatch(/^EXIT=0$/m);
   });
 
