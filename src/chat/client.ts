@@ -1,7 +1,7 @@
 // ChatClient: the chat protocol for programs. Each command returns a promise of its one reply (replies come in
 // command order, so a FIFO pairs them); events arrive through onEvent; the server's idle PING is answered.
 import { LineClient } from '../line/index.js';
-import { type ChatEvent, parseServerLine, type Reply } from './protocol.js';
+import { type ChatEvent, parseServerLine, quoteInput, type Reply } from './protocol.js';
 
 export interface ChatClientOptions {
   /** Longest line accepted from the server; USERS with many users is long (default 1 MiB). */
@@ -93,7 +93,22 @@ export class ChatClient {
       }, timeoutMs);
       this.greeted = (line) => {
         clearTimeout(timer);
-        resolve(line);
+        const word = line.split(' ', 1)[0];
+        if (word === 'HELLO') {
+          resolve(line);
+          return;
+        }
+        // Something else listens there (a mail or web server...): say so now, not after a reply timeout.
+        this.line.close();
+        const said = quoteInput(line, 80);
+        reject(
+          new ChatClientError(
+            'NO_GREETING',
+            word === 'ERROR' || word === 'BYE'
+              ? `${host}:${port} refused the connection: it said ${said}`
+              : `${host}:${port} is not a chat server: it said ${said} where a chat server says HELLO`,
+          ),
+        );
       };
       this.notGreeted = (reason) => {
         clearTimeout(timer);

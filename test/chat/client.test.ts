@@ -93,4 +93,29 @@ describe('ChatClient', () => {
     expect(failed).toBeInstanceOf(LineConnectError);
     expect((failed as Error).message).toMatch(/connection refused/);
   });
+
+  it('fails at once, saying what it heard, when the server greets with something other than HELLO', async () => {
+    const greetings = ['220 mail.example ESMTP ready', 'ERROR SERVER_FULL try again later'];
+    for (const greeting of greetings) {
+      const other = createServer((socket) => {
+        socket.on('error', () => {});
+        socket.write(`${greeting}\r\n`);
+      });
+      await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+      cleanup.push(() => new Promise((r) => other.close(r)));
+      const c = new ChatClient();
+      cleanup.push(() => c.close());
+      const port = (other.address() as AddressInfo).port;
+      // A long timeout: the greeting, not the clock, has to end the wait.
+      const err = await c.connect('127.0.0.1', port, { timeoutMs: 60_000 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ChatClientError);
+      expect(err).toMatchObject({ code: 'NO_GREETING' });
+      expect((err as Error).message).toBe(
+        greeting.startsWith('ERROR')
+          ? `127.0.0.1:${port} refused the connection: it said "${greeting}"`
+          : `127.0.0.1:${port} is not a chat server: it said "${greeting}" where a chat server says HELLO`,
+      );
+      expect(c.connected).toBe(false);
+    }
+  });
 });
