@@ -4,7 +4,7 @@ import { notAName } from '../chat/input.js';
 import { runChatSession } from '../chat/terminal.js';
 import { shouldColour } from '../term/style.js';
 import { isValidName, NAME_RULE } from '../text/names.js';
-import { parseHostPort } from './options.js';
+import { parseServerAddress } from './options.js';
 
 /** A name the server would refuse is bad usage (exit 2), found before connecting. */
 function parseName(value: string): string {
@@ -36,7 +36,8 @@ with "!!" on stdout; the count goes to stderr); 2 for bad usage.`,
     .action(async (server: string, opts: { name?: string }) => {
       let address: { host: string; port: number };
       try {
-        address = parseHostPort(server, { host: '127.0.0.1', port: 8090 });
+        const parsed = parseServerAddress(server);
+        address = { host: parsed.host, port: parsed.port ?? 8090 };
       } catch (err) {
         process.stderr.write(`plainwire chat: ${(err as Error).message}\n`);
         process.exit(2);

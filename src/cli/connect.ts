@@ -5,7 +5,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { ConnectClient } from '../connect/client.js';
 import { LineConnectError } from '../line/errors.js';
 import { sanitizeLine } from '../text/sanitize.js';
-import { formatHostPort, InvalidHostError, parseHostPort, parsePositiveInt } from './options.js';
+import { formatHostPort, parsePositiveInt, parseServerAddress, parseServerPort } from './options.js';
 
 function parseSeconds(value: string): number {
   const n = Number(value);
@@ -13,15 +13,6 @@ function parseSeconds(value: string): number {
     throw new InvalidArgumentError(`"${value}" is not a number of seconds (e.g. 2 or 0.5).`);
   }
   return n;
-}
-
-/** The port of a server to reach: 0 means "any free port" only to a server that listens. */
-function parseServerPort(value: string): number {
-  const port = Number(value);
-  if (!/^\d+$/.test(value) || port < 1 || port > 65535) {
-    throw new InvalidArgumentError(`"${value}" is not a server port (1-65535).`);
-  }
-  return port;
 }
 
 const CLOSE_MESSAGES: Record<string, string> = {
@@ -75,26 +66,21 @@ export function register(program: Command): void {
     )
     .action(async (host: string, port: number | undefined, opts: ConnectOptions) => {
       if (port === undefined) {
-        let parsed: { host: string; port: number };
+        let parsed: { host: string; port: number | undefined };
         try {
-          parsed = parseHostPort(host, { host: '127.0.0.1', port: -1 });
-          if (parsed.port >= 0) parseServerPort(String(parsed.port));
+          parsed = parseServerAddress(host);
         } catch (err) {
-          if (err instanceof InvalidHostError) {
-            process.stderr.write(`plainwire connect: ${err.message}\n`);
-            process.exit(2);
-          }
-          const [, typed] = /:([^:\]]*)$/.exec(host) ?? [];
-          process.stderr.write(`plainwire connect: "${typed ?? host}" is not a server port (1-65535).\n`);
+          process.stderr.write(`plainwire connect: ${(err as Error).message}\n`);
           process.exit(2);
         }
-        if (parsed.port < 0) {
+        if (parsed.port === undefined) {
           process.stderr.write(
             `plainwire connect: which port? e.g. plainwire connect ${host} 8090 (or ${host}:8090)\n`,
           );
           process.exit(2);
         }
-        ({ host, port } = parsed);
+        host = parsed.host;
+        port = parsed.port;
       }
       // "[::1] 8090": the brackets only keep an IPv6 address apart from a port; the address is what is inside.
       await runConnect(host.replace(/^\[(.*)\]$/, '$1'), port, opts);

@@ -217,6 +217,18 @@ describe('plainwire chat through pipes', () => {
     expect(help.stdout.replace(/\s+/g, ' ')).toContain(NAME_RULE);
   });
 
+  it('refuses a port no server can have, or a colon with no port after it, as bad usage (exit 2)', async () => {
+    for (const [server, message] of [
+      ['127.0.0.1:0', '"0" is not a server port (1-65535).'],
+      ['127.0.0.1:99999', '"99999" is not a server port (1-65535).'],
+      ['127.0.0.1:', '"127.0.0.1:" has no port after the ":" (e.g. 127.0.0.1:8090).'],
+    ]) {
+      const r = await runCli(['chat', server!, '--name', 'x'], { input: '' });
+      expect(r.code, server).toBe(2);
+      expect(r.stderr).toBe(`plainwire chat: ${message}\n`);
+    }
+  });
+
   it('exits 1 when the server cannot be reached, 2 without a name on a pipe', async () => {
     const server = await chatServer();
     const port = server.port;
