@@ -1,7 +1,8 @@
 // `plainwire connect HOST PORT`: a line client like telnet, for trying every plainwire protocol by hand or
 // from a script. Server lines are sanitised before they reach the terminal.
-import { clearLine, createInterface, cursorTo } from 'node:readline';
+import { createInterface } from 'node:readline';
 import { type Command, InvalidArgumentError } from 'commander';
+import { printAboveInput } from '../chat/terminal.js';
 import { ConnectClient } from '../connect/client.js';
 import { LineConnectError } from '../line/errors.js';
 import { sanitizeLine } from '../text/sanitize.js';
@@ -130,11 +131,8 @@ async function runConnect(host: string, port: number, opts: ConnectOptions): Pro
   client.onLine = (line) => {
     const text = sanitizeLine(line);
     if (interactive) {
-      // Print above what the user is typing, then redraw their unfinished line.
-      clearLine(process.stdout, 0);
-      cursorTo(process.stdout, 0);
-      process.stdout.write(`${text}\n`);
-      rl.prompt(true);
+      // Above what the user is typing (every row of it), then their unfinished line again.
+      printAboveInput(process.stdout, rl, text);
     } else {
       process.stdout.write(`${text}\n`);
     }

@@ -60,10 +60,10 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
-function startConnect(port: number): string {
+function startConnect(port: number, columns = 100): string {
   const name = `connect-${++session}`;
   const command = `${process.execPath} ${CLI} connect 127.0.0.1 ${port}; echo EXIT=$?; sleep 30`;
-  tmux('new-session', '-d', '-s', name, '-x', '100', '-y', '30', command);
+  tmux('new-session', '-d', '-s', name, '-x', String(columns), '-y', '30', command);
   cleanups.push(() => {
     try {
       tmux('kill-session', '-t', name);
@@ -111,6 +111,30 @@ describe.skipIf(!HAS_TMUX)('plainwire connect in a terminal', () => {
     expect(after).toMatch(/^HTTP\/1\.1 200 OK$/m);
     expect(after).toMatch(/^Connection: close\n\ntyped by hand: GET \/by-hand$/m);
     expect(after).toMatch(/^EXIT=0$/m);
+  });
+
+  it('keeps a half-typed line that wraps over several rows whole while server lines arrive', async () => {
+    const { server, port, conn } = await startServer();
+    cleanups.push(() => server.close());
+    const pane = startConnect(port, 40);
+    await waitForPane(pane, /connected to 127\.0\.0\.1/);
+    const socket = await conn;
+    // 57 columns: two rows of a 40-column terminal.
+    const typed = '中文 long line long line long line long line long line end';
+    tmux('send-keys', '-t', pane, '-l', typed);
+    await waitForPane(pane, /line end/);
+    socket.write('news while you type\n');
+    const shown = await waitForPane(pane, /^news while you type$/m);
+    const rows = shown.split('\n');
+    const news = rows.indexOf('news while you type');
+    // Above the news, no trace of the typed line; below it, the whole line again.
+    expect(rows.slice(0, news).join('\n')).not.toMatch(/long line|中文/);
+    expect(
+      rows
+        .slice(news + 1)
+        .join('')
+        .replaceAll(' ', ''),
+    ).toContain(typed.replaceAll(' ', ''));
   });
 
   it('Ctrl-C with a half-typed line quits, giving the shell a fresh line', async () => {
