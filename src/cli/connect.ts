@@ -137,6 +137,17 @@ async function runConnect(host: string, port: number, opts: ConnectOptions): Pro
       process.stdout.write(`${text}\n`);
     }
   };
+  // A line the server leaves open ("login: ") is the prompt, as in telnet: what you type goes after it.
+  let openLine = '';
+  if (interactive) {
+    client.onPartial = (text) => {
+      const shown = sanitizeLine(text);
+      if (shown === openLine) return;
+      openLine = shown;
+      rl.setPrompt(shown);
+      rl.prompt(true);
+    };
+  }
   client.onClose = (reason) => {
     const whileTyping = !inputEnded;
     inputEnded = true;
@@ -150,6 +161,12 @@ async function runConnect(host: string, port: number, opts: ConnectOptions): Pro
   };
 
   rl.on('line', (line) => {
+    if (openLine !== '') {
+      // Answered: it stays on the screen in front of the answer, and the server's next line starts afresh.
+      client.dropPartial();
+      openLine = '';
+      rl.setPrompt('');
+    }
     // A stray "\r" cannot travel inside a line; the chosen line end is the only one there is. An empty line
     // is sent like any other: it ends an HTTP request's head, and SMTP's DATA may hold one.
     client.send(line.replace(/\r/g, ''));

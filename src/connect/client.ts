@@ -23,6 +23,8 @@ export interface ConnectClientOptions {
  */
 export class ConnectClient extends EventEmitter {
   onLine?: (line: string) => void;
+  /** After each piece the server sends: the text of the line it left open ("login: "), or ''. */
+  onPartial?: (text: string) => void;
   onClose?: (reason: string) => void;
 
   private socket: Socket | undefined;
@@ -84,6 +86,11 @@ export class ConnectClient extends EventEmitter {
     socket.write(line + this.options.lineEnd);
   }
 
+  /** The open line the server left (see onPartial) was answered: the next line starts afresh. */
+  dropPartial(): void {
+    this.splitter.dropPartial();
+  }
+
   /** Bytes handed to the socket but not yet accepted by the kernel. */
   get bufferedBytes(): number {
     return this.socket?.writableLength ?? 0;
@@ -123,11 +130,17 @@ export class ConnectClient extends EventEmitter {
       if (this.splitter.tooLong) {
         this.reason ??= 'line-too-long';
         socket.destroy();
+        return;
       }
+      this.onPartial?.(this.splitter.partial);
     });
     socket.on('end', () => {
       const last = this.splitter.end();
-      if (last !== undefined && !this.closing) this.onLine?.(last);
+      if (last !== undefined && !this.closing) {
+        // The open line is a line now, and no longer the prompt.
+        this.onPartial?.('');
+        this.onLine?.(last);
+      }
       this.reason ??= 'server-closed';
       // The server is done; finish our side too.
       if (!this.ended) socket.end();

@@ -38,6 +38,23 @@ export class TextLineSplitter {
     return lines;
   }
 
+  /**
+   * The text of the line still open, such as a prompt ("login: ") a server sends without a line end; a
+   * character split across chunks is left out until it is whole.
+   */
+  get partial(): string {
+    if (this.pendingBytes === 0) return '';
+    let bytes = Buffer.concat(this.pending, this.pendingBytes);
+    if (bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, bytes.length - 1);
+    return new TextDecoder().decode(bytes, { stream: true });
+  }
+
+  /** Forgets the open line: it was shown, and the person answered it, so it must not begin the next line. */
+  dropPartial(): void {
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
   /** The unterminated last line when the stream ends, if there is one. */
   end(): string | undefined {
     if (this.tooLong || this.pendingBytes === 0) return undefined;

@@ -35,4 +35,17 @@ describe('TextLineSplitter', () => {
     expect(t.push(bytes('ok\nabcdef\nlater\n'))).toEqual(['ok']);
     expect(t.tooLong).toBe(true);
   });
+
+  it('shows the line left open (a prompt) without a half character, and forgets it once answered', () => {
+    const s = new TextLineSplitter(100);
+    const prompt = bytes('Welcome\nNäme: ');
+    expect(s.push(prompt.subarray(0, 10))).toEqual(['Welcome']);
+    // "ä" is two bytes and only the first has come.
+    expect(s.partial).toBe('N');
+    expect(s.push(prompt.subarray(10))).toEqual([]);
+    expect(s.partial).toBe('Näme: ');
+    s.dropPartial();
+    expect(s.partial).toBe('');
+    expect(s.push(bytes('Hello bob\r\n'))).toEqual(['Hello bob']);
+  });
 });

@@ -137,6 +137,28 @@ describe.skipIf(!HAS_TMUX)('plainwire connect in a terminal', () => {
     ).toContain(typed.replaceAll(' ', ''));
   });
 
+  it('shows a prompt the server leaves open ("Name: ") as telnet does, and what you type after it', async () => {
+    const { server, port, conn, got } = await startServer();
+    cleanups.push(() => server.close());
+    const pane = startConnect(port);
+    await waitForPane(pane, /connected to 127\.0\.0\.1/);
+    const socket = await conn;
+    socket.write('Welcome\nName: ');
+    await waitForPane(pane, /^Name:$/m);
+    tmux('send-keys', '-t', pane, '-l', 'bob');
+    await waitForPane(pane, /^Name: bob$/m);
+    tmux('send-keys', '-t', pane, 'Enter');
+    for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(got).toEqual(['bob']);
+    socket.write('Hello bob\n');
+    const after = await waitForPane(pane, /^Hello bob$/m);
+    expect(after).toMatch(/^Welcome\nName: bob\nHello bob$/m);
+    // A server that hangs up after an open line: shown once, as the last line.
+    socket.end('bye> ');
+    const end = await waitForPane(pane, /EXIT=/);
+    expect(end).toMatch(/^Hello bob\nbye>\nplainwire connect: connection closed by the server\nEXIT=0$/m);
+  });
+
   it('Ctrl-C with a half-typed line quits, giving the shell a fresh line', async () => {
     const { server, port, conn } = await startServer();
     cleanups.push(() => server.close());
