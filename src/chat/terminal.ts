@@ -75,6 +75,10 @@ export function eraseSubmittedLine(
   output.write(`\u001b[${rows}A\r\u001b[J`);
 }
 
+// Both ends count: `plainwire chat > log` at a terminal cannot show the question it would ask.
+const NAME_REQUIRED =
+  '--name is required unless both input and output are a terminal (only there is the name asked for)';
+
 /**
  * Exit codes: 0 after /quit or end of input, 1 when the server is unreachable or goes away (or, for piped
  * input, refused any of its commands), 2 for bad usage.
@@ -102,8 +106,7 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
   };
   client.onEvent = (event) => print(display.event(event));
 
-  if (o.name === undefined && !o.interactive)
-    return fail('--name is required when the input is not a terminal', 2);
+  if (o.name === undefined && !o.interactive) return fail(NAME_REQUIRED, 2);
   try {
     await client.connect(o.host, o.port);
   } catch (err) {
@@ -144,7 +147,7 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
     let name = o.name;
     for (;;) {
       if (name === undefined) {
-        if (!o.interactive) return fail('--name is required when the input is not a terminal', 2);
+        if (!o.interactive) return fail(NAME_REQUIRED, 2);
         rl.setPrompt('your name: ');
         rl.prompt();
         const typed = await nextLine();
