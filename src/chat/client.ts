@@ -12,6 +12,24 @@ export interface ChatClientOptions {
   answerPings?: boolean;
 }
 
+/** A USERS or GROUPS reply: `USERS <total> <entry>... [+<more>]` (the `+<more>` when a page was cut short). */
+export interface Listing {
+  total: number;
+  entries: string[];
+  /** How many come after this page (0 on the last one). */
+  more: number;
+}
+
+/** Reads the text of `OK USERS ...` or `OK GROUPS ...`; a name never starts with "+", so "+150" is the count. */
+export function parseListing(text: string): Listing {
+  const words = text.split(' ').filter((w) => w !== '');
+  const entries = words.slice(2);
+  const last = entries.at(-1);
+  const more = last !== undefined && /^\+\d+$/.test(last) ? Number(entries.pop()!.slice(1)) : 0;
+  const total = Number(words[1]);
+  return { total: Number.isFinite(total) ? total : entries.length, entries, more };
+}
+
 export class ChatClientError extends Error {
   constructor(
     readonly code: 'CLOSED' | 'REPLY_TIMEOUT' | 'NO_GREETING' | 'NOT_CONNECTED',
@@ -179,14 +197,20 @@ export class ChatClient {
     return this.expectOk(`GROUP ${group} ${text}`);
   }
 
+  /** The registered names (the first page of them, from a server that pages long listings). */
   async users(): Promise<string[]> {
-    const words = (await this.expectOk('USERS')).text.split(' ');
-    return words.slice(2).filter((w) => w !== '');
+    return (await this.listUsers()).entries;
+  }
+
+  /** One page of USERS: how many are registered in all, the names after `after`, and how many follow. */
+  async listUsers(after?: string): Promise<Listing> {
+    return parseListing((await this.expectOk(after ? `USERS ${after}` : 'USERS')).text);
   }
 
   async groups(): Promise<Array<{ group: string; members: number }>> {
-    const words = (await this.expectOk('GROUPS')).text.split(' ').slice(2);
-    return words
+    return (await this.expectOk('GROUPS')).text
+      .split(' ')
+      .slice(2)
       .filter((w) => w.includes(':'))
       .map((w) => {
         const colon = w.lastIndexOf(':');

@@ -2,6 +2,7 @@
 // string that came from the server is sanitised here, so a hostile server or user cannot drive the terminal.
 import type { Style } from '../term/style.js';
 import { sanitizeLine } from '../text/sanitize.js';
+import { parseListing } from './client.js';
 import type { ChatEvent, Reply } from './protocol.js';
 import { type Echo, slashHints } from './input.js';
 
@@ -94,14 +95,17 @@ export class ChatDisplay {
     const words = sanitizeLine(reply.text).split(' ');
     switch (verb) {
       case 'USERS': {
-        const names = words.slice(2);
-        return this.info(
-          `${names.length} ${names.length === 1 ? 'person' : 'people'} here: ${names.join(' ')}`,
-        );
+        const { total, entries, more } = parseListing(sanitizeLine(reply.text));
+        const page = `${total} ${total === 1 ? 'person' : 'people'} here: ${entries.join(' ')}`;
+        return this.info(more > 0 ? `${page}; ${more} more: /users ${entries.at(-1) ?? ''}` : page);
       }
       case 'GROUPS': {
-        const groups = words.slice(2).map((g) => g.replace(/:(\d+)$/, ' ($1)'));
-        return this.info(groups.length === 0 ? 'no groups yet (/join one)' : `groups: ${groups.join(', ')}`);
+        const { total, entries, more } = parseListing(sanitizeLine(reply.text));
+        if (total === 0) return this.info('no groups yet (/join one)');
+        const groups = entries.map((g) => g.replace(/:(\d+)$/, ' ($1)'));
+        const page = `${total} ${total === 1 ? 'group' : 'groups'}: ${groups.join(', ')}`;
+        const last = entries.at(-1)?.replace(/:\d+$/, '') ?? '';
+        return this.info(more > 0 ? `${page}; ${more} more: /groups ${last}` : page);
       }
       case 'JOIN':
         return this.info(`you joined ${words[1] ?? ''}`);

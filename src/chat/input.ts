@@ -34,8 +34,20 @@ const SLASH_COMMANDS: readonly SlashCommand[] = [
   { name: 'join', usage: '/join group', help: 'join a group (created if new)', verb: 'JOIN', args: 1 },
   { name: 'leave', usage: '/leave group', help: 'leave a group', verb: 'LEAVE', args: 1 },
   { name: 'g', usage: '/g group text', help: 'say something in a group you joined', verb: 'GROUP', args: 2 },
-  { name: 'users', usage: '/users', help: 'who is here', verb: 'USERS', args: 0 },
-  { name: 'groups', usage: '/groups', help: 'the groups and how many are in each', verb: 'GROUPS', args: 0 },
+  {
+    name: 'users',
+    usage: '/users [from]',
+    help: 'who is here (a long list comes a page at a time: /users name goes on after name)',
+    verb: 'USERS',
+    args: 1,
+  },
+  {
+    name: 'groups',
+    usage: '/groups [from]',
+    help: 'the groups and how many are in each (a page at a time, like /users)',
+    verb: 'GROUPS',
+    args: 1,
+  },
   { name: 'nick', usage: '/nick newname', help: 'change your name', verb: 'REGISTER', args: 1 },
   { name: 'help', usage: '/help', help: 'this list', verb: 'HELP', args: 1 },
   {
@@ -111,8 +123,11 @@ export function parseInput(input: string): InputAction {
       return { kind: 'send', line: `${name === 'nick' ? 'REGISTER' : name.toUpperCase()} ${p[0]}` };
     }
     case 'users':
-    case 'groups':
-      return words(rest, 0) ? { kind: 'send', line: name.toUpperCase() } : usage(name);
+    case 'groups': {
+      const from = words(rest, 0) ?? words(rest, 1);
+      if (!from) return usage(name);
+      return { kind: 'send', line: [name.toUpperCase(), ...from].join(' ') };
+    }
     case 'help':
       return { kind: 'help' };
     case 'quit':
@@ -131,7 +146,7 @@ export function notAName(name: string, what: 'name' | 'group name' = 'name'): st
 // "join ops first: JOIN ops", "then REGISTER <name>". A name the server quotes from input ("ghost") never
 // follows a cue, so it is never taken for a hint.
 const HINT = new RegExp(
-  String.raw`(?:(?<![^\s(])(?:type|try|use|then|see|or)|:)\s+(${[...BY_VERB.keys(), 'MESSAGE'].join('|')})(?=$|[\s),;.])`,
+  String.raw`(?:(?<![^\s(])(?:type|try|use|then|see|or)|[:;])\s+(${[...BY_VERB.keys(), 'MESSAGE'].join('|')})(?=$|[\s),;.])`,
   'g',
 );
 /** One argument after a verb: a placeholder (`<group>`, `[reason]`) or a word such as a group's name. */

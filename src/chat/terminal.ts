@@ -173,9 +173,9 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
       }
     }
     let me = client.name ?? name;
-    const users = await Promise.race([client.users(), closed]);
+    const users = await Promise.race([client.listUsers(), closed]);
     if (users === 'closed') return goneAway();
-    print(display.info(`connected to ${where} as ${me}; ${users.length} here; type /help for the commands`));
+    print(display.info(`connected to ${where} as ${me}; ${users.total} here; type /help for the commands`));
 
     // ---- the conversation ----
     const prompt = () => `${me}> `;

@@ -21,8 +21,8 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Type text to say it to everyone; /msg name[,name] text, /join g, /leave g, /g group text, /users, /groups,
-/nick new, /help, /quit (or Ctrl-D).
+Type text to say it to everyone; /msg name[,name] text, /join g, /leave g, /g group text, /users [from],
+/groups [from], /nick new, /help, /quit (or Ctrl-D).
 
 Examples:
   $ plainwire chat --name ada                       (server on 127.0.0.1:8090)

@@ -93,7 +93,7 @@ describe('plainwire chat through pipes', () => {
       '!! no such user: "ghost" (nothing was sent; type /users)',
       '-- you joined ops',
       '-- nobody else heard that',
-      '-- groups: ops (1)',
+      '-- 1 group: ops (1)',
       '!! unknown command /nope (type /help)',
       '-- you are now bot2',
     ]);
@@ -163,6 +163,39 @@ describe('plainwire chat through pipes', () => {
     expect(result.stdout).toMatch(/<mallory> pwned/);
     expect(result.stdout).toMatch(/eve joined/);
     expect(isTerminalSafe(result.stdout)).toBe(true);
+  });
+
+  it('counts everyone from a server that pages long listings, and pages on with /users <from>', async () => {
+    // The listing of docs/PROTOCOL.md: `OK USERS <total> <name>... [+<more>]`, `USERS <after>` for the next page.
+    const paging: Server = createServer((socket) => {
+      socket.on('error', () => {});
+      socket.write('HELLO paging\n');
+      socket.on('data', (d) => {
+        for (const line of d.toString().split(/\r?\n/).filter(Boolean)) {
+          if (line.startsWith('REGISTER')) socket.write('OK REGISTERED x\n');
+          else if (line === 'USERS') socket.write('OK USERS 250 ada al +248\n');
+          else if (line === 'USERS al') socket.write('OK USERS 250 bo cy +246\n');
+          else if (line.startsWith('QUIT')) socket.end('OK BYE\n');
+          else socket.write('ERROR UNKNOWN_COMMAND not in this test\n');
+        }
+      });
+    });
+    await new Promise<void>((r) => paging.listen(0, '127.0.0.1', r));
+    running.push({ stop: () => new Promise((r) => paging.close(r)) });
+    const port = (paging.address() as { port: number }).port;
+    const result = await runCli(['chat', `127.0.0.1:${port}`, '--name', 'x'], {
+      input: '/users\n/users al\n',
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout.replace(/^\d\d:\d\d:\d\d /gm, '')).toBe(
+      [
+        `-- connected to 127.0.0.1:${port} as x; 250 here; type /help for the commands`,
+        '-- 250 people here: ada al; 248 more: /users al',
+        '-- 250 people here: bo cy; 246 more: /users cy',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('refuses a line longer than the server takes, and stays connected', async () => {

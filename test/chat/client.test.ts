@@ -1,6 +1,6 @@
 import { type AddressInfo, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ChatClient, ChatClientError, ChatReplyError } from '../../src/chat/client.js';
+import { ChatClient, ChatClientError, ChatReplyError, parseListing } from '../../src/chat/client.js';
 import type { ChatEvent } from '../../src/chat/protocol.js';
 import { ChatServer } from '../../src/chat/server.js';
 import { LineConnectError } from '../../src/line/index.js';
@@ -117,5 +117,11 @@ describe('ChatClient', () => {
       );
       expect(c.connected).toBe(false);
     }
+  });
+
+  it('reads a page of a listing: the total, the entries, and the +<more> after a page cut short', () => {
+    expect(parseListing('USERS 250 ada al +248')).toEqual({ total: 250, entries: ['ada', 'al'], more: 248 });
+    expect(parseListing('USERS 2 ada bo')).toEqual({ total: 2, entries: ['ada', 'bo'], more: 0 });
+    expect(parseListing('GROUPS 0')).toEqual({ total: 0, entries: [], more: 0 });
   });
 });

@@ -24,6 +24,8 @@ describe('parseInput', () => {
     expect(parseInput('/nick rob')).toEqual({ kind: 'send', line: 'REGISTER rob' });
     expect(parseInput('/users')).toEqual({ kind: 'send', line: 'USERS' });
     expect(parseInput('/groups')).toEqual({ kind: 'send', line: 'GROUPS' });
+    expect(parseInput('/users kim')).toEqual({ kind: 'send', line: 'USERS kim' });
+    expect(parseInput('/groups  ops ')).toEqual({ kind: 'send', line: 'GROUPS ops' });
     expect(parseInput('/help')).toEqual({ kind: 'help' });
     expect(parseInput('/quit')).toEqual({ kind: 'quit', line: 'QUIT' });
     expect(parseInput('/quit gone fishing')).toEqual({ kind: 'quit', line: 'QUIT gone fishing' });
@@ -34,7 +36,7 @@ describe('parseInput', () => {
     expect(parseInput('/msg bob')).toEqual({ kind: 'error', message: 'usage: /msg name[,name...] text' });
     expect(parseInput('/join')).toEqual({ kind: 'error', message: 'usage: /join group' });
     expect(parseInput('/join a b')).toEqual({ kind: 'error', message: 'usage: /join group' });
-    expect(parseInput('/users now')).toEqual({ kind: 'error', message: 'usage: /users' });
+    expect(parseInput('/users a b')).toEqual({ kind: 'error', message: 'usage: /users [from]' });
     expect(parseInput('/dance')).toEqual({ kind: 'error', message: 'unknown command /dance (type /help)' });
   });
 
@@ -86,6 +88,24 @@ describe('ChatDisplay', () => {
       '03:04:05 -- 2 people here: a b',
     );
     expect(plain.reply('MESSAGE', { ok: true, text: 'SENT 3', line: '' })).toBeUndefined();
+  });
+
+  it('shows a page of a long listing with the total and the command for the next page', () => {
+    expect(plain.reply('USERS', { ok: true, text: 'USERS 250 ada al kim +247', line: '' })).toBe(
+      '03:04:05 -- 250 people here: ada al kim; 247 more: /users kim',
+    );
+    expect(plain.reply('USERS', { ok: true, text: 'USERS 250 ute zoe', line: '' })).toBe(
+      '03:04:05 -- 250 people here: ute zoe',
+    );
+    expect(plain.reply('GROUPS', { ok: true, text: 'GROUPS 40 a:1 ops:12 +38', line: '' })).toBe(
+      '03:04:05 -- 40 groups: a (1), ops (12); 38 more: /groups ops',
+    );
+    expect(plain.reply('GROUPS', { ok: true, text: 'GROUPS 1 ops:2', line: '' })).toBe(
+      '03:04:05 -- 1 group: ops (2)',
+    );
+    expect(plain.reply('GROUPS', { ok: true, text: 'GROUPS 0', line: '' })).toBe(
+      '03:04:05 -- no groups yet (/join one)',
+    );
     expect(plain.reply('MESSAGE', { ok: false, code: 'X', text: 'bad\u0007', line: '' })).toBe(
       '03:04:05 !! bad',
     );
@@ -129,6 +149,15 @@ describe('slashHints', () => {
       'plainwire chat: type /help for the commands, then /nick name',
     );
     expect(slashHints('leave the chat: usage: QUIT [reason]')).toBe('leave the chat: usage: /quit [reason]');
+    expect(slashHints('too many arguments; usage: USERS [after]')).toBe(
+      'too many arguments; usage: /users [after]',
+    );
+    expect(slashHints('you are in 50 groups, the most one user may be in; LEAVE one first')).toBe(
+      'you are in 50 groups, the most one user may be in; /leave one first',
+    );
+    expect(slashHints('the chat has 10 groups, the most it keeps; JOIN one that exists (type GROUPS)')).toBe(
+      'the chat has 10 groups, the most it keeps; /join one that exists (type /groups)',
+    );
   });
 
   it('leaves names and words that only look like verbs alone', () => {
