@@ -151,8 +151,9 @@ async function runConnect(host: string, port: number, opts: ConnectOptions): Pro
   client.onClose = (reason) => {
     const whileTyping = !inputEnded;
     inputEnded = true;
-    // Leave a half-typed line where it is and say goodbye (or give the shell back) on a line of its own.
-    if (interactive && rl.line.length > 0) process.stdout.write('\n');
+    // Leave a half-typed line (or a prompt the server left open) where it is and say goodbye (or give the
+    // shell back) on a line of its own.
+    if (interactive && (rl.line.length > 0 || openLine !== '')) process.stdout.write('\n');
     rl.close();
     if (reason === 'client-closed') exit(0);
     else if (reason === 'server-closed')

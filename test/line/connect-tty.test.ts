@@ -159,6 +159,19 @@ describe.skipIf(!HAS_TMUX)('plainwire connect in a terminal', () => {
     expect(end).toMatch(/^Hello bob\nbye>\nplainwire connect: connection closed by the server\nEXIT=0$/m);
   });
 
+  it('says goodbye on a line of its own when the server drops the connection at an open prompt', async () => {
+    const { server, port, conn } = await startServer();
+    cleanups.push(() => server.close());
+    const pane = startConnect(port);
+    await waitForPane(pane, /connected to 127\.0\.0\.1/);
+    const socket = await conn;
+    socket.write('Password: ');
+    await waitForPane(pane, /^Password:$/m);
+    socket.resetAndDestroy();
+    const after = await waitForPane(pane, /EXIT=/);
+    expect(after).toMatch(/^Password:\nplainwire connect: connection reset by the server\nEXIT=1$/m);
+  });
+
   it('Ctrl-C with a half-typed line quits, giving the shell a fresh line', async () => {
     const { server, port, conn } = await startServer();
     cleanups.push(() => server.close());
