@@ -162,7 +162,7 @@ function takesWords(verb: string): boolean {
 function slashHint(verb: string, args: readonly string[]): string {
   const command = BY_VERB.get(verb);
   if (!command) return SAY;
-  // "/help" and "/users" take nothing: whatever the server wrote after HELP is not for the person to type.
+  // "/help" takes nothing: whatever the server wrote after HELP (<verb>) is not for the person to type.
   if (!command.usage.includes(' ')) return command.usage;
   return [`/${command.name}`, ...args.map((a) => a.replace(/^<(.*)>$/, '$1'))].join(' ');
 }
