@@ -2,8 +2,9 @@
 // and hands over every line the server sends, empty ones included. LineClient is the client of the line
 // protocols (no "\r" inside its lines, empty lines skipped); this one carries any text protocol typed by hand.
 import { EventEmitter } from 'node:events';
-import { connect as netConnect, type Socket } from 'node:net';
-import { describeConnectFailure, LineConnectError, reasonFromSocketError } from '../line/errors.js';
+import type { Socket } from 'node:net';
+import { dialLine } from '../line/dial.js';
+import { reasonFromSocketError } from '../line/errors.js';
 import { TextLineSplitter } from './lines.js';
 
 export type LineEnd = '\r\n' | '\n';
@@ -42,32 +43,10 @@ export class ConnectClient extends EventEmitter {
   }
 
   /** Rejects with a LineConnectError whose message says what to do ("connection refused (is the server running?)"). */
-  connect(host: string, port: number, timeoutMs: number): Promise<void> {
-    // allowHalfOpen: after end() we keep reading until the server has said everything.
-    const socket = netConnect({ host, port, allowHalfOpen: true, noDelay: true });
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new LineConnectError('CONNECT_TIMEOUT', host, port, `timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
-      const failed = (err: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        reject(
-          new LineConnectError('CONNECT_FAILED', host, port, describeConnectFailure(err), {
-            cause: err,
-            ...(err.code !== undefined ? { errno: err.code } : {}),
-          }),
-        );
-      };
-      socket.once('error', failed);
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.off('error', failed);
-        this.socket = socket;
-        this.attach(socket);
-        resolve();
-      });
-    });
+  async connect(host: string, port: number, timeoutMs: number): Promise<void> {
+    const socket = await dialLine(host, port, timeoutMs);
+    this.socket = socket;
+    this.attach(socket);
   }
 
   /** Sends one line (it must not hold a line break) with the chosen line end; an empty line is a line too. */
