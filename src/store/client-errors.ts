@@ -49,6 +49,22 @@ export class CompactedError extends StoreError {
   }
 }
 
+/**
+ * The server at the URL answered, but not as a plainwire store: no X-Plainwire-Revision header, which every
+ * answer of the store carries. A static web server, a proxy's page or a portal answering 200 to everything
+ * would otherwise make a set look like a success.
+ */
+export class NotAStoreError extends StoreError {
+  constructor(url: string, status: number) {
+    super(
+      'NOT_A_STORE',
+      `${url} is not a plainwire store (no X-Plainwire-Revision header; is the URL right?)`,
+      status,
+    );
+    this.name = 'NotAStoreError';
+  }
+}
+
 const CODE_BY_STATUS: Record<number, string> = {
   400: 'BAD_REQUEST',
   401: 'UNAUTHORIZED',

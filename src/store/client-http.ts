@@ -31,6 +31,11 @@ export interface StoreHttpOptions {
   maxResponseBytes: number;
   /** Connections kept per store; undefined means no limit, as node:http's default. */
   maxSockets?: number;
+  /**
+   * Looks at an answer's status and headers before its body is read; an error returned here fails the
+   * exchange at once, so a server that is not a store is not read to the end.
+   */
+  checkHead?: (status: number, headers: http.IncomingHttpHeaders) => StoreError | undefined;
 }
 
 function abortReason(signal: AbortSignal): unknown {
@@ -128,6 +133,12 @@ export class StoreHttp {
         finish(error);
       });
       req.on('response', (res) => {
+        const refused = this.options.checkHead?.(res.statusCode ?? 0, res.headers);
+        if (refused) {
+          finish(refused);
+          req.destroy();
+          return;
+        }
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {

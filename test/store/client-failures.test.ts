@@ -3,7 +3,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StoreError, StoreUnavailableError } from '../../src/store/client-errors.js';
+import { NotAStoreError, StoreError, StoreUnavailableError } from '../../src/store/client-errors.js';
 import { StoreClient } from '../../src/store/client.js';
 import { freePort } from '../helpers/ports.js';
 
@@ -62,7 +62,7 @@ describe('StoreClient when the store is not working', () => {
 
   it('refuses an answer larger than maxResponseBytes instead of buffering it', async () => {
     const server = http.createServer((_req, res) => {
-      res.writeHead(200, { 'x-plainwire-version': '1' });
+      res.writeHead(200, { 'x-plainwire-version': '1', 'x-plainwire-revision': '1' });
       res.end(Buffer.alloc(100_000, 'a'));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -123,5 +123,122 @@ describe('StoreClient when the store is not working', () => {
     const c = client(1);
     expect(() => c.watch({})).toThrow(/exactly one of key and prefix/);
     expect(() => c.watch({ key: 'a', prefix: 'b' })).toThrow(StoreError);
+  });
+});
+
+async function httpServer(handler: http.RequestListener): Promise<number> {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  return (server.address() as net.AddressInfo).port;
+}
+
+describe('StoreClient against a server that is not a plainwire store', () => {
+  const calls: Array<[string, (c: StoreClient) => Promise<unknown>]> = [
+    ['get', (c) => c.get('k')],
+    ['getEntry', (c) => c.getEntry('k')],
+    ['set', (c) => c.set('k', 'v')],
+    ['set (POST)', (c) => c.set('k', 'x'.repeat(10_000))],
+    ['set ifVersion', (c) => c.set('k', 'v', { ifVersion: 0 })],
+    ['unset', (c) => c.unset('k')],
+    ['keys', (c) => c.keys()],
+    ['clear', (c) => c.clear()],
+    ['list', (c) => c.list()],
+    ['listAll', (c) => c.listAll()],
+    ['revision', (c) => c.revision()],
+    ['watchOnce', (c) => c.watchOnce({ key: 'k', timeoutSeconds: 1 })],
+    [
+      'watch',
+      async (c) => {
+        for await (const _ of c.watch({ prefix: '' })) return;
+      },
+    ],
+    ['dict.get', (c) => c.dict('p/').get('k')],
+  ];
+
+  for (const [status, body] of [
+    [200, 'ok'],
+    [404, '<h1>Not Found</h1>'],
+    [401, 'who are you'],
+    [500, 'oops'],
+  ] as const) {
+    it(`fails every call with NotAStoreError (code NOT_A_STORE) when a server answers ${status} to everything`, async () => {
+      const port = await httpServer((_req, res) => {
+        res.writeHead(status, { 'content-type': 'text/html' });
+        res.end(body);
+      });
+      const c = client(port);
+      for (const [name, call] of calls) {
+        const err = await call(c).then(
+          () => new Error(`${name} succeeded`),
+          (e: unknown) => e,
+        );
+        expect(err, name).toBeInstanceOf(NotAStoreError);
+        expect(err, name).toBeInstanceOf(StoreError);
+        expect((err as StoreError).code, name).toBe('NOT_A_STORE');
+        expect((err as StoreError).status, name).toBe(status);
+        expect((err as Error).message, name).toBe(
+          `http://127.0.0.1:${port}/ is not a plainwire store (no X-Plainwire-Revision header; is the URL right?)`,
+        );
+      }
+    });
+  }
+
+  it('does not read the body of a non-store answer to its end', async () => {
+    let written = 0;
+    const port = await httpServer((_req, res) => {
+      res.writeHead(200);
+      // An endless body: the client must give up on the headers alone, not at maxResponseBytes.
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      const more = () => {
+        while (!res.destroyed && res.write(chunk)) written += chunk.length;
+      };
+      res.on('drain', more);
+      more();
+    });
+    await expect(client(port).get('k')).rejects.toBeInstanceOf(NotAStoreError);
+    expect(written).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('takes a 503 without the header as "unavailable" (a proxy or a busy server), so a watch retries', async () => {
+    const port = await httpServer((_req, res) => {
+      res.writeHead(503, { 'retry-after': '1' });
+      res.end('busy\n');
+    });
+    await expect(client(port).get('k')).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  it("talks to a server of the lab's URL API without plainwire's headers with requireStore: false", async () => {
+    const data = new Map<string, string>();
+    // The lab's PHP page: plain bodies, no versions, no revision header.
+    const port = await httpServer((req, res) => {
+      const q = new URL(req.url ?? '/', 'http://x').searchParams;
+      const key = q.get('key') ?? '';
+      const action = q.get('action');
+      if (action === 'set') data.set(key, q.get('value') ?? '');
+      if (action === 'unset') data.delete(key);
+      if (action === 'clear') data.clear();
+      res.end(
+        action === 'get'
+          ? (data.get(key) ?? '')
+          : action === 'keys'
+            ? [...data.keys()].map((k) => `${k}\n`).join('')
+            : '',
+      );
+    });
+    const lab = new StoreClient(`http://127.0.0.1:${port}/IMServer.php`, { requireStore: false });
+    cleanups.push(() => lab.close());
+    await lab.set('greeting', 'hello');
+    expect(await lab.get('greeting')).toBe('hello');
+    expect(await lab.keys()).toEqual(['greeting']);
+    await lab.unset('greeting');
+    expect(await lab.get('greeting')).toBeUndefined();
+    await expect(client(port).get('greeting')).rejects.toBeInstanceOf(NotAStoreError);
   });
 });
