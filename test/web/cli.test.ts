@@ -28,10 +28,10 @@ describe('plainwire serve', () => {
     expect(server.host).toBe('127.0.0.1');
   });
 
-  it('stops on SIGTERM with exit code 0', async () => {
+  it('stops on SIGTERM with exit code 143 (128 + SIGTERM)', async () => {
     const other = await startCliServer(['serve', SITE, '--port', '0']);
     const code = await other.stop('SIGTERM');
-    expect(code, other.stderr.text()).toBe(0);
+    expect(code, other.stderr.text()).toBe(143);
     // Whoever watches the log (or the terminal) sees that it stopped, not just a silent exit.
     expect(other.stderr.text()).toMatch(/"msg":"stopped"/);
   });
