@@ -77,4 +77,26 @@ describe('plainwire serve', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('is not a port number');
   });
+
+  it('takes the slow-client limits as options, and says them in --help', async () => {
+    const help = await runCli(['serve', '--help']);
+    expect(help.stdout).toMatch(/--header-timeout <seconds>[\s\S]*\(default: 10\)/);
+    expect(help.stdout).toMatch(/--max-connections <n>[\s\S]*\(default: 1000\)/);
+    expect(help.stdout).toContain('exits 130');
+    for (const bad of [
+      ['--header-timeout', '0'],
+      ['--keep-alive-timeout', 'soon'],
+      ['--header-timeout', '86401'],
+      ['--max-connections', '-1'],
+    ]) {
+      expect((await runCli(['serve', SITE, ...bad])).code, bad.join(' ')).toBe(2);
+    }
+    const strict = await startCliServer(['serve', SITE, '--port', '0', '--header-timeout', '1']);
+    try {
+      const answer = await rawExchange(strict.port, ['GET /page1.html HTTP/1.1\r\n'], { timeoutMs: 15_000 });
+      expect(answer.toString()).toMatch(/^HTTP\/1\.0 408 [\s\S]*within 1 s of connecting/);
+    } finally {
+      await strict.stop();
+    }
+  });
 });
