@@ -2,7 +2,12 @@
 // time and size. It knows nothing of keys; socket failures become StoreUnavailableError.
 import http from 'node:http';
 import https from 'node:https';
-import { StoreError, StoreUnavailableError, unavailableFromSocketError } from './client-errors.js';
+import {
+  NotAStoreError,
+  StoreError,
+  StoreUnavailableError,
+  unavailableFromSocketError,
+} from './client-errors.js';
 import type { StoreTarget } from './client-protocol.js';
 
 export interface Exchange {
@@ -123,9 +128,13 @@ export class StoreHttp {
 
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (settled) return;
+        // llhttp's codes: the peer answered, but not in HTTP (a line server, HTTP/0.9): retrying cannot help.
+        const notHttp = err.code?.startsWith('HPE_') === true;
         const error = this.closed
           ? new StoreError('CLOSED', 'this StoreClient was closed')
-          : unavailableFromSocketError(err, this.target.display);
+          : notHttp
+            ? new NotAStoreError(this.target.display, undefined)
+            : unavailableFromSocketError(err, this.target.display);
         // Node's documented race: a kept-alive socket the server closed while idle fails at reuse.
         if (req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
           (error as { staleConnection?: boolean }).staleConnection = true;

@@ -2,6 +2,7 @@
 // one that hangs up, one that floods. Real sockets; the client must turn each into a typed error, never hang.
 import http from 'node:http';
 import net from 'node:net';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NotAStoreError, StoreError, StoreUnavailableError } from '../../src/store/client-errors.js';
 import { StoreClient } from '../../src/store/client.js';
@@ -241,4 +242,117 @@ describe('StoreClient against a server that is not a plainwire store', () => {
     expect(await lab.get('greeting')).toBeUndefined();
     await expect(client(port).get('greeting')).rejects.toBeInstanceOf(NotAStoreError);
   });
+});
+
+describe('StoreClient against servers that answer garbage', () => {
+  /** A TCP server that answers each request with `answer`'s bytes, then closes the connection. */
+  function answering(answer: (request: number) => string | Buffer): Promise<number> {
+    let n = 0;
+    return tcpServer((socket) => socket.once('data', () => socket.end(answer(n++))));
+  }
+
+  const calls: Array<[string, (c: StoreClient) => Promise<unknown>]> = [
+    ['getEntry', (c) => c.getEntry('k')],
+    ['set', (c) => c.set('k', 'v')],
+    ['set ifVersion', (c) => c.set('k', 'v', { ifVersion: 3 })],
+    ['keys', (c) => c.keys()],
+    ['list', (c) => c.list()],
+    ['revision', (c) => c.revision()],
+    ['watchOnce', (c) => c.watchOnce({ prefix: '', timeoutSeconds: 1 })],
+  ];
+
+  /** Every call settles (no hang), and a failure is a StoreError whose message holds no control character. */
+  async function expectOnlyStoreErrors(port: number): Promise<unknown[]> {
+    const outcomes: unknown[] = [];
+    for (const [name, call] of calls) {
+      // A fresh client each time: a kept-alive connection the server closed would add resets of its own.
+      const outcome = await call(client(port, { timeoutMs: 2000 })).catch((e: unknown) => e);
+      if (outcome instanceof Error) {
+        expect(outcome, `${name}: ${outcome.stack}`).toBeInstanceOf(StoreError);
+        expect(outcome.message, name).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+      }
+      outcomes.push(outcome);
+    }
+    return outcomes;
+  }
+
+  const NOT_HTTP: Array<[string, string]> = [
+    ['a line server banner (chat-server)', 'HELLO plainwire chat: type HELP for the commands\r\n'],
+    ['an HTTP/0.9 page', '<html><body>hi</body></html>'],
+    ['a bad status line', 'HTTP/1.1 abc OK\r\n\r\n'],
+    [
+      'a bad chunk size',
+      'HTTP/1.1 200 OK\r\nX-Plainwire-Revision: 1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+    ],
+    [
+      'headers past the limit',
+      `HTTP/1.1 200 OK\r\nX-Plainwire-Revision: 1\r\nX-Big: ${'a'.repeat(100_000)}\r\n\r\n`,
+    ],
+  ];
+  for (const [what, answer] of NOT_HTTP) {
+    it(`fails with NotAStoreError, not "unavailable", on ${what}`, async () => {
+      const port = await answering(() => answer);
+      for (const outcome of await expectOnlyStoreErrors(port)) {
+        expect(outcome).toBeInstanceOf(NotAStoreError);
+        expect((outcome as Error).message).toBe(
+          `http://127.0.0.1:${port}/ is not a plainwire store (its answer is not HTTP; is the URL right?)`,
+        );
+      }
+    });
+  }
+
+  it('ends a watch on a server that does not speak HTTP instead of retrying for ever', async () => {
+    const port = await answering(() => 'HELLO plainwire chat\r\n');
+    const retries: number[] = [];
+    const watching = (async () => {
+      for await (const _ of client(port).watch({ prefix: '', onRetry: (_e, n) => retries.push(n) })) return;
+    })();
+    await expect(watching).rejects.toBeInstanceOf(NotAStoreError);
+    expect(retries).toEqual([]);
+  });
+
+  it('never answers a call with anything but a StoreError, whatever HTTP-looking bytes come back', async () => {
+    const head = fc.constantFrom(
+      'HTTP/1.1 200 OK\r\n',
+      'HTTP/1.1 409 Conflict\r\n',
+      'HTTP/1.1 410 Gone\r\n',
+      'HTTP/1.1 503 Busy\r\n',
+      'HTTP/1.0 404 Not Found\r\n',
+      'HTTP/1.1 999 Odd\r\n',
+      '',
+    );
+    const header = fc.constantFrom(
+      'X-Plainwire-Revision: 5\r\n',
+      'X-Plainwire-Revision: -1\r\n',
+      'X-Plainwire-Revision: 99999999999999999999\r\n',
+      'X-Plainwire-Version: 3\r\n',
+      'X-Plainwire-Version: x\r\n',
+      'Content-Type: application/json\r\n',
+      'Content-Length: 3\r\n',
+      'Transfer-Encoding: chunked\r\n',
+      'Connection: close\r\n',
+    );
+    const body = fc.oneof(
+      fc.string(),
+      fc.constantFrom(
+        '{"revision":1,"items":[],"cursor":null}',
+        '{"revision":1,"changes":[{"type":"set","key":"k","version":1,"revision":1}]}',
+        '{"revision":-1}',
+        '{"revision":1,"items":[{"key":1}]}',
+        '\u001b[2J\u001b]0;pwned\u0007',
+        'null',
+        '[]',
+      ),
+    );
+    const answer = fc
+      .tuple(head, fc.array(header, { maxLength: 4 }), body)
+      .map(([h, hs, b]) => (h === '' ? b : `${h}${hs.join('')}\r\n${b}`));
+    await fc.assert(
+      fc.asyncProperty(answer, async (text) => {
+        const port = await answering(() => text);
+        await expectOnlyStoreErrors(port);
+      }),
+      { numRuns: 40 },
+    );
+  }, 60_000);
 });
