@@ -216,6 +216,22 @@ describe('against a server that is not a plainwire store', () => {
     }
   });
 
+  it('fails with one line, and a watch ends, when the URL is a line server that does not speak HTTP', async () => {
+    const chat = await startCliServer(['chat-server', '--port', '0']);
+    try {
+      const base = `${chat.url}/`;
+      const expected = `plainwire kv: ${base} is not a plainwire store (its answer is not HTTP; is the URL right?)\n`;
+      for (const op of [
+        ['set', 'k', 'v'],
+        ['watch', 'k'],
+      ]) {
+        expect(await runCli(['kv', base, ...op])).toMatchObject({ code: 1, stdout: '', stderr: expected });
+      }
+    } finally {
+      await chat.stop();
+    }
+  });
+
   it("talks to a server of the lab's URL API (no plainwire headers) with --any-server", async () => {
     const data = new Map<string, string>();
     const server = http.createServer((req, res) => {
