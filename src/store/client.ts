@@ -1,5 +1,6 @@
-// StoreClient: a program's handle on a plainwire store (or any server speaking the lab's ?action= URL API),
-// with versions, compare-and-set, paged listing and a watch iterator that outlives store restarts.
+// StoreClient: a program's handle on a plainwire store (or, with requireStore: false, any server speaking the
+// lab's ?action= URL API), with versions, compare-and-set, paged listing and a watch iterator that outlives
+// store restarts.
 import {
   CompactedError,
   NotAStoreError,
