@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { RETRY_FIRST_MS, RETRY_MAX_MS, sleep } from '../store/retry.js';
 import {
   CompactedError,
+  NotAStoreError,
   StoreClient,
   StoreError,
   StoreUnavailableError,
@@ -346,6 +347,8 @@ export class ImchatSession {
       );
     if (err instanceof StoreError && err.code === 'UNAUTHORIZED')
       return new ImchatError('UNAUTHORIZED', `the store refused us (401): pass its token with --token`);
+    // The client's own check, the one `plainwire kv` reports too: it names the URL and says what to check.
+    if (err instanceof NotAStoreError) return new ImchatError('STORE', err.message);
     if (err instanceof StoreError && err.code === 'BAD_RESPONSE')
       return new ImchatError(
         'STORE',

@@ -33,7 +33,7 @@ describe('plainwire chat-server', () => {
     expect(log).toMatch(/"clients":1,"msg":"connect"/);
     expect(log).toMatch(/"verb":"REGISTER".*"msg":"command"/);
     expect(log).toMatch(/"reason":"quit","clients":0,"msg":"disconnect"/);
-    expect(await server.stop()).toBe(0);
+    expect(await server.stop()).toBe(143);
     expect(server.stderr.text()).toMatch(/"msg":"stopped"/);
   });
 

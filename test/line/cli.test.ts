@@ -47,13 +47,13 @@ describe('plainwire echo-server', () => {
     expect(all.toString('latin1').replace(/\xff\xfc\x06/, '')).toBe('AB\nCD\n');
   });
 
-  it('says goodbye to its clients and exits 0 on SIGTERM', async () => {
+  it('says goodbye to its clients and exits 143 on SIGTERM', async () => {
     const server = await start(['echo-server']);
     const c = new RawClient(server.port, server.host);
     await c.connected();
     c.write('ping\n');
     await c.waitForLine('PING');
-    expect(await server.stop('SIGTERM')).toBe(0);
+    expect(await server.stop('SIGTERM')).toBe(143);
     await c.waitForClose();
     expect(c.lines).toEqual(['PING', 'BYE server stopping']);
     await server.stderr.waitFor('stopped');
