@@ -6,6 +6,9 @@ import { afterAll, beforeAll } from 'vitest';
 import { StoreClient } from '../../src/store/client.js';
 import { type CliServer, startCliServer } from '../helpers/cli.js';
 
+// Signing keys go to a fresh config directory, never the user's own (child processes inherit the variable).
+process.env.PLAINWIRE_CONFIG_DIR ??= mkdtempSync(join(tmpdir(), 'plainwire-imchat-config-'));
+
 export interface TestStore {
   server: CliServer;
   url: string;
