@@ -1,10 +1,12 @@
 // Forgery made visible: real `plainwire imchat` processes on a real `plainwire store`, and an attacker who writes
 // to the same store with a plain StoreClient (anyone who can reach a store without a token can).
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { logKey, publicKeyKey } from '../../src/imchat/keys.js';
+import { formatLogValue, logKey, publicKeyKey } from '../../src/imchat/keys.js';
+import { formatPublicKey, signLog } from '../../src/imchat/signature.js';
 import { type CliProcess, runCli, spawnCli } from '../helpers/cli.js';
 import { shareTestStore } from './store.js';
 
@@ -85,6 +87,39 @@ describe('imchat forgery', () => {
     bob.child.stdin.end();
     expect(await bob.exited).toBe(0);
     expect(plainMessages(bob)).toEqual(['alice: first']);
+  });
+
+  it("a reader who has seen erin's key notices when it is replaced on the store", async () => {
+    const room = 'replaced';
+    const erinDir = configDir();
+    expect((await say('erin', room, erinDir, 'mine\n')).code).toBe(0);
+    const bob = imchat('bob', room, bobDir);
+    await bob.stdout.waitFor('erin: mine', 15_000);
+    // Mallory removes erin's published key, publishes his own under her name, and signs with it.
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    await shared.client.unset(publicKeyKey('erin'));
+    await shared.client.set(publicKeyKey('erin'), formatPublicKey(publicKey), { ifVersion: 0 });
+    const record = signLog(privateKey, room, 2, { at: Date.now(), name: 'erin', text: 'I resign' });
+    await shared.client.set(logKey(room, 'erin', 2), formatLogValue(record));
+    // A running reader keeps checking against the key it first saw.
+    expect(await bob.stdout.waitFor('I resign')).toMatch(/\[unverified: [^\]]+\] erin: I resign$/);
+    bob.child.stdin.end();
+    expect(await bob.exited).toBe(0);
+    // A reader who never saw erin's key trusts the one on the store (trust on first use)...
+    const newcomer = await runCli(['imchat', shared.store.url, '--name', 'newbie', '--room', room], {
+      env: { PLAINWIRE_CONFIG_DIR: configDir() },
+    });
+    expect(newcomer.stdout, newcomer.stderr).toMatch(/\] erin: I resign$/m);
+    // ...but bob's config directory pinned erin's first key: any later run from it is not fooled.
+    const pinned = await runCli(['imchat', shared.store.url, '--name', 'carl', '--room', room], {
+      env: { PLAINWIRE_CONFIG_DIR: bobDir },
+    });
+    expect(pinned.stdout).toMatch(/\] erin: mine$/m);
+    expect(pinned.stdout).toMatch(/\[unverified: erin's key on the store was replaced\] erin: I resign$/m);
+    // And erin herself is told her name's key on the store is not hers.
+    const erin = await say('erin', room, erinDir, 'still me\n');
+    expect(erin.code).toBe(1);
+    expect(erin.stderr).toMatch(/"erin" .*another key/);
   });
 
   it("shows alice's deleted messages as missing, at start, live and after a restart", async () => {
