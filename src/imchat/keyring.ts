@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { nameKey } from '../text/names.js';
-import type { KnownKey } from './signature.js';
+import { type KnownKey, knownKey } from './signature.js';
 
 /** Pins by store URL, then by name: `{"http://127.0.0.1:8001/": {"alice": "ed25519 ..."}}`. */
 type PinFile = Record<string, Record<string, string>>;
@@ -35,7 +35,7 @@ export class Keyring {
     const pins = pinFile === undefined ? undefined : readPins(pinFile)[store];
     if (pins && typeof pins === 'object')
       for (const [name, key] of Object.entries(pins))
-        if (typeof key === 'string') this.known.set(name, { trusted: key });
+        if (typeof key === 'string') this.known.set(name, knownKey(key, undefined));
   }
 
   get(name: string): KnownKey | undefined {
@@ -58,7 +58,7 @@ export class Keyring {
     const newPins: Array<[string, string]> = [];
     for (const [name, published] of found) {
       const pinned = this.known.get(name)?.trusted;
-      this.known.set(name, { trusted: pinned ?? published, published });
+      this.known.set(name, knownKey(pinned ?? published, published));
       if (published === undefined) continue;
       this.fetched.add(name);
       if (pinned === undefined) newPins.push([name, published]);

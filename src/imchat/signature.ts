@@ -55,7 +55,14 @@ export function parsePublicKey(text: string): KeyObject | undefined {
  */
 export interface KnownKey {
   trusted?: string;
+  /** `trusted`, parsed once (undefined when it is not a valid key). */
+  trustedKey?: KeyObject | undefined;
   published?: string;
+}
+
+/** A KnownKey with its trusted key parsed, so checking an entry does not parse it again. */
+export function knownKey(trusted: string | undefined, published: string | undefined): KnownKey {
+  return { trusted, trustedKey: trusted === undefined ? undefined : parsePublicKey(trusted), published };
 }
 
 /**
@@ -71,8 +78,11 @@ export function checkLog(
 ): string | undefined {
   if (record.sig === undefined || record.name === undefined) return 'not signed';
   if (nameKey(record.name) !== keyName) return `signed as ${record.name}`;
-  const trusted = known?.trusted === undefined ? undefined : parsePublicKey(known.trusted);
-  if (trusted === undefined) return `no key published for ${keyName}`;
+  const trusted = known?.trustedKey;
+  if (trusted === undefined)
+    return known?.trusted === undefined
+      ? `no key published for ${keyName}`
+      : `the key for ${keyName} is not valid`;
   let valid = false;
   try {
     valid = verify(null, logPayload(room, seq, record), trusted, Buffer.from(record.sig, 'base64'));
