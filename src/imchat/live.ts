@@ -63,6 +63,8 @@ export class RoomView {
   private readonly presence = new Map<string, { session: string; name: string }>();
   /** Per sender (key name), the highest sequence number of a verified entry shown (or skipped as old history). */
   private readonly seen = new Map<string, number>();
+  /** Per sender, the time signed into that entry: a later entry numbered lower is a restart of their numbering. */
+  private readonly seenAt = new Map<string, number>();
   /** Per sender, the sequence numbers taken by unverified entries: those are shown, so not missing. */
   private readonly taken = new Map<string, Set<number>>();
   /** Unverified entries shown, as `key@revision`: a repeated change shows nothing. */
@@ -124,9 +126,8 @@ export class RoomView {
     const shown = new Set(fresh);
     for (const m of messages) {
       if (shown.has(m)) continue;
-      if (this.check(m.name, m.seq, m.record) === undefined)
-        this.seen.set(m.name, Math.max(this.seen.get(m.name) ?? 0, m.seq));
-      else this.takenBy(m.name).add(m.seq);
+      if (this.check(m.name, m.seq, m.record) !== undefined) this.takenBy(m.name).add(m.seq);
+      else if (m.seq > (this.seen.get(m.name) ?? 0)) this.see(m);
     }
     const events = fresh.flatMap((m) => this.entry(m, true));
     this.revisionSeen = Math.max(this.revisionSeen, revision);
@@ -175,11 +176,15 @@ export class RoomView {
       return [{ ...messageEvent(m.name, m, history), unverified: problem }];
     }
     const last = this.seen.get(m.name) ?? 0;
-    if (m.seq <= last) return [];
-    this.seen.set(m.name, m.seq);
+    // At or below the last number shown: the same entry again (a listing overlapping the watch, or a replay of
+    // it), unless signed later than that one: then the sender's numbering started again (their log and cursor
+    // were deleted), and hiding it would let a deletion silence them.
+    const restarted = m.seq <= last && m.record.at > (this.seenAt.get(m.name) ?? 0);
+    if (m.seq <= last && !restarted) return [];
+    this.see(m);
     const name = typedName(m.name, m.record.name);
     const events: RoomEvent[] = [];
-    if (last > 0) {
+    if (last > 0 && !restarted) {
       const taken = this.taken.get(m.name);
       let count = 0;
       for (let seq = last + 1; seq < m.seq; seq++) if (!taken?.has(seq)) count++;
@@ -187,6 +192,11 @@ export class RoomView {
     }
     events.push(messageEvent(name, m, history));
     return events;
+  }
+
+  private see(m: Listed): void {
+    this.seen.set(m.name, m.seq);
+    this.seenAt.set(m.name, m.record.at);
   }
 
   private takenBy(name: string): Set<number> {

@@ -295,10 +295,13 @@ export class ImchatSession {
     for (const item of listing.items) {
       const key = parseRoomKey(this.room, item.key);
       if (key?.kind !== 'log' || !sameName(key.name, this.name)) continue;
+      // Only entries we signed are ours: a forger's entry in our log must not move our numbering or our turn.
+      const record = parseLogValue(item.value);
+      if (!record || this.checkEntry(key.name, key.seq, record) !== undefined) continue;
       this.ownSeqs.push(key.seq);
       if (key.seq > maxSeq) {
         maxSeq = key.seq;
-        newestTurn = parseLogValue(item.value)?.turn;
+        newestTurn = record.turn;
       }
     }
     this.ownSeqs.sort((a, b) => a - b);

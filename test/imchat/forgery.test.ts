@@ -57,9 +57,16 @@ describe('imchat forgery', () => {
     expect(forged).toMatch(/\[unverified: [^\]]+\] alice: I resign$/);
     const replayed = await bob.stdout.waitFor((l) => l.includes('hello bob') && l.includes('unverified'));
     expect(replayed).toMatch(/\[unverified: [^\]]+\] alice: hello bob$/);
+    // A fake far ahead in her log moves neither alice's numbering nor makes bob think messages are missing.
+    await shared.client.set(logKey(room, 'alice', 50), JSON.stringify({ at: Date.now(), text: 'far ahead' }));
+    await bob.stdout.waitFor('far ahead');
+    expect((await say('alice', room, aliceDir, 'still here\n')).code).toBe(0);
+    await bob.stdout.waitFor('alice: still here');
     bob.child.stdin.end();
     expect(await bob.exited).toBe(0);
-    expect(plainMessages(bob)).toEqual(['alice: hello bob']);
+    expect(plainMessages(bob)).toEqual(['alice: hello bob', 'alice: still here']);
+    expect(bob.stdout.text()).not.toMatch(/missing/);
+    expect(await shared.client.get(logKey(room, 'alice', 4))).toMatch(/still here/);
   });
 
   it('marks an entry signed with a key other than the one alice published first', async () => {

@@ -108,6 +108,20 @@ describe('RoomView', () => {
     ]);
   });
 
+  it('shows a sender whose numbering started again (their log deleted), but not a replay of an old entry', () => {
+    const view = new RoomView(room, 'me', trustAll);
+    view.load([msg('a', 1, 3), msg('a', 2, 4)], 4, { history: 10 });
+    // The same signed entry written again after it was deleted: same time, so nothing new.
+    expect(view.apply(set({ ...msg('a', 2, 4), version: 9 }))).toEqual([]);
+    // A's log and cursor were wiped and a numbers from 1 again: later times, so shown (and no gap counted).
+    expect(
+      texts(
+        view.apply(set({ ...msg('a', 1, 10, 'again'), value: formatLogValue({ at: 5000, text: 'again' }) })),
+      ),
+    ).toEqual(['again']);
+    expect(texts(view.apply(set(msg('a', 2, 5011, 'again2'))))).toEqual(['again2']);
+  });
+
   it('prunes all but the newest N of its own log', () => {
     expect(seqsToPrune([1, 2, 3, 4, 5], 5, 2)).toEqual([1, 2, 3]);
     expect(seqsToPrune([4, 5], 5, 2)).toEqual([]);
