@@ -1,0 +1,84 @@
+// The lab as a program: start everything, print the table and "ready", and stop everything on Ctrl-C, SIGTERM or
+// a crash, with the exit status a shell expects (128 + the signal's number; 1 after a failure).
+import { describeStartError, formatStartup } from './messages.js';
+import { type Lab, type LabOptions, startLab } from './lab.js';
+
+export interface RunLabOptions extends LabOptions {
+  /** How the user runs plainwire, for the commands in the table ("plainwire" or "npx plainwire"). */
+  cli: string;
+  stdout?: { write(text: string): unknown };
+  stderr?: { write(text: string): unknown };
+  exit?: (code: number) => void;
+}
+
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+
+export const READY_LINE = 'plainwire lab: ready (Ctrl-C stops everything)';
+
+/** Runs until a signal or a crash stops the lab; then exits through `exit` (default process.exit). */
+export async function runLab(options: RunLabOptions): Promise<void> {
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  let lab: Lab | undefined;
+  /** Set once stopping has begun: the exit status it will end with, and what to say when it starts. */
+  let exitCode: number | undefined;
+  let reason = '';
+
+  const say = (line: string) => stderr.write(`plainwire lab: ${line}\n`);
+
+  const shutDown = async (code: number) => {
+    if (!lab) return; // still starting: runLab stops what it started once startLab returns
+    say(reason.replace('%s', lab.started.map((s) => s.service.name).join(', ')));
+    const failures = await lab.stop();
+    for (const { name, error } of failures)
+      say(`${name} did not stop cleanly: ${(error as Error)?.message ?? String(error)}`);
+    say('stopped');
+    exit(code);
+  };
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    const code = SIGNAL_EXIT[signal] ?? 1;
+    if (exitCode !== undefined) {
+      say(`${signal} again: exiting now, without waiting for the services`);
+      exit(code);
+      return;
+    }
+    exitCode = code;
+    reason = `${signal}: stopping %s (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again exits at once)`;
+    void shutDown(code);
+  };
+
+  // One process holds every service, so an error nobody caught may have left any of them broken: stop them all
+  // rather than serve on half-working.
+  const onCrash = (err: unknown) => {
+    const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    if (exitCode !== undefined) {
+      say(`crashed while stopping: ${text}`);
+      exit(1);
+      return;
+    }
+    exitCode = 1;
+    say(`a service crashed: ${text}`);
+    reason = 'stopping %s after the crash';
+    void shutDown(1);
+  };
+
+  for (const signal of Object.keys(SIGNAL_EXIT) as NodeJS.Signals[]) process.on(signal, onSignal);
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+
+  try {
+    lab = await startLab(options);
+  } catch (err) {
+    stderr.write(`${describeStartError(err)}\n`);
+    exit(1);
+    return;
+  }
+  if (exitCode !== undefined) {
+    await shutDown(exitCode);
+    return;
+  }
+  stdout.write(formatStartup(lab.started, options.dataDir, options.cli));
+  stdout.write(`${READY_LINE}\n`);
+}
