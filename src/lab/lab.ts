@@ -23,6 +23,8 @@ export interface Lab {
   readonly started: readonly StartedService[];
   /** Stops every service at once; resolves when all have stopped, with the failures of those that did not. */
   stop(): Promise<Array<{ name: string; error: unknown }>>;
+  /** The services whose stop has not finished yet. */
+  stillStopping(): string[];
 }
 
 /** One service could not start; every service started before it has been stopped again. */
@@ -38,8 +40,16 @@ export class LabStartError extends Error {
   }
 }
 
-async function stopAll(started: readonly StartedService[]): Promise<Array<{ name: string; error: unknown }>> {
-  const results = await Promise.allSettled(started.map(({ running }) => running.stop()));
+async function stopAll(
+  started: readonly StartedService[],
+  pending = new Set<string>(),
+): Promise<Array<{ name: string; error: unknown }>> {
+  const results = await Promise.allSettled(
+    started.map(({ service, running }) => {
+      pending.add(service.name);
+      return running.stop().finally(() => pending.delete(service.name));
+    }),
+  );
   return results.flatMap((result, i) =>
     result.status === 'rejected' ? [{ name: started[i]!.service.name, error: result.reason }] : [],
   );
@@ -65,11 +75,13 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     }
   }
   let stopping: Promise<Array<{ name: string; error: unknown }>> | undefined;
+  const pending = new Set<string>();
   return {
     started,
     stop: () => {
-      stopping ??= stopAll(started);
+      stopping ??= stopAll(started, pending);
       return stopping;
     },
+    stillStopping: () => [...pending],
   };
 }

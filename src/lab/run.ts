@@ -9,9 +9,17 @@ export interface RunLabOptions extends LabOptions {
   stdout?: { write(text: string): unknown };
   stderr?: { write(text: string): unknown };
   exit?: (code: number) => void;
+  /** How long the services get to stop before the lab exits anyway (default 10 s). */
+  stopTimeoutMs?: number;
 }
 
 const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * Every service bounds its own stop (the chat server cuts slow clients after 5 s, the store after 2 s), so this
+ * only catches a service that a crash left unable to stop.
+ */
+const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 
 export const READY_LINE = 'plainwire lab: ready (Ctrl-C stops everything)';
 
@@ -30,7 +38,20 @@ export async function runLab(options: RunLabOptions): Promise<void> {
   const shutDown = async (code: number) => {
     if (!lab) return; // still starting: runLab stops what it started once startLab returns
     say(reason.replace('%s', lab.started.map((s) => s.service.name).join(', ')));
-    const failures = await lab.stop();
+    const limit = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const failures = await Promise.race([
+      lab.stop(),
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), limit);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (failures === undefined) {
+      say(`${lab.stillStopping().join(', ')} did not stop within ${limit / 1000} s: exiting anyway`);
+      exit(code);
+      return;
+    }
     for (const { name, error } of failures)
       say(`${name} did not stop cleanly: ${(error as Error)?.message ?? String(error)}`);
     say('stopped');
