@@ -1,6 +1,7 @@
 // `plainwire lab`, the real executable: every service driven from its real client, then stopped by a signal with
 // nothing left listening; a port in use; the data kept across runs.
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RawClient } from '../chat/raw-client.js';
 import { runCli } from '../helpers/cli.js';
@@ -24,7 +25,8 @@ afterEach(async () => {
 });
 
 async function lab(...args: string[]): Promise<RunningLab> {
-  const started = await startLab(args);
+  // From another directory: the sample site is found next to the package.
+  const started = await startLab(args, { cwd: tmpdir() });
   running.push(started);
   return started;
 }

@@ -17,7 +17,7 @@ afterEach(async () => {
 
 describe('plainwire lab, when a service crashes', () => {
   it('stops every other service with a message and exits 1', async () => {
-    const lab: RunningLab = await startLab([tempDataDir(dirs)], SCRIPT);
+    const lab: RunningLab = await startLab([tempDataDir(dirs)], { script: SCRIPT });
     running.push(lab);
     expect(lab.rows.map((r) => r.service)).toEqual(['serve', 'store', 'chat-server', 'crasher']);
     const ada = await RawClient.join(lab.ports['chat-server']!, 'ada');

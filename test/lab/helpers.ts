@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CliProcess, LineCollector, spawnCli } from '../helpers/cli.js';
+import { type CliProcess, LineCollector, type RunCliOptions, spawnCli } from '../helpers/cli.js';
 
 export const READY = 'plainwire lab: ready';
 
@@ -29,8 +29,12 @@ export function removeDirs(dirs: string[]): void {
 const ROW = /^(\S+)\s{2,}(\S+)\s{2,}(.+)$/;
 
 /** Starts `plainwire lab ...args`, or `node script ...args` for a script that runs the built lab. */
-export async function startLab(args: string[], script?: string): Promise<RunningLab> {
-  const proc = script === undefined ? spawnCli(['lab', ...args]) : spawnScript(script, args);
+export async function startLab(
+  args: string[],
+  options: RunCliOptions & { script?: string } = {},
+): Promise<RunningLab> {
+  const proc =
+    options.script === undefined ? spawnCli(['lab', ...args], options) : spawnScript(options.script, args);
   await Promise.race([
     proc.stdout.waitFor((line) => line.startsWith(READY), 20_000),
     proc.exited.then((code) => {
