@@ -28,16 +28,19 @@ export async function runLab(options: RunLabOptions): Promise<void> {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const exit = options.exit ?? ((code: number) => process.exit(code));
-  let lab: Lab | undefined;
-  /** Set once stopping has begun: the exit status it will end with, and what to say when it starts. */
-  let exitCode: number | undefined;
-  let reason = '';
-
   const say = (line: string) => stderr.write(`plainwire lab: ${line}\n`);
+  let lab: Lab | undefined;
+  /** Set once stopping is asked for: why (a signal's name, or "after the crash") and the exit status. */
+  let stopRequest: { why: string; code: number } | undefined;
 
-  const shutDown = async (code: number) => {
-    if (!lab) return; // still starting: runLab stops what it started once startLab returns
-    say(reason.replace('%s', lab.started.map((s) => s.service.name).join(', ')));
+  const shutDown = async (lab: Lab, request: { why: string; code: number }) => {
+    const names = lab.started.map((s) => s.service.name).join(', ');
+    const again = request.why === 'SIGINT' ? 'Ctrl-C' : request.why;
+    say(
+      request.code === 1
+        ? `stopping ${names} ${request.why}`
+        : `${request.why}: stopping ${names} (${again} again exits at once)`,
+    );
     const limit = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
     let timer: NodeJS.Timeout | undefined;
     const failures = await Promise.race([
@@ -49,40 +52,42 @@ export async function runLab(options: RunLabOptions): Promise<void> {
     clearTimeout(timer);
     if (failures === undefined) {
       say(`${lab.stillStopping().join(', ')} did not stop within ${limit / 1000} s: exiting anyway`);
-      exit(code);
-      return;
+    } else {
+      for (const { name, error } of failures)
+        say(`${name} did not stop cleanly: ${(error as Error)?.message ?? String(error)}`);
+      say('stopped');
     }
-    for (const { name, error } of failures)
-      say(`${name} did not stop cleanly: ${(error as Error)?.message ?? String(error)}`);
-    say('stopped');
-    exit(code);
+    exit(request.code);
+  };
+
+  const requestStop = (request: { why: string; code: number }) => {
+    stopRequest = request;
+    if (lab) void shutDown(lab, request);
+    // Still starting: the services started so far are stopped as soon as startLab returns.
+    else say(`${request.why}: stopping once the service being started is up`);
   };
 
   const onSignal = (signal: NodeJS.Signals) => {
     const code = SIGNAL_EXIT[signal] ?? 1;
-    if (exitCode !== undefined) {
+    if (stopRequest) {
       say(`${signal} again: exiting now, without waiting for the services`);
       exit(code);
       return;
     }
-    exitCode = code;
-    reason = `${signal}: stopping %s (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again exits at once)`;
-    void shutDown(code);
+    requestStop({ why: signal, code });
   };
 
   // One process holds every service, so an error nobody caught may have left any of them broken: stop them all
   // rather than serve on half-working.
   const onCrash = (err: unknown) => {
     const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    if (exitCode !== undefined) {
+    if (stopRequest) {
       say(`crashed while stopping: ${text}`);
       exit(1);
       return;
     }
-    exitCode = 1;
     say(`a service crashed: ${text}`);
-    reason = 'stopping %s after the crash';
-    void shutDown(1);
+    requestStop({ why: 'after the crash', code: 1 });
   };
 
   for (const signal of Object.keys(SIGNAL_EXIT) as NodeJS.Signals[]) process.on(signal, onSignal);
@@ -96,8 +101,8 @@ export async function runLab(options: RunLabOptions): Promise<void> {
     exit(1);
     return;
   }
-  if (exitCode !== undefined) {
-    await shutDown(exitCode);
+  if (stopRequest) {
+    await shutDown(lab, stopRequest);
     return;
   }
   stdout.write(formatStartup(lab.started, options.dataDir, options.cli));

@@ -90,7 +90,8 @@ with urllib.request.urlopen(base + "?" + query, timeout=10) as r:
     sys.stdout.write(r.read().decode("utf-8"))
 `;
 
-function spawnScript(script: string, args: string[]): CliProcess {
+/** Starts `node script ...args`: a test script that runs the built lab (fixture-lab.mjs). */
+export function spawnScript(script: string, args: string[]): CliProcess {
   const child = spawn(process.execPath, [script, ...args], {
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined },
   });
