@@ -51,6 +51,28 @@ describe('plainwire lab, when a service crashes', () => {
   });
 });
 
+describe('plainwire lab, stopped twice', () => {
+  it('exits at once on the second SIGINT when a service is slow to stop', async () => {
+    const lab: RunningLab = await startLab(['crash', tempDataDir(dirs)], { script: SCRIPT });
+    running.push(lab);
+    // A client the crasher's stop waits for (it sends nothing, so nothing crashes).
+    const client = connect({ port: lab.ports.crasher!, host: '127.0.0.1' });
+    client.on('error', () => {});
+    running.push({ stop: async () => client.destroy() });
+    await new Promise((resolve) => client.once('connect', resolve));
+
+    lab.child.kill('SIGINT');
+    await lab.stderr.waitFor(/\(store\): stopped/);
+    expect(lab.child.exitCode).toBeNull();
+    lab.child.kill('SIGINT');
+    expect(await lab.exited).toBe(130);
+    expect(lab.stderr.lines.at(-1)).toBe(
+      'plainwire lab: SIGINT again: exiting now, without waiting for the services',
+    );
+    for (const port of Object.values(lab.ports)) expect(await accepts(port)).toBe(false);
+  });
+});
+
 describe('plainwire lab, stopped while it starts', () => {
   it('stops what has started once the service being started is up, and is never ready', async () => {
     const lab = spawnScript(SCRIPT, ['slow-start', tempDataDir(dirs)]);
