@@ -1,7 +1,7 @@
 // `plainwire lab`: serve, store and chat-server together in one process, as `npm start` runs them.
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { defaultDataDir } from '../lab/data-dir.js';
 import { exampleSiteDir } from '../lab/package-files.js';
 import { DEFAULT_PORTS, PORT_ORDER, type PortName, PortsError, parsePorts } from '../lab/ports.js';
@@ -34,19 +34,21 @@ export function register(program: Command): void {
       '--data <dir>',
       'data directory, kept across runs (default: plainwire-data in your state directory, printed at start)',
     )
-    .option(
-      '--ports <ports>',
-      `${PORT_ORDER.join(',')} ports, or "auto" for free ones (the fourth is reserved for the chat web client, which is not there yet)`,
-      portsOption,
-      parsePorts(defaultPorts),
+    .addOption(
+      new Option(
+        '--ports <ports>',
+        `${PORT_ORDER.join(',')} ports, or "auto" for free ones (the fourth is reserved for the chat web client, which is not there yet)`,
+      )
+        .argParser(portsOption)
+        .default(parsePorts(defaultPorts), defaultPorts),
     )
     .addHelpText(
       'after',
       `
-Default ports: ${defaultPorts}. Once everything listens, the lab prints a table (each service, its address,
-and a command to try) and "plainwire lab: ready" on stdout; the services log on stderr, each line naming its
-service. Ctrl-C (or SIGTERM) stops every service: chat users get "BYE server stopping", the store is closed
-after its last write reaches the disk; exit status 130 (143 for SIGTERM). A second Ctrl-C exits at once.
+Once everything listens, the lab prints a table (each service, its address and a command to try) and
+"plainwire lab: ready" on stdout; the services log on stderr, each line naming its service. Ctrl-C (or
+SIGTERM) stops every service: chat users get "BYE server stopping", the store is closed after its last write
+reaches the disk; exit status 130 (143 for SIGTERM). A second Ctrl-C exits at once.
 
 Examples:
   npm start                                 # in the checkout: plainwire lab
