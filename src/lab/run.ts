@@ -13,7 +13,8 @@ export interface RunLabOptions extends LabOptions {
   stopTimeoutMs?: number;
 }
 
-const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+// SIGHUP is left alone, as the other servers leave it: a handler would undo \`nohup plainwire lab &\`.
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
 
 /**
  * Every service bounds its own stop (the chat server cuts slow clients after 5 s, the store after 2 s), so this
