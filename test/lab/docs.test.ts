@@ -1,4 +1,4 @@
-// The lab transcript of docs/LAB.md (which the README shows) against the real `plainwire lab`: the table, the
+// The lab transcript (docs/LAB.md, which the README shows) against the real `plainwire lab`: the table, the
 // data line and the lab's own lines must be what it prints, with the transcript's ports and directory; the
 // services' log lines must name the services and say what they say.
 import { readFileSync } from 'node:fs';
@@ -7,17 +7,21 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_PORTS } from '../../src/lab/ports.js';
 import { READY, removeDirs, type RunningLab, startLab, tempDataDir } from './helpers.js';
 
-const DOC = readFileSync(fileURLToPath(new URL('../../docs/LAB.md', import.meta.url)), 'utf8');
 const PACKAGE = JSON.parse(
   readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'),
 ) as {
   scripts: { start: string };
 };
 
-function transcript(): string[] {
-  const m = /```lab-transcript\n([\s\S]*?)```/.exec(DOC);
-  if (!m) throw new Error('docs/LAB.md has no ```lab-transcript block');
-  return m[1]!.trimEnd().split('\n');
+/** The transcript lives in docs/LAB.md until the README takes it over; the test follows it to either. */
+function transcripts(): Array<{ file: string; lines: string[] }> {
+  return ['README.md', 'docs/LAB.md'].flatMap((file) => {
+    const text = readFileSync(fileURLToPath(new URL(`../../${file}`, import.meta.url)), 'utf8');
+    return [...text.matchAll(/```lab-transcript\n([\s\S]*?)```/g)].map((m) => ({
+      file,
+      lines: m[1]!.trimEnd().split('\n'),
+    }));
+  });
 }
 
 const TIME = /^\[\d\d:\d\d:\d\d\.\d{3}\] /;
@@ -40,9 +44,14 @@ afterEach(async () => {
   removeDirs(dirs);
 });
 
-describe('docs/LAB.md', () => {
-  it('shows what `npm start` runs and prints', async () => {
-    const lines = transcript();
+const all = transcripts();
+
+describe('the lab transcript (README.md or docs/LAB.md)', () => {
+  it('is there', () => {
+    expect(all.length).toBeGreaterThan(0);
+  });
+
+  it.each(all)('in $file shows what `npm start` runs and prints', async ({ lines }) => {
     expect(lines[0]).toBe('$ npm start');
     expect(lines).toContain(`> ${PACKAGE.scripts.start}`);
 
