@@ -23,7 +23,7 @@ afterEach(async () => {
   removeDirs(dirs);
 });
 
-describe('plainwire lab, when a service crashes', () => {
+describe('plainwire lab, when a service crashes', { timeout: 60_000 }, () => {
   it('stops every other service with a message and exits 1', async () => {
     const lab: RunningLab = await startLab(['crash', tempDataDir(dirs)], { script: SCRIPT });
     running.push(lab);
@@ -51,7 +51,7 @@ describe('plainwire lab, when a service crashes', () => {
   });
 });
 
-describe('plainwire lab, stopped twice', () => {
+describe('plainwire lab, stopped twice', { timeout: 60_000 }, () => {
   it('exits at once on the second SIGINT when a service is slow to stop', async () => {
     const lab: RunningLab = await startLab(['crash', tempDataDir(dirs)], { script: SCRIPT });
     running.push(lab);
@@ -73,7 +73,7 @@ describe('plainwire lab, stopped twice', () => {
   });
 });
 
-describe('plainwire lab, stopped while it starts', () => {
+describe('plainwire lab, stopped while it starts', { timeout: 60_000 }, () => {
   it('stops what has started once the service being started is up, and is never ready', async () => {
     const lab = spawnScript(SCRIPT, ['slow-start', tempDataDir(dirs)]);
     running.push(lab);
