@@ -6,14 +6,11 @@ import { type Lab, type LabOptions, startLab } from './lab.js';
 export interface RunLabOptions extends LabOptions {
   /** How the user runs plainwire, for the commands in the table ("plainwire" or "npx plainwire"). */
   cli: string;
-  stdout?: { write(text: string): unknown };
-  stderr?: { write(text: string): unknown };
-  exit?: (code: number) => void;
   /** How long the services get to stop before the lab exits anyway (default 10 s). */
   stopTimeoutMs?: number;
 }
 
-// SIGHUP is left alone, as the other servers leave it: a handler would undo \`nohup plainwire lab &\`.
+// SIGHUP is left alone, as the other servers leave it: a handler would undo `nohup plainwire lab &`.
 const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
 
 /**
@@ -24,11 +21,10 @@ const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 
 export const READY_LINE = 'plainwire lab: ready (Ctrl-C stops everything)';
 
-/** Runs until a signal or a crash stops the lab; then exits through `exit` (default process.exit). */
+/** Runs until a signal or a crash stops the lab, then exits the process. */
 export async function runLab(options: RunLabOptions): Promise<void> {
-  const stdout = options.stdout ?? process.stdout;
-  const stderr = options.stderr ?? process.stderr;
-  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const { stdout, stderr } = process;
+  const exit = (code: number) => process.exit(code);
   const say = (line: string) => stderr.write(`plainwire lab: ${line}\n`);
   let lab: Lab | undefined;
   /** Set once stopping is asked for: why (a signal's name, or "after the crash") and the exit status. */
