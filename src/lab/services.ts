@@ -1,6 +1,6 @@
 // What the lab runs: one entry per service (its port slot, how to start it, what to show, how it stops). Adding a
 // service (the chat server's web client, say) is one more entry here.
-import { formatHostPort } from '../cli/options.js';
+import { formatHostPort } from '../text/host-port.js';
 import { ChatServer } from '../chat/server.js';
 import type { Logger } from '../log.js';
 import { openLmdbEngine } from '../store/lmdb.js';
