@@ -67,6 +67,10 @@ export class ApiError {
   ) {}
 }
 
+/** How to send a value as raw bytes: said whenever a body was taken as a form but did not read as one. */
+export const RAW_BODY_HINT =
+  "to send the body as the raw value, add -H 'Content-Type: application/octet-stream' (or PUT it to /kv/<key>)";
+
 const WRITE_KINDS = new Set<Operation['kind']>(['set', 'unset', 'clear']);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -218,10 +222,13 @@ export function parseRequest(req: ApiRequest, limits: ApiLimits): ParsedRequest 
     );
 
   let postedValue: string | undefined;
+  let formPosted = false;
   if (req.method === 'POST' && req.body && req.body.length > 0) {
     if (isFormBody(req.contentType)) {
+      formPosted = true;
       const merged = parseParams(req.body.toString('latin1'), params, 'form body');
-      if (merged instanceof ApiError) return merged;
+      if (merged instanceof ApiError)
+        return new ApiError(merged.status, `${merged.message}; ${RAW_BODY_HINT}`, merged.headers);
     } else {
       const text = bodyText(req.body);
       if (text instanceof ApiError) return text;
@@ -230,6 +237,13 @@ export function parseRequest(req: ApiRequest, limits: ApiLimits): ParsedRequest 
   }
   const token = params.get('token') ?? bearerToken(req.authorization);
   const action = params.get('action');
+  // curl's -d and --data-binary label any body a form: a file posted that way has no value= field, and taking the
+  // missing field as an empty value would answer 200 and store "" (the body silently dropped).
+  if (formPosted && action === 'set' && !params.has('value'))
+    return new ApiError(
+      400,
+      `the POST body is form-encoded (Content-Type: application/x-www-form-urlencoded, curl's default for -d and --data-binary) but has no value= field; ${RAW_BODY_HINT}`,
+    );
   const op = parseAction(action, params, postedValue, req.method === 'POST', limits);
   if (op instanceof ApiError) return op;
   const write = WRITE_KINDS.has(op.kind);

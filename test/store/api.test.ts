@@ -67,6 +67,29 @@ describe('parseRequest', () => {
     expect(parseRequest(empty, limits)).toMatchObject({ op: { value: '' } });
   });
 
+  it('refuses a form-typed body without value= on a set, saying how to send raw bytes', () => {
+    // What `curl --data-binary @file URL?action=set&key=K` sends: a file's text labelled as a form.
+    const file = (body: string): ApiRequest => ({
+      method: 'POST',
+      path: '/',
+      query: 'action=set&key=k',
+      contentType: 'application/x-www-form-urlencoded',
+      body: Buffer.from(body),
+    });
+    for (const body of ['just some text\n', 'x=1&y=2', '100% sure']) {
+      const r = parseRequest(file(body), limits);
+      expect(r, body).toBeInstanceOf(ApiError);
+      expect((r as ApiError).status).toBe(400);
+      expect((r as ApiError).message).toMatch(/Content-Type: application\/octet-stream/);
+      expect((r as ApiError).message).not.toContain('\n');
+    }
+    expect(parseRequest(file('value=v'), limits)).toMatchObject({ op: { kind: 'set', value: 'v' } });
+    expect(parseRequest(file('value='), limits)).toMatchObject({ op: { kind: 'set', value: '' } });
+    expect(parseRequest({ ...file('text'), contentType: 'application/octet-stream' }, limits)).toMatchObject({
+      op: { kind: 'set', value: 'text' },
+    });
+  });
+
   it('the REST face', () => {
     const put = parseRequest(
       { method: 'PUT', path: '/kv/a%2Fb/c', query: 'ttl=2', body: Buffer.from('v') },

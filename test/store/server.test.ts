@@ -1,5 +1,6 @@
 // The store's HTTP API end to end: a real server on port 0 with lmdb files in a temp dir, real HTTP requests.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,17 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop()));
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
+
+/** Runs the real curl, as a user would: resolves with the status and the body. */
+function curl(args: string[]): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    execFile('curl', ['-s', '-w', '\\n%{http_code}', ...args], { timeout: 15_000 }, (err, stdout) => {
+      if (err) return reject(err);
+      const cut = stdout.lastIndexOf('\n');
+      resolve({ status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) });
+    });
+  });
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -114,6 +126,26 @@ describe('the lab URL API', () => {
     const twice = await http(`${s.url}/?action=set&key=posted&value=v`, { method: 'POST', body: 'w' });
     expect(twice.status).toBe(400);
     expect(twice.text).toMatch(/given twice/);
+  });
+
+  it('refuses a file sent with curl --data-binary (a form by default) instead of storing ""', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plainwire-curl-'));
+    dirs.push(dir);
+    const file = join(dir, 'notes.txt');
+    writeFileSync(file, 'line one\nline two\n');
+    const refused = await curl(['--data-binary', `@${file}`, `${s.url}/?action=set&key=curled`]);
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatch(/no value= field.*-H 'Content-Type: application\/octet-stream'/);
+    expect((await http(`${s.url}/?action=get&key=curled`)).headers.get('x-plainwire-version')).toBe('0');
+    const raw = await curl([
+      '--data-binary',
+      `@${file}`,
+      '-H',
+      'Content-Type: application/octet-stream',
+      `${s.url}/?action=set&key=curled`,
+    ]);
+    expect(raw.status).toBe(200);
+    expect((await http(`${s.url}/?action=get&key=curled`)).text).toBe('line one\nline two\n');
   });
 
   it('compare-and-set with ifVersion (0 = only if absent), for set and unset', async () => {
