@@ -2,6 +2,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { createLogger } from '../log.js';
 import { assertUsableToken } from '../store/client-protocol.js';
+import { DEFAULT_DISK_RESERVE_BYTES } from '../store/disk-space.js';
 import { EngineOpenError, startStoreServer } from '../store/server.js';
 import { parsePort, parsePositiveInt } from './options.js';
 import { runServer } from './server-run.js';
@@ -14,6 +15,7 @@ interface StoreCliOptions {
   token?: string;
   private?: boolean;
   maxValue: number;
+  diskReserve: number;
 }
 
 export function register(program: Command): void {
@@ -27,6 +29,12 @@ export function register(program: Command): void {
     .option('--token <secret>', 'writes need "Authorization: Bearer <secret>" or token=<secret>', parseToken)
     .option('--private', 'reads need the token too (with --token)')
     .option('--max-value <bytes>', 'largest value accepted, in bytes', parsePositiveInt, 1024 * 1024)
+    .option(
+      '--disk-reserve <bytes>',
+      'free disk space a set must leave, kept for deletes (sets that would not get 507; 0: no check)',
+      parseWholeNumber,
+      DEFAULT_DISK_RESERVE_BYTES,
+    )
     .addHelpText(
       'after',
       `
@@ -64,6 +72,7 @@ The API is in docs/STORE-API.md.`,
                 token: opts.token,
                 private: opts.private,
                 maxValueBytes: opts.maxValue,
+                diskReserveBytes: opts.diskReserve,
                 logger,
               });
             } catch (err) {
@@ -89,4 +98,9 @@ function parseToken(value: string): string {
     throw new InvalidArgumentError(`${(err as Error).message}.`);
   }
   return value;
+}
+
+function parseWholeNumber(value: string): number {
+  if (!/^\d{1,15}$/.test(value)) throw new InvalidArgumentError(`"${value}" is not a whole number of bytes.`);
+  return Number(value);
 }

@@ -112,6 +112,19 @@ export class EngineOpenError extends Error {
   }
 }
 
+/**
+ * A write the disk refused (full, or an I/O error): nothing of it was stored, and the store goes on. The message is
+ * for a person; `code` is STORAGE_FULL (ENOSPC, or lmdb's map full) or STORAGE_FAILED (any other I/O error).
+ */
+export class EngineWriteError extends Error {
+  readonly code: 'STORAGE_FULL' | 'STORAGE_FAILED';
+  constructor(message: string, code: 'STORAGE_FULL' | 'STORAGE_FAILED') {
+    super(message);
+    this.name = 'EngineWriteError';
+    this.code = code;
+  }
+}
+
 /** Delivers change batches to listeners; a throwing listener must not stop the others. */
 export class ChangeFanout {
   private listeners = new Set<(changes: Change[]) => void>();

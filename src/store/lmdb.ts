@@ -13,6 +13,7 @@ import {
   DEFAULT_LOG_RETENTION,
   type Engine,
   EngineOpenError,
+  EngineWriteError,
   type Entry,
   type ListOptions,
   type ListPage,
@@ -20,6 +21,7 @@ import {
   type UnsetOptions,
   type WriteResult,
 } from './engine.js';
+import { DEFAULT_DISK_RESERVE_BYTES, DiskSpace } from './disk-space.js';
 import { compareKeys, ExpiryTimer } from './expiry.js';
 
 export interface LmdbEngineOptions {
@@ -29,6 +31,8 @@ export interface LmdbEngineOptions {
   logRetention?: number;
   /** How often the log is pruned in the background (default 5 s). */
   pruneIntervalMs?: number;
+  /** Free disk space a set must leave, for deletes and lmdb's own pages (default 32 MiB; 0 turns the check off). */
+  diskReserveBytes?: number;
 }
 
 /** [value, version, expiresAt or 0] */
@@ -43,6 +47,62 @@ const LOCK_FILE = 'plainwire-store.pid';
 const heldLocks = new Set<string>();
 // Log pruning removes this many revisions per transaction at most, so a prune never holds the writer for long.
 const PRUNE_CHUNK = 10_000;
+
+// How long an expiry the disk refused waits before it is tried again.
+const EXPIRY_RETRY_MS = 1000;
+
+/**
+ * Every lmdb write returns a promise that rejects when its transaction fails (a full disk): commit() reports the
+ * failure once, through the log entry's promise, and the rest must not become unhandled rejections.
+ */
+function issued<T>(write: Promise<T>): Promise<T> {
+  write.catch((err: { commitError?: Promise<unknown> }) => err?.commitError?.catch(() => {}));
+  return write;
+}
+
+let orphanGuarded = false;
+
+/**
+ * When a commit fails, lmdb-js also rejects a promise of its own that no caller holds, and Node ends the process on
+ * an unhandled rejection. The failure reaches every writer through commit(); only that orphan is dropped here.
+ * Any other unhandled rejection ends the process as it would without this listener (unless others listen).
+ */
+function guardOrphanCommitFailures(): void {
+  if (orphanGuarded) return;
+  orphanGuarded = true;
+  process.on('unhandledRejection', (reason) => {
+    const commitError = (reason as { commitError?: Promise<unknown> } | undefined)?.commitError;
+    if (reason instanceof Error && commitError instanceof Promise) {
+      commitError.catch(() => {});
+      return;
+    }
+    if (process.listenerCount('unhandledRejection') === 1) throw reason;
+  });
+}
+
+/** lmdb says only "Commit failed" and hangs the cause (errno) on a promise: turn it into an EngineWriteError. */
+async function writeFailure(err: unknown): Promise<Error> {
+  let cause = err as NodeJS.ErrnoException & { commitError?: Promise<unknown> };
+  if (cause?.commitError)
+    cause = await cause.commitError.then(
+      () => cause,
+      (e: NodeJS.ErrnoException) => e,
+    );
+  const errno = cause?.code as unknown;
+  // lmdb-js gives the errno as a number (28 is ENOSPC on Linux); MDB_MAP_FULL is -30792.
+  const full =
+    errno === 28 ||
+    errno === 'ENOSPC' ||
+    errno === -30792 ||
+    /no space|MDB_MAP_FULL/i.test(String(cause?.message));
+  const what = full
+    ? 'the disk is full'
+    : `the disk failed (${String(cause?.message ?? cause).split(':')[0]})`;
+  return new EngineWriteError(
+    `the store could not write to disk: ${what}; nothing of this write was stored${full ? ' (free space on the disk, then retry)' : ' (check the disk, then retry)'}`,
+    full ? 'STORAGE_FULL' : 'STORAGE_FAILED',
+  );
+}
 
 interface PendingKey {
   entry: Entry | null;
@@ -70,6 +130,7 @@ export class LmdbEngine implements Engine {
   private readonly fanout = new ChangeFanout();
   private readonly expiryTimer = new ExpiryTimer(() => this.expireDue());
   private readonly pruneTimer: NodeJS.Timeout;
+  private readonly space: DiskSpace;
   private expiryQueued = false;
   private closed = false;
   private lastWrite: Promise<unknown> = Promise.resolve();
@@ -85,6 +146,8 @@ export class LmdbEngine implements Engine {
         `cannot create the data directory ${options.path}: ${(err as Error).message} (check --data)`,
       );
     }
+    guardOrphanCommitFailures();
+    this.space = new DiskSpace(resolve(options.path), options.diskReserveBytes ?? DEFAULT_DISK_RESERVE_BYTES);
     this.lockPath = join(resolve(options.path), LOCK_FILE);
     takeLock(this.lockPath, options.path);
     try {
@@ -140,21 +203,27 @@ export class LmdbEngine implements Engine {
     const currentVersion = current?.version ?? 0;
     if (options.ifVersion !== undefined && options.ifVersion !== currentVersion)
       return { ok: false, conflict: true, version: currentVersion, revision: this.durable };
+    const claimed = DiskSpace.estimate(key.length * 3 + Buffer.byteLength(value));
+    this.space.claim(claimed);
     const changes: Change[] = [];
     if (raw && !current) changes.push(this.issueExpire(raw));
-    else if (raw?.expiresAt !== undefined) this.expiry.remove([raw.expiresAt, key]);
+    else if (raw?.expiresAt !== undefined) issued(this.expiry.remove([raw.expiresAt, key]));
     const revision = ++this.assigned;
     const entry: Entry = { key, value, version: revision };
     if (options.ttlMs !== undefined) {
       entry.expiresAt = now + options.ttlMs;
-      this.expiry.put([entry.expiresAt, key], 1);
+      issued(this.expiry.put([entry.expiresAt, key], 1));
       this.expiryTimer.schedule(entry.expiresAt);
     }
-    this.kv.put(key, [value, revision, entry.expiresAt ?? 0]);
+    issued(this.kv.put(key, [value, revision, entry.expiresAt ?? 0]));
     changes.push({ type: 'set', key, value, version: revision, revision });
-    this.turnWrite = this.log.put(revision, [[0, key, value]]);
+    this.turnWrite = issued(this.log.put(revision, [[0, key, value]]));
     this.pending.set(key, { entry, revision });
-    await this.commit(changes);
+    try {
+      await this.commit(changes);
+    } finally {
+      this.space.release(claimed);
+    }
     return { ok: true, version: revision, revision };
   }
 
@@ -170,9 +239,9 @@ export class LmdbEngine implements Engine {
       return { ok: true, version: 0, revision: this.durable };
     }
     const revision = ++this.assigned;
-    this.kv.remove(key);
-    if (current.expiresAt !== undefined) this.expiry.remove([current.expiresAt, key]);
-    this.turnWrite = this.log.put(revision, [[1, key]]);
+    issued(this.kv.remove(key));
+    if (current.expiresAt !== undefined) issued(this.expiry.remove([current.expiresAt, key]));
+    this.turnWrite = issued(this.log.put(revision, [[1, key]]));
     this.pending.set(key, { entry: null, revision });
     await this.commit([{ type: 'unset', key, version: 0, revision }]);
     return { ok: true, version: 0, revision };
@@ -197,11 +266,11 @@ export class LmdbEngine implements Engine {
       const type = isExpired(entry, now) ? 'expire' : 'unset';
       changes.push({ type, key, version: 0, revision });
       stored.push([TYPE_CODES[type], key]);
-      this.kv.remove(key);
-      if (entry.expiresAt !== undefined) this.expiry.remove([entry.expiresAt, key]);
+      issued(this.kv.remove(key));
+      if (entry.expiresAt !== undefined) issued(this.expiry.remove([entry.expiresAt, key]));
       this.pending.set(key, { entry: null, revision });
     }
-    this.turnWrite = this.log.put(revision, stored);
+    this.turnWrite = issued(this.log.put(revision, stored));
     await this.commit(changes);
     return { revision };
   }
@@ -318,9 +387,9 @@ export class LmdbEngine implements Engine {
   /** Issues the removal of an expired key as its own revision; the caller commits it. */
   private issueExpire(entry: Entry): Change {
     const revision = ++this.assigned;
-    this.kv.remove(entry.key);
-    if (entry.expiresAt !== undefined) this.expiry.remove([entry.expiresAt, entry.key]);
-    this.turnWrite = this.log.put(revision, [[2, entry.key]]);
+    issued(this.kv.remove(entry.key));
+    if (entry.expiresAt !== undefined) issued(this.expiry.remove([entry.expiresAt, entry.key]));
+    this.turnWrite = issued(this.log.put(revision, [[2, entry.key]]));
     this.pending.set(entry.key, { entry: null, revision });
     return { type: 'expire', key: entry.key, version: 0, revision };
   }
@@ -334,10 +403,18 @@ export class LmdbEngine implements Engine {
     // Every write of this turn shares one lmdb transaction, so the log entry's promise is the whole write's. With
     // overlapping sync the commit resolves before the disk sync, so wait for the sync too: the answer means durable.
     const written = this.turnWrite;
+    // Taken now, in the writes' own turn, so it is this transaction's sync. lmdb never settles it when the commit
+    // fails, so it is only awaited after a successful commit.
     const flushed = new Promise<unknown>((resolve, reject) => this.root.flushed.then(resolve, reject));
-    this.lastWrite = flushed;
+    flushed.catch(() => {});
+    this.lastWrite = written.then(() => flushed);
+    this.lastWrite.catch(() => {});
     try {
-      await written;
+      try {
+        await written;
+      } catch (err) {
+        throw await writeFailure(err);
+      }
       await flushed;
     } finally {
       for (const change of changes) {
@@ -367,12 +444,16 @@ export class LmdbEngine implements Engine {
       if (at > now) break;
       const entry = this.latest(name);
       if (entry?.expiresAt === at) due.push(entry);
-      else this.expiry.remove(key);
+      else issued(this.expiry.remove(key));
     }
     for (const p of this.pending.values())
       if (p.entry && isExpired(p.entry, now) && !due.some((e) => e.key === p.entry!.key)) due.push(p.entry);
     const changes = due.map((entry) => this.issueExpire(entry));
-    if (changes.length > 0) this.commit(changes).catch(() => this.queueExpiry());
+    // A disk that refused the expiry (full) is retried later, not in a tight loop.
+    if (changes.length > 0)
+      this.commit(changes).catch(() => {
+        if (!this.closed) this.expiryTimer.schedule(Date.now() + EXPIRY_RETRY_MS);
+      });
     this.scheduleNextExpiry(now);
   }
 
@@ -394,8 +475,8 @@ export class LmdbEngine implements Engine {
     const cutoff = Math.min(this.durable - keep, this.oldest + PRUNE_CHUNK);
     // Readers asking for pruned revisions must get 410 from now on, before the removal becomes visible.
     this.oldest = cutoff;
-    for (const rev of this.log.getKeys({ start: 0, end: cutoff + 1 })) this.log.remove(rev);
-    this.meta.put('oldest', cutoff);
+    for (const rev of this.log.getKeys({ start: 0, end: cutoff + 1 })) issued(this.log.remove(rev));
+    issued(this.meta.put('oldest', cutoff));
   }
 
   private assertOpen(): void {

@@ -7,14 +7,14 @@ import { formatHostPort } from '../cli/options.js';
 import { type Logger, silentLogger } from '../log.js';
 import { ApiError, DEFAULT_MAX_VALUE_BYTES, encodeCursor, type Operation, parseRequest } from './api.js';
 import { assertUsableToken } from './client-protocol.js';
-import type { Change, Engine } from './engine.js';
+import { type Change, type Engine, EngineWriteError } from './engine.js';
 import { openLmdbEngine } from './lmdb.js';
 import { MemoryEngine } from './memory.js';
 import { PAGE_ROWS, renderPage } from './page.js';
 import { WatchHub } from './watch.js';
 
 export { ApiError, MAX_KEY_BYTES, DEFAULT_MAX_VALUE_BYTES } from './api.js';
-export { EngineOpenError } from './engine.js';
+export { EngineOpenError, EngineWriteError } from './engine.js';
 export type { Change, ChangeMatch, Engine, Entry, WriteResult } from './engine.js';
 export { LmdbEngine, openLmdbEngine } from './lmdb.js';
 export { MemoryEngine } from './memory.js';
@@ -44,6 +44,8 @@ export interface StoreServerOptions {
   logRetention?: number;
   /** How often the lmdb log is pruned (default 5 s). */
   logPruneIntervalMs?: number;
+  /** lmdb: free disk space a set must leave (default 32 MiB); sets that would not are refused with 507. */
+  diskReserveBytes?: number;
 }
 
 export interface StoreServer {
@@ -86,6 +88,7 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
           path: options.dataDir,
           logRetention: options.logRetention,
           pruneIntervalMs: options.logPruneIntervalMs,
+          diskReserveBytes: options.diskReserveBytes,
         })
       : new MemoryEngine({ logRetention: options.logRetention }));
   const hub = new WatchHub(engine);
@@ -360,13 +363,18 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
             );
         },
         (err: unknown) => {
-          log.error({ err, method: req.method, url: req.url }, 'request failed');
-          if (!res.headersSent)
+          const storage = err instanceof EngineWriteError;
+          if (storage) log.warn({ code: err.code, method: req.method, url: req.url }, err.message);
+          else log.error({ err, method: req.method, url: req.url }, 'request failed');
+          if (res.headersSent) res.destroy();
+          else if (storage)
+            // 507 Insufficient Storage (RFC 4918): the write was refused whole; once the disk has room it may be retried.
+            sendError(res, new ApiError(507, err.message, { 'Retry-After': '10' }));
+          else
             sendError(
               res,
               new ApiError(500, `the store failed: ${(err as Error).message ?? err} (see the store's log)`),
             );
-          else res.destroy();
         },
       );
     },
