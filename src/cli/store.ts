@@ -3,6 +3,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { createLogger } from '../log.js';
 import { assertUsableToken } from '../store/client-protocol.js';
 import { DEFAULT_DISK_RESERVE_BYTES } from '../store/disk-space.js';
+import { parseAllowedOrigin } from '../store/origin.js';
 import { EngineOpenError, startStoreServer } from '../store/server.js';
 import { parsePort, parsePositiveInt } from './options.js';
 import { runServer } from './server-run.js';
@@ -16,6 +17,7 @@ interface StoreCliOptions {
   private?: boolean;
   maxValue: number;
   diskReserve: number;
+  allowOrigin: string[];
 }
 
 export function register(program: Command): void {
@@ -29,6 +31,12 @@ export function register(program: Command): void {
     .option('--token <secret>', 'writes need "Authorization: Bearer <secret>" or token=<secret>', parseToken)
     .option('--private', 'reads need the token too (with --token)')
     .option('--max-value <bytes>', 'largest value accepted, in bytes', parsePositiveInt, 1024 * 1024)
+    .option(
+      '--allow-origin <origin>',
+      "let web pages from this origin (scheme://host[:port], or '*' for any) write; repeatable",
+      collectOrigin,
+      [],
+    )
     .option(
       '--disk-reserve <bytes>',
       'free disk space a set must leave, kept for deletes (sets that would not get 507; 0: no check)',
@@ -55,6 +63,10 @@ The API is in docs/STORE-API.md.`,
         command.error('plainwire store: --private needs --token (reads are checked against it)', {
           exitCode: 2,
         });
+      if (opts.token === undefined && !isLoopback(opts.host))
+        process.stderr.write(
+          `plainwire store: WARNING: bound to ${opts.host} without --token, so anyone who can reach this machine can read, overwrite and clear every key; add --token SECRET (or use --host 127.0.0.1)\n`,
+        );
       const logger = createLogger('store');
       const dataDir = opts.memory ? undefined : opts.data;
       try {
@@ -73,6 +85,7 @@ The API is in docs/STORE-API.md.`,
                 private: opts.private,
                 maxValueBytes: opts.maxValue,
                 diskReserveBytes: opts.diskReserve,
+                allowOrigins: opts.allowOrigin,
                 logger,
               });
             } catch (err) {
@@ -103,4 +116,17 @@ function parseToken(value: string): string {
 function parseWholeNumber(value: string): number {
   if (!/^\d{1,15}$/.test(value)) throw new InvalidArgumentError(`"${value}" is not a whole number of bytes.`);
   return Number(value);
+}
+
+function collectOrigin(value: string, previous: string[]): string[] {
+  try {
+    return [...previous, parseAllowedOrigin(value)];
+  } catch (err) {
+    throw new InvalidArgumentError(`${(err as Error).message}.`);
+  }
+}
+
+/** Only this machine can reach a store bound here. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

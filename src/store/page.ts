@@ -1,5 +1,6 @@
 // The store's HTML page (the bare URL): every key, value and version, newest first, escaped so stored markup is
-// shown and never run, with GET forms to set, get and unset that work in any browser, terminal ones included.
+// shown and never run, with forms to set, get and unset that work in any browser, terminal ones included (GET forms,
+// or POST when they carry the token).
 import type { Entry } from './engine.js';
 
 export const PAGE_ROWS = 1000;
@@ -28,8 +29,10 @@ export function escapeHtml(s: string): string {
 
 function form(path: string, action: string, fields: string, tokenField: boolean, label: string): string {
   const token = tokenField ? ' <label>token <input name="token" type="password" size="10"></label>' : '';
+  // A form with the token posts it in the body: in a GET URL it would land in the history, logs and Referer.
+  const method = tokenField ? 'post' : 'get';
   return (
-    `<form method="get" action="${escapeHtml(path)}">` +
+    `<form method="${method}" action="${escapeHtml(path)}">` +
     `<input type="hidden" name="action" value="${action}"><input type="hidden" name="format" value="html">` +
     `${fields}${token} <button type="submit">${label}</button></form>`
   );

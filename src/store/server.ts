@@ -10,6 +10,7 @@ import { assertUsableToken } from './client-protocol.js';
 import { type Change, type Engine, EngineWriteError } from './engine.js';
 import { openLmdbEngine } from './lmdb.js';
 import { MemoryEngine } from './memory.js';
+import { type AllowedOrigins, parseAllowedOrigin, refuseForeignWrite } from './origin.js';
 import { PAGE_ROWS, renderPage } from './page.js';
 import { WatchHub } from './watch.js';
 
@@ -35,6 +36,11 @@ export interface StoreServerOptions {
   private?: boolean;
   /** Default 1 MiB. */
   maxValueBytes?: number;
+  /**
+   * Web origins (scheme://host[:port]) whose pages may write; '*' lets every page write. Writes that a browser
+   * marks as coming from another page are refused otherwise (see origin.ts).
+   */
+  allowOrigins?: string[];
   logger?: Logger;
   /** A client must send its request headers within this (default 10 s). */
   headersTimeoutMs?: number;
@@ -94,6 +100,7 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
   const hub = new WatchHub(engine);
   const expectedToken = options.token !== undefined ? sha256(options.token) : undefined;
   const privateReads = options.private === true && expectedToken !== undefined;
+  const allowedOrigins: AllowedOrigins = new Set((options.allowOrigins ?? []).map(parseAllowedOrigin));
   const debug = log.isLevelEnabled('debug');
   let stopping = false;
 
@@ -319,6 +326,17 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
       { maxValueBytes },
     );
     if (parsed instanceof ApiError) return sendError(res, parsed, req.method === 'HEAD');
+    if (parsed.write) {
+      const foreign = refuseForeignWrite(
+        {
+          secFetchSite: req.headers['sec-fetch-site'] as string | undefined,
+          origin: req.headers.origin,
+          host: req.headers.host,
+        },
+        allowedOrigins,
+      );
+      if (foreign) return sendError(res, foreign);
+    }
     if ((parsed.write || privateReads) && !tokenAccepted(parsed.token)) {
       const what = parsed.write ? 'writing to this store' : 'this store';
       return sendError(

@@ -301,6 +301,95 @@ describe('--token and --private', () => {
   });
 });
 
+describe('writes from other web pages', () => {
+  /** A raw request with the headers a browser would add; resolves with the status and body. */
+  async function browser(
+    port: number,
+    method: string,
+    target: string,
+    headers: Record<string, string>,
+    body = '',
+  ): Promise<{ status: number; body: string }> {
+    const head = Object.entries({ Host: `127.0.0.1:${port}`, ...headers, 'Content-Length': body.length })
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('');
+    const reply = await rawRequest(
+      port,
+      `${method} ${target} HTTP/1.1\r\n${head}Connection: close\r\n\r\n${body}`,
+    );
+    return { status: statusOf(reply), body: reply.slice(reply.indexOf('\r\n\r\n') + 4) };
+  }
+
+  it('refuses state changes a browser marks as cross-site or from another origin, with 403 naming --allow-origin', async () => {
+    const s = await start();
+    await http(`${s.url}/?action=set&key=k&value=kept`);
+    const img = { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Dest': 'image' };
+    const form = {
+      'Sec-Fetch-Site': 'cross-site',
+      Origin: 'http://evil.example',
+      'Content-Type': 'application/x-www-form-urlencoded',
+    };
+    const refused = [
+      await browser(s.port, 'GET', '/?action=set&key=k&value=pwned', img),
+      await browser(s.port, 'GET', '/?action=clear', img),
+      await browser(s.port, 'GET', '/?action=unset&key=k', { 'Sec-Fetch-Site': 'same-site' }),
+      await browser(s.port, 'POST', '/', form, 'action=set&key=k&value=pwned'),
+      await browser(s.port, 'PUT', '/kv/k', { Origin: 'http://localhost:3000' }, 'pwned'),
+      await browser(s.port, 'DELETE', '/kv/k', { Origin: 'null' }),
+    ];
+    for (const r of refused) {
+      expect(r.status).toBe(403);
+      expect(r.body).toMatch(/^refused: .*--allow-origin \S+\n$/);
+    }
+    expect(refused[3]!.body).toMatch(/--allow-origin http:\/\/evil\.example/);
+    expect((await http(`${s.url}/?action=get&key=k`)).text).toBe('kept');
+    // Reads from anywhere, the store's own page, a typed URL and programs (no such headers) still work.
+    expect((await browser(s.port, 'GET', '/?action=get&key=k', img)).body).toBe('kept');
+    const own = { 'Sec-Fetch-Site': 'same-origin', Origin: `http://127.0.0.1:${s.port}` };
+    expect((await browser(s.port, 'GET', '/?action=set&format=html&key=k&value=page', own)).status).toBe(200);
+    expect(
+      (await browser(s.port, 'GET', '/?action=set&key=k&value=typed', { 'Sec-Fetch-Site': 'none' })).status,
+    ).toBe(200);
+    expect((await http(`${s.url}/?action=set&key=k&value=program`)).status).toBe(200);
+  });
+
+  it('--allow-origin lets the named origins (or every one, with *) write', async () => {
+    const s = await start({ allowOrigins: ['http://LOCALHOST:3000/'] });
+    const from = (origin: string) => ({ 'Sec-Fetch-Site': 'same-site', Origin: origin });
+    expect((await browser(s.port, 'PUT', '/kv/k', from('http://localhost:3000'), 'ok')).status).toBe(200);
+    expect((await browser(s.port, 'PUT', '/kv/k', from('http://localhost:3001'), 'no')).status).toBe(403);
+    const any = await start({ allowOrigins: ['*'] });
+    expect((await browser(any.port, 'PUT', '/kv/k', from('http://evil.example'), 'ok')).status).toBe(200);
+    expect(
+      (await browser(any.port, 'GET', '/?action=clear', { 'Sec-Fetch-Site': 'cross-site' })).status,
+    ).toBe(200);
+  });
+
+  it('with --token the page posts the token in a form body, never in a GET URL', async () => {
+    const s = await start({ token: 'pagetoken', private: true });
+    const page = await http(`${s.url}/?token=pagetoken`);
+    const forms = page.text.match(/<form [^>]*>/g) ?? [];
+    expect(forms).toHaveLength(3);
+    for (const f of forms) expect(f).toMatch(/method="post"/);
+    const own = {
+      'Sec-Fetch-Site': 'same-origin',
+      Origin: `http://127.0.0.1:${s.port}`,
+      'Content-Type': 'application/x-www-form-urlencoded',
+    };
+    const set = await browser(
+      s.port,
+      'POST',
+      '/',
+      own,
+      'action=set&format=html&key=k&value=v&token=pagetoken',
+    );
+    expect(set.status).toBe(200);
+    expect(set.body).toContain('set k (version');
+    const got = await browser(s.port, 'POST', '/', own, 'action=get&format=html&key=k&token=pagetoken');
+    expect(got.body).toContain('<pre>v</pre>');
+  });
+});
+
 interface WatchAnswer {
   revision: number;
   changes: { type: string; key: string; value?: string; version: number; revision: number }[];
