@@ -31,7 +31,7 @@ export interface ApiLimits {
 
 /** `rest`: the /kv/ face (404 for a missing key); `html`: answer with the page (forms on the page ask for this). */
 export type Operation =
-  | { kind: 'page' }
+  | { kind: 'page'; after?: string }
   | { kind: 'get'; key: string; rest: boolean; html: boolean }
   | {
       kind: 'set';
@@ -267,7 +267,9 @@ function parseAction(
         400,
         `no action given: add action=set, get or unset (e.g. ?action=get&key=K); the path is not read, only ?action=`,
       );
-    return { kind: 'page' };
+    const after = cursorParam(params);
+    if (after instanceof ApiError) return after;
+    return { kind: 'page', after };
   }
   const format = params.get('format');
   const html = format === 'html';
@@ -326,16 +328,8 @@ function parseAction(
       if (limit instanceof ApiError) return limit;
       if (limit !== undefined && (limit < 1 || limit > MAX_LIST_LIMIT))
         return new ApiError(400, `limit=${limit} is out of range: give 1 to ${MAX_LIST_LIMIT}`);
-      const cursor = params.get('cursor');
-      let after: string | undefined;
-      if (cursor !== undefined && cursor !== '' && cursor !== 'null') {
-        after = decodeCursor(cursor);
-        if (after === undefined)
-          return new ApiError(
-            400,
-            'the cursor is not one this store gave out: pass the cursor from the last list',
-          );
-      }
+      const after = cursorParam(params);
+      if (after instanceof ApiError) return after;
       return { kind: 'list', prefix: params.get('prefix') ?? '', limit: limit ?? DEFAULT_LIST_LIMIT, after };
     }
     case 'watch': {
@@ -363,6 +357,15 @@ function parseAction(
     default:
       return new ApiError(400, `unknown action "${truncate(action)}": use one of ${ACTIONS.join(', ')}`);
   }
+}
+
+function cursorParam(params: Params): string | undefined | ApiError {
+  const cursor = params.get('cursor');
+  if (cursor === undefined || cursor === '' || cursor === 'null') return undefined;
+  return (
+    decodeCursor(cursor) ??
+    new ApiError(400, 'the cursor is not one this store gave out: pass the cursor from the last list')
+  );
 }
 
 function checkFormat(format: string | undefined, allowed: string[]): ApiError | undefined {

@@ -89,8 +89,8 @@ export interface Engine {
   /** Every live key in key order. */
   keys(): string[];
   list(options: ListOptions): ListPage;
-  /** Up to `limit` entries, most recently changed first (for the HTML page). */
-  newest(limit: number): { entries: Entry[]; total: number };
+  /** How many keys there are (keys past their expiry but not yet removed may be counted). */
+  count(): number;
   /**
    * Changes with revision > `after` matching `match`, in revision order. Whole revisions only: stops at a revision
    * boundary once `limit` changes are gathered. Reads at most `scanLimit` revisions, so a far-behind reader with

@@ -306,27 +306,8 @@ export class LmdbEngine implements Engine {
     return { items, next, revision };
   }
 
-  newest(limit: number): { entries: Entry[]; total: number } {
-    const now = Date.now();
-    // The log, read backwards, names the most recently changed keys without scanning (and sorting) every key.
-    const total = this.kv.getCount();
-    const seen = new Set<string>();
-    const recent: Entry[] = [];
-    for (const { key: rev, value } of this.log.getRange({ reverse: true })) {
-      for (const [code, key] of value) {
-        if (code !== 0 || seen.has(key)) continue;
-        seen.add(key);
-        const stored = this.kv.get(key);
-        if (stored && stored[1] === rev && !expiredStored(stored, now)) recent.push(toEntry(key, stored));
-      }
-      if (recent.length >= limit) return { entries: recent.slice(0, limit), total };
-    }
-    if (recent.length >= total) return { entries: recent, total };
-    const live: Entry[] = [];
-    for (const { key, value } of this.kv.getRange({}))
-      if (!expiredStored(value, now)) live.push(toEntry(key, value));
-    live.sort((a, b) => b.version - a.version);
-    return { entries: live.slice(0, limit), total: live.length };
+  count(): number {
+    return this.kv.getCount();
   }
 
   changesAfter(after: number, match: ChangeMatch, limit: number, scanLimit = 10_000): ChangesAnswer {

@@ -70,7 +70,8 @@ export class MemoryEngine implements Engine {
     this.expireIfDue(key);
     const revision = ++this.rev;
     const entry: Entry = { key, value, version: revision };
-    if (!current) this.sortedKeys = undefined;
+    // Kept sorted in place: re-sorting every key after each new one would block a listing that runs alongside writes.
+    if (!current && this.sortedKeys) this.sortedKeys.splice(lowerBound(this.sortedKeys, key), 0, key);
     if (options.ttlMs !== undefined) {
       entry.expiresAt = Date.now() + options.ttlMs;
       this.expiring.set(key, entry.expiresAt);
@@ -152,11 +153,8 @@ export class MemoryEngine implements Engine {
     return { items, next, revision: this.rev };
   }
 
-  newest(limit: number): { entries: Entry[]; total: number } {
-    const now = Date.now();
-    const live = [...this.entries.values()].filter((e) => e.expiresAt === undefined || e.expiresAt > now);
-    live.sort((a, b) => b.version - a.version);
-    return { entries: live.slice(0, limit), total: live.length };
+  count(): number {
+    return this.entries.size;
   }
 
   changesAfter(after: number, match: ChangeMatch, limit: number, scanLimit = 10_000): ChangesAnswer {
@@ -206,9 +204,9 @@ export class MemoryEngine implements Engine {
   }
 
   private remove(key: string): void {
-    this.entries.delete(key);
+    if (!this.entries.delete(key)) return;
     this.expiring.delete(key);
-    this.sortedKeys = undefined;
+    if (this.sortedKeys) this.sortedKeys.splice(lowerBound(this.sortedKeys, key), 1);
   }
 
   private sortedKeyList(): string[] {

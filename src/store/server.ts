@@ -69,6 +69,8 @@ const TEXT = 'text/plain; charset=utf-8';
 const JSON_TYPE = 'application/json';
 const HTML = 'text/html; charset=utf-8';
 const MAX_WATCH_CHANGES = 1000;
+/** Keys per batch of a keys listing: a batch is read and written in one turn of the event loop. */
+const KEYS_BATCH = 1000;
 const STOP_GRACE_MS = 2000;
 
 function sha256(s: string): Buffer {
@@ -139,13 +141,15 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
     res: ServerResponse,
     path: string,
     head: boolean,
-    extra: Partial<Parameters<typeof renderPage>[0]> = {},
+    extra: Partial<Parameters<typeof renderPage>[0]> & { after?: string } = {},
   ) {
-    const { entries, total } = engine.newest(PAGE_ROWS);
+    const page = engine.list({ after: extra.after, limit: PAGE_ROWS });
     const body = renderPage({
       path,
-      entries,
-      total,
+      entries: page.items,
+      total: engine.count(),
+      next: page.next === null ? null : encodeCursor(page.next),
+      later: extra.after !== undefined,
       revision: engine.revision,
       tokenField: expectedToken !== undefined,
       readTokenField: privateReads,
@@ -163,7 +167,7 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
   ): Promise<void> {
     switch (op.kind) {
       case 'page':
-        return sendPage(res, path, head);
+        return sendPage(res, path, head, { after: op.after });
       case 'get': {
         const entry = engine.get(op.key);
         if (op.html) return sendPage(res, path, head, { shownValue: { key: op.key, value: entry?.value } });
@@ -194,10 +198,8 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
         if (op.html) return sendPage(res, path, head, { notice: `unset ${op.key}` });
         return send(res, 200, '', TEXT, { 'X-Plainwire-Version': 0 });
       }
-      case 'keys': {
-        const keys = engine.keys();
-        return send(res, 200, keys.length === 0 ? '' : `${keys.join('\n')}\n`, TEXT, undefined, head);
-      }
+      case 'keys':
+        return streamKeys(res, head);
       case 'clear':
         await engine.clear();
         return send(res, 200, '', TEXT);
@@ -215,6 +217,34 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
       case 'watch':
         return watch(op, head, req, res);
     }
+  }
+
+  /**
+   * Every key, one per line, a batch at a time: between batches the event loop serves other clients, and a reader
+   * that does not keep up pauses the listing (backpressure) instead of filling memory. A key changed during the
+   * listing may or may not be in it; every key is listed at most once, in key order.
+   */
+  async function streamKeys(res: ServerResponse, head: boolean): Promise<void> {
+    const headers: Record<string, string | number> = {
+      'Content-Type': TEXT,
+      'X-Plainwire-Revision': engine.revision,
+    };
+    if (stopping) headers.Connection = 'close';
+    res.writeHead(200, headers);
+    if (head) return void res.end();
+    let after: string | undefined;
+    for (;;) {
+      const page = engine.list({ after, limit: KEYS_BATCH });
+      const text = page.items.map((e) => `${e.key}\n`).join('');
+      if (res.destroyed) return;
+      const flowing = text === '' || res.write(text);
+      if (page.next === null) break;
+      after = page.next;
+      if (!flowing) {
+        if (!(await drained(res))) return;
+      } else await new Promise((resolve) => setImmediate(resolve));
+    }
+    res.end();
   }
 
   function conflict(res: ServerResponse, key: string, expected: number, actual: number): void {
@@ -492,5 +522,20 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-la
     req.on('end', onEnd);
     req.on('error', onAbort);
     req.on('aborted', onAbort);
+  });
+}
+
+/** Resolves true once `res` can take more, false if the client went away first. */
+function drained(res: ServerResponse): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => () => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = done(true);
+    const onClose = done(false);
+    res.on('drain', onDrain);
+    res.on('close', onClose);
   });
 }

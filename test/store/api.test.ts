@@ -186,11 +186,13 @@ describe('encoding helpers', () => {
 });
 
 describe('renderPage', () => {
-  it('escapes everything it shows and notes when rows are cut', () => {
+  it('escapes everything it shows and links the next and first pages', () => {
     const html = renderPage({
       path: '/x"y',
       entries: [{ key: '<b>', value: '<?php system("rm") ?>', version: 3 }],
       total: 1500,
+      next: 'PDw-',
+      later: true,
       revision: 9,
       notice: 'set <i>',
       tokenField: true,
@@ -199,7 +201,9 @@ describe('renderPage', () => {
     expect(html).not.toMatch(/<b>|<\?php|<i>/);
     expect(html).toContain('&lt;?php system(&quot;rm&quot;) ?&gt;');
     expect(html).toContain('action="/x&quot;y"');
-    expect(html).toMatch(/Showing the 1 most recently changed of 1500 keys/);
+    expect(html).toMatch(/1 of 1500 keys on this page/);
+    expect(html).toContain('<a href="/x&quot;y?cursor=PDw-">next page</a>');
+    expect(html).toContain('<a href="/x&quot;y">first page</a>');
     expect(html.match(/name="token"/g)).toHaveLength(2);
   });
 });
