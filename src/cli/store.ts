@@ -2,6 +2,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { createLogger } from '../log.js';
 import { assertUsableToken } from '../store/client-protocol.js';
+import { DEFAULT_MAX_CONNECTIONS } from '../store/connections.js';
 import { DEFAULT_DISK_RESERVE_BYTES } from '../store/disk-space.js';
 import { parseAllowedOrigin } from '../store/origin.js';
 import { EngineOpenError, startStoreServer } from '../store/server.js';
@@ -18,6 +19,7 @@ interface StoreCliOptions {
   maxValue: number;
   diskReserve: number;
   allowOrigin: string[];
+  maxConnections: number;
 }
 
 export function register(program: Command): void {
@@ -36,6 +38,12 @@ export function register(program: Command): void {
       "let web pages from this origin (scheme://host[:port], or '*' for any) write; repeatable",
       collectOrigin,
       [],
+    )
+    .option(
+      '--max-connections <n>',
+      'open connections at most, watches included (more get 503)',
+      parsePositiveInt,
+      DEFAULT_MAX_CONNECTIONS,
     )
     .option(
       '--disk-reserve <bytes>',
@@ -86,6 +94,7 @@ The API is in docs/STORE-API.md.`,
                 maxValueBytes: opts.maxValue,
                 diskReserveBytes: opts.diskReserve,
                 allowOrigins: opts.allowOrigin,
+                maxConnections: opts.maxConnections,
                 logger,
               });
             } catch (err) {

@@ -1,12 +1,21 @@
 // The store's HTTP transport: node:http with limits and timeouts, wiring api.ts (parse) -> an Engine (store) ->
 // responses, plus long-poll watches (watch.ts) and the HTML page (page.ts).
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { formatHostPort } from '../cli/options.js';
 import { type Logger, silentLogger } from '../log.js';
 import { ApiError, DEFAULT_MAX_VALUE_BYTES, encodeCursor, type Operation, parseRequest } from './api.js';
 import { assertUsableToken } from './client-protocol.js';
+import {
+  type BodyLimits,
+  cappedListener,
+  DEFAULT_BODY_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  MIN_DISCARD_BYTES,
+  rawResponse,
+  readBody,
+} from './connections.js';
 import { type Change, type Engine, EngineWriteError } from './engine.js';
 import { openLmdbEngine } from './lmdb.js';
 import { MemoryEngine } from './memory.js';
@@ -44,8 +53,12 @@ export interface StoreServerOptions {
   logger?: Logger;
   /** A client must send its request headers within this (default 10 s). */
   headersTimeoutMs?: number;
-  /** ... and its whole request within this (default 60 s). Watches are not affected: they wait after the request. */
+  /** ... and its whole request within this (default 30 s). Watches are not affected: they wait after the request. */
   requestTimeoutMs?: number;
+  /** A request body with no byte for this long is answered 408 (default 5 s). */
+  bodyIdleTimeoutMs?: number;
+  /** Open connections at most, watches included (default 1000); more are answered 503 with Retry-After. */
+  maxConnections?: number;
   /** Change log retention (default 100,000 revisions). */
   logRetention?: number;
   /** How often the lmdb log is pruned (default 5 s). */
@@ -104,6 +117,17 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
   const privateReads = options.private === true && expectedToken !== undefined;
   const allowedOrigins: AllowedOrigins = new Set((options.allowOrigins ?? []).map(parseAllowedOrigin));
   const debug = log.isLevelEnabled('debug');
+  const bodyIdleTimeoutMs = options.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS;
+  /** How many body bytes a POST or PUT may carry: a form body percent-encodes, so up to three bytes per value byte. */
+  const bodyLimits = (contentType: string | undefined): BodyLimits => {
+    const form = (contentType ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
+    const maxBytes = form ? maxValueBytes * 3 + 8192 : maxValueBytes;
+    return {
+      maxBytes,
+      discardBytes: Math.max(MIN_DISCARD_BYTES, 2 * maxBytes),
+      idleTimeoutMs: bodyIdleTimeoutMs,
+    };
+  };
   let stopping = false;
 
   function tokenAccepted(given: string | undefined): boolean {
@@ -326,19 +350,25 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
     const query = q < 0 ? '' : url.slice(q + 1);
     let body: Buffer | undefined;
     if (req.method === 'POST' || req.method === 'PUT') {
-      const read = await readBody(req, bodyLimit(req.headers['content-type'], maxValueBytes));
-      if (read === 'too-large') {
-        // Answer at once and drop the connection rather than read megabytes we will refuse.
+      const read = await readBody(req, bodyLimits(req.headers['content-type']));
+      if (read === 'too-large' || read === 'stalled') {
+        // The body was drained as far as the discard bound, so the client reads this rather than a reset.
         res.shouldKeepAlive = false;
         return sendError(
           res,
-          new ApiError(
-            413,
-            `the request body is over the limit: values are limited to ${maxValueBytes} bytes`,
-            {
-              Connection: 'close',
-            },
-          ),
+          read === 'too-large'
+            ? new ApiError(
+                413,
+                `the request body is over the limit: values are limited to ${maxValueBytes} bytes`,
+                {
+                  Connection: 'close',
+                },
+              )
+            : new ApiError(
+                408,
+                `the request body stalled (no byte for ${bodyIdleTimeoutMs / 1000} s): send it at once`,
+                { Connection: 'close' },
+              ),
         );
       }
       if (read === 'aborted') return;
@@ -390,7 +420,7 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
   const server = createServer(
     {
       headersTimeout: options.headersTimeoutMs ?? 10_000,
-      requestTimeout: options.requestTimeoutMs ?? 60_000,
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
       keepAliveTimeout: 5000,
       // How often node checks the two timeouts above; the default (30 s) would let a trickler hold a socket long.
       connectionsCheckingInterval: Math.min(1000, options.headersTimeoutMs ?? 1000),
@@ -444,21 +474,55 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
                 'the URL has characters that must be percent-encoded: encode spaces, non-ASCII text and controls as %XX',
               ]
             : [400, `malformed HTTP request (${err.code ?? err.message}): send HTTP/1.1`];
-    const body = `${text}\n`;
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${TEXT}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
+    socket.end(rawResponse(status as number, text as string));
   });
 
+  // A client that announces a body over the limit (Expect: 100-continue, as curl does for large bodies) is
+  // refused before it sends it.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const limits = bodyLimits(req.headers['content-type']);
+    if (Number(req.headers['content-length'] ?? 0) > limits.maxBytes) {
+      res.shouldKeepAlive = false;
+      return sendError(
+        res,
+        new ApiError(
+          413,
+          `the request body is over the limit: values are limited to ${maxValueBytes} bytes`,
+          {
+            Connection: 'close',
+          },
+        ),
+      );
+    }
+    res.writeContinue();
+    server.emit('request', req, res);
+  });
+
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  let refusedSince = 0;
+  const listener = cappedListener(server, maxConnections, () => {
+    // One line per burst, not one per refused connection.
+    if (refusedSince++ === 0)
+      setTimeout(() => {
+        log.warn(
+          { refused: refusedSince },
+          `connections over the cap (${maxConnections}) were refused with 503`,
+        );
+        refusedSince = 0;
+      }, 5000).unref();
+  });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port: options.port ?? 0, backlog: 2048 }, () => {
-      server.off('error', reject);
+    listener.once('error', reject);
+    listener.listen({ host, port: options.port ?? 0, backlog: 2048 }, () => {
+      listener.off('error', reject);
       resolve();
     });
   });
-  server.on('error', (err) => log.error({ err }, 'server error'));
-  const address = server.address();
+  listener.on('error', (err) => log.error({ err }, 'server error'));
+  // node:http starts tracking connections (for its header and request timeouts) when it hears 'listening'; the
+  // capped listener does the listening for it.
+  server.emit('listening');
+  const address = listener.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   const url = `http://${formatHostPort(host, port)}`;
 
@@ -466,7 +530,10 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
       stopping = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // The listener's close waits for every connection it accepted to end.
+      const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
+      // Stops node:http's timeout checks; it answers "not running" since the listener is the one listening.
+      server.close(() => {});
       hub.wakeAll();
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
@@ -481,48 +548,6 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
 
   log.info({ revision: engine.revision, data: options.dataDir ?? '(memory)' }, `listening on ${url}`);
   return { host, port, url, engine, watching: () => hub.size, stop };
-}
-
-/** How many body bytes a POST or PUT may carry: a form body percent-encodes, so up to three bytes per value byte. */
-function bodyLimit(contentType: string | undefined, maxValueBytes: number): number {
-  const form = (contentType ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
-  return form ? maxValueBytes * 3 + 8192 : maxValueBytes;
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large' | 'aborted'> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) return Promise.resolve('too-large');
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        resolve('too-large');
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onAbort = () => {
-      cleanup();
-      resolve('aborted');
-    };
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onAbort);
-      req.off('aborted', onAbort);
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onAbort);
-    req.on('aborted', onAbort);
-  });
 }
 
 /** Resolves true once `res` can take more, false if the client went away first. */

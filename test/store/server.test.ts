@@ -724,6 +724,82 @@ describe('bad input', () => {
     expect(list.items).toHaveLength(n);
   });
 
+  it('lets a client still sending a refused body read the 413 (no broken pipe)', async () => {
+    // Python's urllib sends the whole body before it reads the answer, as many clients do.
+    const script = [
+      'import sys, urllib.request, urllib.error',
+      "req = urllib.request.Request(sys.argv[1], data=b'v' * 3_000_000, method='POST')",
+      "req.add_header('Content-Type', 'application/octet-stream')",
+      'try:',
+      '    urllib.request.urlopen(req, timeout=10)',
+      "    print('200')",
+      'except urllib.error.HTTPError as e:',
+      '    print(e.code, e.read().decode().strip())',
+      'except Exception as e:',
+      "    print('failed', type(e).__name__, e)",
+    ].join('\n');
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(
+        'python3',
+        ['-c', script, `${s.url}/?action=set&key=big`],
+        { timeout: 20_000 },
+        (err, stdout) => (err ? reject(err) : resolve(stdout.trim())),
+      ),
+    );
+    expect(out).toMatch(/^413 the request body is over the limit/);
+    // A client that asks first (Expect: 100-continue) is refused before it sends anything.
+    const asked = await rawRequest(
+      s.port,
+      'POST /?action=set&key=k HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\nExpect: 100-continue\r\n\r\n',
+    );
+    expect(statusOf(asked)).toBe(413);
+    expect(asked).not.toMatch(/100 Continue/);
+  });
+
+  it('answers 408 to a body that stops arriving', async () => {
+    const slow = await start({ bodyIdleTimeoutMs: 300 });
+    const reply = await rawRequest(
+      slow.port,
+      'POST /?action=set&key=k HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nabc',
+      20_000,
+    );
+    expect(statusOf(reply)).toBe(408);
+    expect(reply).toMatch(/the request body stalled/);
+    expect((await http(`${slow.url}/?action=get&key=k`)).headers.get('x-plainwire-version')).toBe('0');
+  });
+
+  it('caps open connections: the one over the cap gets 503 with Retry-After, and the store goes on', async () => {
+    const capped = await start({ maxConnections: 5 });
+    // Five clients that hold their connection mid-request (headers not finished).
+    const holders = await Promise.all(
+      Array.from(
+        { length: 5 },
+        () =>
+          new Promise<ReturnType<typeof connect>>((resolve) => {
+            const socket = connect(capped.port, '127.0.0.1', () => {
+              socket.write('GET /?action=keys HTTP/1.1\r\nHost: x\r\n');
+              resolve(socket);
+            });
+            socket.on('error', () => {});
+          }),
+      ),
+    );
+    const refused = await rawRequest(capped.port, 'GET /?action=keys HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(statusOf(refused)).toBe(503);
+    expect(refused).toMatch(/Retry-After: 1/);
+    expect(refused).toMatch(/too many connections open \(5\)/);
+    const gone = holders.map((socket) => new Promise((resolve) => socket.on('close', resolve)));
+    for (const socket of holders) socket.destroy();
+    await Promise.all(gone);
+    // The store notices the closes in its own time: ask until a slot is free (each try waits for its answer).
+    let status = 0;
+    for (let i = 0; i < 100 && status !== 200; i++)
+      status = statusOf(
+        await rawRequest(capped.port, 'GET /?action=keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+      );
+    expect(status).toBe(200);
+  });
+
   it('survives garbage that is not HTTP', async () => {
     const r = await rawRequest(s.port, 'HELLO\x00\x01 what is this\r\n\r\n');
     expect(statusOf(r)).toBe(400);

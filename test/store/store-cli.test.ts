@@ -13,6 +13,8 @@ it('--help explains the options with an example', async () => {
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/--data <dir>/);
   expect(r.stdout).toMatch(/--token <secret>/);
+  for (const flag of ['--allow-origin <origin>', '--max-connections <n>', '--disk-reserve <bytes>'])
+    expect(r.stdout).toContain(flag);
   expect(r.stdout).toMatch(/Examples:/);
 });
 
