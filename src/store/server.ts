@@ -264,9 +264,10 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
       const flowing = text === '' || res.write(text);
       if (page.next === null) break;
       after = page.next;
-      if (!flowing) {
-        if (!(await drained(res))) return;
-      } else await new Promise((resolve) => setImmediate(resolve));
+      if (!flowing && !(await drained(res))) return;
+      // Always through the event loop: a write the socket took at once emits 'drain' on the next tick, and a chain
+      // of ticks would never let the other clients' requests in.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     res.end();
   }

@@ -277,8 +277,11 @@ describe('long listings', () => {
     const late = `${pad}/zzz-late`;
     expect((await http(`${s.url}/?${q({ action: 'set', key: late, value: 'x' })}`)).status).toBe(200);
     expect((await http(`${s.url}/?action=get&key=${encodeURIComponent(`${pad}/000001`)}`)).status).toBe(200);
+    // Read at full speed now: another client's get is still answered between batches, before the listing ends.
     socket.on('data', () => socket.resume());
     socket.resume();
+    const got = http(`${s.url}/?action=get&key=${encodeURIComponent(late)}`).then(() => 'get');
+    expect(await Promise.race([got, ended.then(() => 'listing')])).toBe('get');
     await ended;
     const body = Buffer.concat(chunks).toString();
     const keys = body.slice(body.indexOf('\r\n\r\n') + 4).replace(/\r\n[0-9a-f]+\r\n/g, '');
