@@ -33,6 +33,8 @@ export interface LmdbEngineOptions {
   pruneIntervalMs?: number;
   /** Free disk space a set must leave, for deletes and lmdb's own pages (default 32 MiB; 0 turns the check off). */
   diskReserveBytes?: number;
+  /** The time in ms since the epoch, for expiry (tests pass their own clock). */
+  clock?: () => number;
 }
 
 /** [value, version, expiresAt or 0] */
@@ -128,7 +130,8 @@ export class LmdbEngine implements Engine {
   private oldest: number;
   private readonly retention: number;
   private readonly fanout = new ChangeFanout();
-  private readonly expiryTimer = new ExpiryTimer(() => this.expireDue());
+  private readonly now: () => number;
+  private readonly expiryTimer: ExpiryTimer;
   private readonly pruneTimer: NodeJS.Timeout;
   private readonly space: DiskSpace;
   private expiryQueued = false;
@@ -139,6 +142,8 @@ export class LmdbEngine implements Engine {
 
   constructor(options: LmdbEngineOptions) {
     this.retention = options.logRetention ?? DEFAULT_LOG_RETENTION;
+    this.now = options.clock ?? Date.now;
+    this.expiryTimer = new ExpiryTimer(() => this.expireDue(), this.now);
     try {
       makeDirectory(resolve(options.path));
     } catch (err) {
@@ -188,7 +193,7 @@ export class LmdbEngine implements Engine {
     const stored = this.kv.get(key);
     if (!stored) return undefined;
     const entry = toEntry(key, stored);
-    if (isExpired(entry, Date.now())) {
+    if (isExpired(entry, this.now())) {
       this.queueExpiry();
       return undefined;
     }
@@ -197,7 +202,7 @@ export class LmdbEngine implements Engine {
 
   async set(key: string, value: string, options: SetOptions = {}): Promise<WriteResult> {
     this.assertOpen();
-    const now = Date.now();
+    const now = this.now();
     const raw = this.latest(key);
     const current = raw && !isExpired(raw, now) ? raw : undefined;
     const currentVersion = current?.version ?? 0;
@@ -230,7 +235,7 @@ export class LmdbEngine implements Engine {
   async unset(key: string, options: UnsetOptions = {}): Promise<WriteResult> {
     this.assertOpen();
     const raw = this.latest(key);
-    const current = raw && !isExpired(raw, Date.now()) ? raw : undefined;
+    const current = raw && !isExpired(raw, this.now()) ? raw : undefined;
     const currentVersion = current?.version ?? 0;
     if (options.ifVersion !== undefined && options.ifVersion !== currentVersion)
       return { ok: false, conflict: true, version: currentVersion, revision: this.durable };
@@ -257,7 +262,7 @@ export class LmdbEngine implements Engine {
     }
     if (live.size === 0) return { revision: this.durable };
     const revision = ++this.assigned;
-    const now = Date.now();
+    const now = this.now();
     const changes: Change[] = [];
     const stored: StoredChange[] = [];
     for (const key of [...live.keys()].sort(compareKeys)) {
@@ -276,7 +281,7 @@ export class LmdbEngine implements Engine {
   }
 
   keys(): string[] {
-    const now = Date.now();
+    const now = this.now();
     const keys: string[] = [];
     for (const { key, value } of this.kv.getRange({})) if (!expiredStored(value, now)) keys.push(key);
     return keys;
@@ -286,7 +291,7 @@ export class LmdbEngine implements Engine {
     const prefix = options.prefix ?? '';
     const after = options.after;
     const start = after !== undefined && compareKeys(after, prefix) > 0 ? after : prefix;
-    const now = Date.now();
+    const now = this.now();
     const items: Entry[] = [];
     let next: string | null = null;
     for (const { key, value } of this.kv.getRange({ start })) {
@@ -418,7 +423,7 @@ export class LmdbEngine implements Engine {
 
   private expireDue(): void {
     if (this.closed) return;
-    const now = Date.now();
+    const now = this.now();
     const due: Entry[] = [];
     for (const { key } of this.expiry.getRange({})) {
       const [at, name] = key;
@@ -433,12 +438,12 @@ export class LmdbEngine implements Engine {
     // A disk that refused the expiry (full) is retried later, not in a tight loop.
     if (changes.length > 0)
       this.commit(changes).catch(() => {
-        if (!this.closed) this.expiryTimer.schedule(Date.now() + EXPIRY_RETRY_MS);
+        if (!this.closed) this.expiryTimer.schedule(this.now() + EXPIRY_RETRY_MS);
       });
     this.scheduleNextExpiry(now);
   }
 
-  private scheduleNextExpiry(now = Date.now()): void {
+  private scheduleNextExpiry(now = this.now()): void {
     let soonest = Number.POSITIVE_INFINITY;
     for (const { key } of this.expiry.getRange({ start: [now + 1] })) {
       soonest = key[0];
