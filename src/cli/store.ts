@@ -61,6 +61,12 @@ Examples:
   curl 'http://127.0.0.1:8001/?action=set&key=greeting&value=hello'
   curl 'http://127.0.0.1:8001/?action=get&key=greeting'
 
+Limits (docs/STORE-API.md, "Limits and timeouts"): keys 1 KiB, values --max-value; headers within 10 s, a
+whole request within 30 s, a body may not stall for 5 s (408); --max-connections open at once (503 beyond);
+sets leave --disk-reserve free on the disk (507 when they cannot); writes a browser marks as from another web
+page get 403 unless --allow-origin names it. Send a file as a value with
+  curl --data-binary @FILE -H 'Content-Type: application/octet-stream' 'URL/?action=set&key=K'
+
 The API is in docs/STORE-API.md.`,
     )
     .action(async (opts: StoreCliOptions, command: Command) => {
