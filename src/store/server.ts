@@ -512,13 +512,21 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
         refusedSince = 0;
       }, 5000).unref();
   });
-  await new Promise<void>((resolve, reject) => {
-    listener.once('error', reject);
-    listener.listen({ host, port: options.port ?? 0, backlog: 2048 }, () => {
-      listener.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen({ host, port: options.port ?? 0, backlog: 2048 }, () => {
+        listener.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    // The server owns its engine from the start: a store that could not listen must not keep the database
+    // open (and locked) for whoever tries next in the same process.
+    hub.close();
+    await engine.close().catch(() => {});
+    throw err;
+  }
   listener.on('error', (err) => log.error({ err }, 'server error'));
   // node:http starts tracking connections (for its header and request timeouts) when it hears 'listening'; the
   // capped listener does the listening for it.

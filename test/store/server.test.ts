@@ -600,6 +600,17 @@ describe('stopping', () => {
     const page = (await http(`${again.url}/`)).text;
     expect(page.indexOf('<td>k</td>')).toBeLessThan(page.indexOf('<td>second</td>'));
   });
+
+  it('a store that cannot listen closes its database, so the next one can open it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plainwire-store-'));
+    dirs.push(dir);
+    const holder = await start({ memory: true });
+    await expect(startStoreServer({ dataDir: dir, port: holder.port })).rejects.toMatchObject({
+      code: 'EADDRINUSE',
+    });
+    const next = await start({ dataDir: dir });
+    expect((await http(`${next.url}/?action=set&key=k&value=v`)).status).toBe(200);
+  });
 });
 
 describe('bad input', () => {
