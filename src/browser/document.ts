@@ -7,10 +7,7 @@ import {
   type DefaultTreeAdapterMap,
   defaultTreeAdapter,
   html as markup,
-  InsertionMode,
   Parser,
-  Token,
-  TokenizerMode,
   type TreeAdapter,
 } from 'parse5';
 import { sanitizeLine, sanitizeText } from '../text/sanitize.js';
