@@ -1,12 +1,28 @@
 // bench:browse: `plainwire browse --dump FILE` (whole process: start-up, read, parse5, layout, write) on a
 // generated 5 MB and 100 KB page, against `w3m -dump` and `lynx -dump` on the same files in the same run when
 // they are installed (Debian packages w3m and lynx). Prints one line per page and tool, ending in ratios.
+// Then the figures of issue 16, each against its same-run baseline: a tiny page against `node -e 0`, Python's
+// documentation (python3-doc; BENCH_PYDOC for another directory, BENCH_PYDOC_PAGES pages of it, `all` for all)
+// against 150 ms and against w3m, its contents.html against w3m, and in line mode the time from a followed link's
+// last byte to its page on stdout.
 // BENCH_RUNS / BENCH_RUNS_SMALL: runs per tool (median); BENCH_NODES: more Node binaries to run plainwire on;
 // BENCH_SHAPES=1: also 5 MB pages of one shape each (many small tables, links, one long paragraph...), whose
 // timings show how much each browser's speed depends on what a page is made of. BENCH_FILES: real pages to time
 // as well (colon-separated paths, BENCH_RUNS_FILES runs each), such as the HTML documentation a machine has.
-import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,7 +121,142 @@ function filePages(): BenchPage[] {
     });
 }
 
-function main(): void {
+const PLAINWIRE = TOOLS[0]!;
+const W3M = TOOLS.find((t) => t.name === 'w3m')!;
+const NODE_ALONE: Tool = { name: 'node -e 0', command: process.execPath, args: () => ['-e', '0'] };
+const PYDOC = process.env.BENCH_PYDOC ?? '/usr/share/doc/python3/html';
+
+/** Medians of each tool's interleaved runs on one file (after one warm-up run each). */
+function interleaved(tools: Tool[], file: string, runs: number, devNull: number): number[] {
+  for (const tool of tools) timeOnce(tool, file, devNull);
+  const times = tools.map(() => [] as number[]);
+  for (let run = 0; run < runs; run++)
+    for (const [i, tool] of tools.entries()) times[i]!.push(timeOnce(tool, file, devNull));
+  return times.map(median);
+}
+
+/** Every HTML page under a directory, in path order. */
+function htmlFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.html'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/** `count` pages spread evenly over the list (all of them for `all`). */
+function spread(files: string[], count: string): string[] {
+  if (count === 'all') return files;
+  const n = Math.min(files.length, Math.max(1, Number(count)));
+  return Array.from({ length: n }, (_, i) => files[Math.floor((i * files.length) / n)]!);
+}
+
+/**
+ * Line mode following a link: `plainwire browse START` with commands piped in, START linking to the page; the time
+ * from the page's last byte leaving a local server to the prompt after the page on the browser's stdout (parse,
+ * layout and writing it, in a process already running). Median over the runs, in seconds.
+ */
+async function followLink(page: string, runs: number): Promise<number> {
+  const body = readFileSync(page);
+  let lastByte = 0n;
+  const server = createServer((req, res) => {
+    if (req.url === '/start.html') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<title>start</title><p><a href="/page.html">the page</a></p>');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length });
+    res.end(body, () => {
+      lastByte = process.hrtime.bigint();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const times: number[] = [];
+  try {
+    for (let run = 0; run <= runs; run++) {
+      const child = spawn(
+        PLAINWIRE.command,
+        [CLI, 'browse', '--width', String(WIDTH), `http://127.0.0.1:${port}/start.html`],
+        {
+          stdio: ['pipe', 'pipe', 'ignore'],
+          env: { ...process.env, NO_COLOR: '1', TERM: 'dumb' },
+        },
+      );
+      let prompts = 0;
+      let tail = '';
+      const shown = await new Promise<bigint>((resolve, reject) => {
+        child.on('error', reject);
+        child.on('exit', (code) =>
+          reject(new Error(`plainwire browse exited (${code}) before showing the page`)),
+        );
+        child.stdout.on('data', (chunk: Buffer) => {
+          // The prompt is the last thing written after each page; it may be split across chunks.
+          tail = (tail + chunk.toString('latin1')).slice(-200);
+          if (!tail.includes('Select a link')) return;
+          tail = '';
+          prompts++;
+          if (prompts === 1) child.stdin.write('1\n');
+          else resolve(process.hrtime.bigint());
+        });
+      });
+      child.stdin.end('q\n');
+      await new Promise((resolve) => child.once('exit', resolve));
+      if (run > 0) times.push(Number(shown - lastByte) / 1e9); // the first run warms the page cache and the server
+    }
+  } finally {
+    server.close();
+  }
+  return median(times);
+}
+
+/** The figures issue 16 asks for, each with its same-run baseline. */
+async function issueFigures(dir: string, devNull: number, available: Tool[]): Promise<void> {
+  const hasW3m = available.includes(W3M);
+  const tiny = join(dir, 'tiny.html');
+  writeFileSync(tiny, '<!DOCTYPE html><title>Tiny</title><p>A <a href="next.html">tiny</a> page.</p>\n');
+  const [alone, tinyTime] = interleaved(
+    [NODE_ALONE, PLAINWIRE],
+    tiny,
+    Number(process.env.BENCH_RUNS_SMALL ?? 9),
+    devNull,
+  );
+  console.log(
+    `tiny page: ${PLAINWIRE.name} ${format(tinyTime!)}, node -e 0 ${format(alone!)}, difference ${format(tinyTime! - alone!)} (target: within 40 ms)`,
+  );
+  if (!existsSync(PYDOC)) {
+    console.log(
+      `(no Python documentation in ${PYDOC}: apt-get install -y python3-doc, or set BENCH_PYDOC; skipped)`,
+    );
+    return;
+  }
+  const pages = spread(htmlFiles(PYDOC), process.env.BENCH_PYDOC_PAGES ?? '25');
+  const tools = hasW3m ? [PLAINWIRE, W3M] : [PLAINWIRE];
+  const perPage = pages.map((page) => interleaved(tools, page, 1, devNull));
+  const ours = median(perPage.map((t) => t[0]!));
+  const theirs = hasW3m ? median(perPage.map((t) => t[1]!)) : 0;
+  console.log(
+    `Python docs, median over ${pages.length} of its pages: ${PLAINWIRE.name} ${format(ours)} (target: under 150 ms)` +
+      (hasW3m ? `, w3m ${format(theirs)}, ratio vs w3m ${(theirs / ours).toFixed(2)}` : ''),
+  );
+  const contents = join(PYDOC, 'contents.html');
+  if (existsSync(contents) && hasW3m) {
+    const [pw, w3m] = interleaved([PLAINWIRE, W3M], contents, Number(process.env.BENCH_RUNS ?? 5), devNull);
+    console.log(
+      `Python's contents.html: ${PLAINWIRE.name} ${format(pw!)}, w3m ${format(w3m!)}, plainwire / w3m ${(pw! / w3m!).toFixed(2)} (target: within 2)`,
+    );
+  }
+  const runs = Number(process.env.BENCH_RUNS_FOLLOW ?? 5);
+  for (const name of ['library/netdata.html', 'contents.html']) {
+    const page = join(PYDOC, name);
+    if (!existsSync(page)) continue;
+    const follow = await followLink(page, runs);
+    console.log(
+      `line mode, link followed to ${name}: laid out ${format(follow)} after its last byte (median of ${runs}, target: within 30 ms)`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
   const files = filePages();
   const dir = mkdtempSync(join(tmpdir(), 'plainwire-bench-browse-'));
   const devNull = openSync('/dev/null', 'w');
@@ -160,10 +311,11 @@ function main(): void {
       }
     }
     console.log('(ratio = baseline time / plainwire time: above 1 means plainwire is faster)');
+    await issueFigures(dir, devNull, available);
   } finally {
     closeSync(devNull);
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-main();
+await main();

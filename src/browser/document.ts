@@ -7,14 +7,11 @@ import {
   type DefaultTreeAdapterMap,
   defaultTreeAdapter,
   html as markup,
-  InsertionMode,
   Parser,
-  Token,
-  TokenizerMode,
   type TreeAdapter,
 } from 'parse5';
 import { sanitizeLine, sanitizeText } from '../text/sanitize.js';
-import { fastTags, type PreprocessorInternals } from './fast-tags.js';
+import { noActiveFormatting } from './parse5-internals.js';
 
 type Node = DefaultTreeAdapterMap['node'];
 type Element = DefaultTreeAdapterMap['element'];
@@ -1120,12 +1117,9 @@ class IncrementalReader {
     this.top = body;
   }
 
-  /** Whether nothing closed can change any more (see the class comment). */
+  /** Whether nothing closed can change any more (see the class comment); false when that cannot be known. */
   private settled(): boolean {
-    // parse5's list of active formatting elements is internal: if its shape is not the one known here, the test
-    // fails safe (nothing is read early, the whole body is read at the end as before).
-    const formatting = this.parser.activeFormattingElements as unknown as { newest?: unknown };
-    return formatting.newest === null;
+    return noActiveFormatting(this.parser);
   }
 
   /** Hands over the blocks read so far, once they are sure to be the page's. */
@@ -1346,126 +1340,6 @@ class IncrementalReader {
   }
 }
 
-/** The parts of parse5's tokenizer and parser that mergeTextRuns reads and replaces (internal, checked). */
-interface TextRunInternals {
-  tokenizer: {
-    currentCharacterToken: { type: Token.TokenType } | null;
-    _emitCodePoint(cp: number): void;
-    _extendRun(cp: number): void;
-    inForeignNode: boolean;
-    state: number;
-    runEnd: number;
-    preprocessor: PreprocessorInternals & {
-      skipNextNewLine: boolean;
-      lastChunkWritten: boolean;
-      handler: { onParseError: unknown };
-    };
-  };
-  insertionMode: InsertionMode;
-  skipNextNewLine: boolean;
-}
-
-/**
- * parse5 cuts text into a new token at every change between white space and other characters, so each word and
- * each space of a paragraph is a token of its own, dispatched and appended to the text node separately: most of
- * its time on a text-heavy page. In the "in body", "in cell" and "in caption" modes the parser does the same with
- * both kinds (reconstruct the formatting elements, insert the characters; a non-space one also clears framesetOk,
- * which the merged token still does), so there a word and the spaces around it can travel as one token and the
- * tree comes out identical. Everywhere else (head, tables, foreign content, the newline after <pre>) parse5's own
- * path runs. If parse5's internals are not the shape known here, nothing is replaced.
- */
-export function mergeTextRuns(parser: Parser<DefaultTreeAdapterMap>): void {
-  const p = parser as unknown as TextRunInternals;
-  const tokenizer = p.tokenizer;
-  const emit = tokenizer._emitCodePoint;
-  if (
-    typeof emit !== 'function' ||
-    typeof tokenizer._extendRun !== 'function' ||
-    !('currentCharacterToken' in tokenizer) ||
-    typeof p.skipNextNewLine !== 'boolean' ||
-    typeof p.insertionMode !== 'number'
-  )
-    return;
-  const CHARACTER = Token.TokenType.CHARACTER;
-  const WHITESPACE = Token.TokenType.WHITESPACE_CHARACTER;
-  tokenizer._emitCodePoint = function (this: TextRunInternals['tokenizer'], cp: number): void {
-    const token = this.currentCharacterToken;
-    if (token !== null && cp !== 0) {
-      const mode = p.insertionMode;
-      if (
-        (mode === InsertionMode.IN_BODY ||
-          mode === InsertionMode.IN_CELL ||
-          mode === InsertionMode.IN_CAPTION) &&
-        !p.skipNextNewLine &&
-        !this.inForeignNode
-      ) {
-        if (token.type === CHARACTER || token.type === WHITESPACE) {
-          if (token.type === WHITESPACE && cp !== 0x20 && cp !== 0x0a && cp !== 0x09 && cp !== 0x0c)
-            token.type = CHARACTER;
-          this._extendRun(cp);
-          if (this.state === TokenizerMode.DATA) readAhead(this, token, cp);
-          return;
-        }
-      }
-    }
-    emit.call(this, cp);
-  };
-}
-
-/**
- * In the data state, the characters up to the next `<` or `&` can only extend the text token being built, so they
- * are taken in one step instead of one state-machine turn each. The scan stops at everything parse5 transforms
- * or reports (CR, NUL, surrogates), and the preprocessor's position and line bookkeeping end where parse5's own
- * char-by-char advance would have left them.
- */
-// What ends a run of text in the data state: markup, a reference, and what parse5 transforms (CR, NUL, surrogates).
-const TEXT_STOP = /[<&\r\0\ud800-\udfff]/g;
-const NOT_SPACE = /[^ \n\t\f]/;
-
-function readAhead(
-  tokenizer: TextRunInternals['tokenizer'],
-  token: { type: Token.TokenType },
-  cp: number,
-): void {
-  const pre = tokenizer.preprocessor;
-  const html = pre.html;
-  const pos = pre.pos;
-  // Only the code point that is really in the input here (not a CR read as LF), on a fully written input.
-  // (Nor when parse errors are wanted: advance() reports control characters then.)
-  if (!pre.lastChunkWritten || pre.skipNextNewLine || pre.handler.onParseError !== null) return;
-  if (html.charCodeAt(pos) !== cp) return;
-  // A regular expression scans natively: several times faster than a charCodeAt loop over a long text.
-  // test(), not exec(): the stop is one character, so lastIndex tells where it is, and no match array is made.
-  TEXT_STOP.lastIndex = pos + 1;
-  const last = (TEXT_STOP.test(html) ? TEXT_STOP.lastIndex - 1 : html.length) - 1;
-  if (last <= pos) return;
-  // A slice of 13 or more characters shares the input's buffer: searching it costs no copy and stays bounded.
-  const run = html.slice(pos + 1, last + 1);
-  let lfCount = 0;
-  let lastLf = -1;
-  let lfBeforeLast = -1;
-  for (let k = run.indexOf('\n'); k !== -1; k = run.indexOf('\n', k + 1)) {
-    lfCount++;
-    lfBeforeLast = lastLf;
-    lastLf = pos + 1 + k;
-  }
-  // advance() bumps the line when it moves past an LF: once for each LF in pos..last-1, the line then starting
-  // just after the last of them; an LF at `last` itself is left pending in isEol, as advance() leaves it.
-  const eol = lastLf === last;
-  let lfs = eol ? lfCount - 1 : lfCount;
-  const lineLf = eol ? lfBeforeLast : lastLf;
-  if (pre.isEol) lfs++;
-  if (lfs > 0) {
-    pre.line += lfs;
-    pre.lineStartPos = (lineLf === -1 ? pos : lineLf) + 1;
-  }
-  pre.isEol = eol;
-  pre.pos = last;
-  tokenizer.runEnd = last + 1;
-  if (token.type === Token.TokenType.WHITESPACE_CHARACTER && NOT_SPACE.test(run))
-    token.type = Token.TokenType.CHARACTER;
-}
-
 /**
  * Receives each top-level block of the body, in order, as soon as it is final; `fields` is the live list;
  * `title` the page's title as far as it is known (once it is not empty, it is the page's title).
@@ -1476,13 +1350,12 @@ export type BlockListener = (block: Block, fields: readonly FormField[], title: 
  * Parses an HTML page fetched from `url` into the block model. Never throws on any input string.
  * `incremental: false` reads the body only once the whole tree is built (the reference the tests compare with).
  * `onBlock`: every block goes to it while the page is parsed (--dump renders them at once, so the block tree of a
- * large page never exists whole), and the returned document has no blocks. `mergeText: false` leaves parse5's
- * text and tag tokenizing as it is (see mergeTextRuns and fastTags; the tests compare both).
+ * large page never exists whole), and the returned document has no blocks.
  */
 export function parseDocument(
   html: string,
   url: string,
-  options: { incremental?: boolean; onBlock?: BlockListener; mergeText?: boolean } = {},
+  options: { incremental?: boolean; onBlock?: BlockListener } = {},
 ): Document {
   let reader: IncrementalReader | null = null;
   const treeAdapter: TreeAdapter<DefaultTreeAdapterMap> =
@@ -1494,10 +1367,6 @@ export function parseDocument(
           onItemPop: (element, newTop) => reader?.onPop(element, newTop),
         };
   const parser = new Parser<DefaultTreeAdapterMap>({ scriptingEnabled: false, treeAdapter });
-  if (options.mergeText !== false) {
-    mergeTextRuns(parser);
-    fastTags(parser);
-  }
   reader = new IncrementalReader(parser, url, options.onBlock);
   parser.tokenizer.write(html, true);
   const { builder, blocks } = reader.finish();

@@ -4,9 +4,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TextDecoder } from 'node:util';
 import { sanitizeLine, sanitizeText } from '../text/sanitize.js';
-
 import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, MAX_REDIRECTS } from './limits.js';
 
 export { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, MAX_REDIRECTS };
@@ -283,7 +281,8 @@ export function decodeBody(bytes: Uint8Array, contentType: string | null | undef
     // A page cannot declare itself UTF-16 in ASCII-compatible bytes; the HTML spec says to read UTF-8 then.
     if (meta) [label, source] = [/^utf-?16/i.test(meta) ? 'utf-8' : meta, 'meta'];
   }
-  let decoder: TextDecoder;
+  // The global TextDecoder: importing node:util from an ES module loads every one of its lazy parts.
+  let decoder: InstanceType<typeof TextDecoder>;
   let note: string | undefined;
   try {
     decoder = new TextDecoder(label ?? 'utf-8');

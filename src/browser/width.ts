@@ -19,8 +19,30 @@ export const NARROW = new RegExp(`^[\\x20-\\x7e${NARROW_CHARS}]*$`);
 const NARROW_OR_CONTROL = new RegExp(`^[\\x00-\\x1a\\x1c-\\x7f${NARROW_CHARS}]*$`);
 const CONTROL = /[\x00-\x1f\x7f]/g;
 // What parse5 can turn into something NARROW_OR_CONTROL does not cover: other characters, NUL (U+FFFD), ESC,
-// and any character reference except the five that decode to ASCII.
-const MAY_BE_WIDE = new RegExp(`[^\\x01-\\x1a\\x1c-\\x7f${NARROW_CHARS}]|&(?!(?:amp|lt|gt|quot|apos);)`);
+// and character references (checked one by one in mayHaveWideText: most decode to NARROW characters).
+const MAY_BE_WIDE = new RegExp(
+  `[^\\x01-\\x1a\\x1c-\\x7f${NARROW_CHARS}]|&(?:#[xX]([0-9a-fA-F]+);?|#([0-9]+);?|([A-Za-z][A-Za-z0-9]*);|(?=[#A-Za-z]))`,
+  'g',
+);
+/**
+ * Named references whose character is NARROW (test/browser/width.test.ts decodes each with parse5 and checks
+ * it): the ones documentation pages use, such as `&copy;`, `&raquo;` and `&mdash;`. Any other name may be wide.
+ */
+export const NARROW_REFERENCES: ReadonlySet<string> = new Set(
+  (
+    'amp lt gt quot apos nbsp iexcl cent pound curren yen brvbar sect uml copy ordf laquo not reg macr deg ' +
+    'plusmn sup2 sup3 acute micro para middot cedil sup1 ordm raquo frac14 frac12 frac34 iquest times divide ' +
+    'Agrave Aacute Acirc Atilde Auml Aring AElig Ccedil Egrave Eacute Ecirc Euml Igrave Iacute Icirc Iuml ETH ' +
+    'Ntilde Ograve Oacute Ocirc Otilde Ouml Oslash Ugrave Uacute Ucirc Uuml Yacute THORN szlig agrave aacute ' +
+    'acirc atilde auml aring aelig ccedil egrave eacute ecirc euml igrave iacute icirc iuml eth ntilde ograve ' +
+    'oacute ocirc otilde ouml oslash ugrave uacute ucirc uuml yacute thorn yuml OElig oelig Scaron scaron Yuml ' +
+    'fnof ndash mdash lsquo rsquo sbquo ldquo rdquo bdquo dagger Dagger bull hellip permil prime Prime lsaquo ' +
+    'rsaquo oline frasl larr uarr rarr darr harr'
+  ).split(' '),
+);
+const isNarrowCodePoint = (cp: number): boolean =>
+  (cp >= 0x01 && cp <= 0x7f && cp !== 0x1b) ||
+  (cp >= 0xa0 && cp <= 0xffff && NARROW.test(String.fromCharCode(cp)));
 
 let wide: ((s: string) => number) | null = null;
 
@@ -31,7 +53,19 @@ export function setWideWidth(measure: (s: string) => number): void {
 
 /** True when a page's source may yield text that NARROW does not cover (so string-width must be loaded). */
 export function mayHaveWideText(source: string): boolean {
-  return MAY_BE_WIDE.test(source);
+  MAY_BE_WIDE.lastIndex = 0;
+  for (let m = MAY_BE_WIDE.exec(source); m !== null; m = MAY_BE_WIDE.exec(source)) {
+    if (m[0].charCodeAt(0) !== 0x26) return true;
+    const [, hex, decimal, name] = m;
+    if (name !== undefined) {
+      if (!NARROW_REFERENCES.has(name)) return true;
+    } else if (hex !== undefined || decimal !== undefined) {
+      // parse5 maps 0x80-0x9f to windows-1252's characters, some of them not NARROW: left to string-width.
+      const cp = hex !== undefined ? Number.parseInt(hex, 16) : Number.parseInt(decimal!, 10);
+      if ((cp >= 0x80 && cp <= 0x9f) || !isNarrowCodePoint(cp)) return true;
+    } else return true; // `&` before a name without `;` or a malformed number: whatever parse5 makes of it.
+  }
+  return false;
 }
 
 /** Display columns of a string (terminal-safe text; plainwire's own SGR is not counted). */

@@ -41,17 +41,12 @@ function fail(message: string): void {
 
 async function dumpLike(url: string, opts: BrowseOptions, width: number, colour: boolean): Promise<void> {
   // layout.js, not render.js: string-width is loaded below only for a page that may need it.
-  const [
-    { fetchPage, fetchRaw },
-    { pageToJson },
-    { documentFor, loadPage, statusProblem },
-    { renderPage, StreamingRender },
-  ] = await Promise.all([
-    import('../browser/fetch.js'),
-    import('../browser/json.js'),
-    import('../browser/page.js'),
-    import('../browser/layout.js'),
-  ]);
+  const [{ fetchPage, fetchRaw }, { documentFor, loadPage, statusProblem }, { renderPage, StreamingRender }] =
+    await Promise.all([
+      import('../browser/fetch.js'),
+      import('../browser/page.js'),
+      import('../browser/layout.js'),
+    ]);
   const { mayHaveWideText } = await import('../browser/width.js');
   const fetchOptions = { timeoutMs: opts.timeout * 1000, maxBytes: opts.maxBytes };
   if (opts.raw) {
@@ -63,7 +58,10 @@ async function dumpLike(url: string, opts: BrowseOptions, width: number, colour:
     return;
   }
   if (opts.json) {
-    await import('../browser/render.js');
+    const [{ pageToJson }] = await Promise.all([
+      import('../browser/json.js'),
+      import('../browser/render.js'),
+    ]);
     const page = await loadPage({ url }, fetchOptions);
     if (page.fetched.charsetNote) process.stderr.write(`${NAME}note: ${page.fetched.charsetNote}\n`);
     const rendered = renderPage(page.doc, { width, colour: false });

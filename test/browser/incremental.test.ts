@@ -345,13 +345,14 @@ function check(source: string): void {
   expect({ ...doc, blocks: whole.blocks }).toEqual(whole);
 }
 
+// The two 2,500-run properties take several seconds alone, and a busy machine can make that more than 30 s.
 describe('reading inside open containers while the page is parsed', () => {
   it('gives the document of the finished tree, for random content in random stacks of containers', () => {
     fc.assert(
       fc.property(wrapped, (body) => check(`<title>t</title>${body}`)),
       { numRuns: 2500 },
     );
-  });
+  }, 120_000);
 
   it('gives the document of the finished tree, for containers nested beyond the walk depth', () => {
     fc.assert(
@@ -394,7 +395,7 @@ describe('reading a list item by item while it is parsed', () => {
       fc.property(listPage, (body) => check(`<title>t</title>${body}`)),
       { numRuns: 2500 },
     );
-  });
+  }, 120_000);
 
   it('gives the document of the finished tree, for lists around the walk depth', () => {
     fc.assert(

@@ -219,7 +219,7 @@ describe('StreamingRender', () => {
     for (const shape of SHAPES) pages.push(generateShapePage(shape, 20_000, 2));
     pages.push(generatePage(40_000, 9));
     const reference = (html: string, width: number) =>
-      renderPage(parseDocument(html, URL_, { incremental: false, mergeText: false }), {
+      renderPage(parseDocument(html, URL_, { incremental: false }), {
         width,
         colour: false,
       }).lines;

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
 import { inlineText, parseDocument } from '../../src/browser/document.js';
-import { displayWidth, mayHaveWideText, NARROW } from '../../src/browser/width.js';
+import { displayWidth, mayHaveWideText, NARROW, NARROW_REFERENCES } from '../../src/browser/width.js';
 
 const ASCII_BUT_ESC = fc.string({
   unit: fc
@@ -65,6 +65,23 @@ describe('displayWidth', () => {
 });
 
 describe('mayHaveWideText', () => {
+  it('lets through only named references that parse5 decodes to one NARROW character', () => {
+    for (const name of NARROW_REFERENCES) {
+      const block = parseDocument(`<p>&${name};</p>`, 'http://example.test/').blocks[0];
+      const text = block && 'inlines' in block ? inlineText(block.inlines) : '';
+      expect([name, text.length === 1 && NARROW.test(text)]).toEqual([name, true]);
+    }
+  });
+
+  it('does not load string-width for the references documentation pages use', () => {
+    expect(mayHaveWideText('<p>&copy; 2001 &#8212; Python &raquo; &#187; &amp; &mdash; &#x2019;</p>')).toBe(
+      false,
+    );
+    expect(mayHaveWideText('<p>&#x4e2d;</p>')).toBe(true);
+    expect(mayHaveWideText('<p>&trade;</p>')).toBe(true);
+    expect(mayHaveWideText('<p>&copy</p>')).toBe(true);
+  });
+
   const PIECES = [
     '<p>',
     '</p>',
@@ -83,6 +100,24 @@ describe('mayHaveWideText', () => {
     '&#233;',
     '&#x41;',
     '&nbsp;',
+    '&#187;',
+    '&#8212;',
+    '&#x2014;',
+    '&#x2014',
+    '&#150;',
+    '&#0;',
+    '&#27;',
+    '&#x1F600;',
+    '&#12345678901;',
+    '&mdash;',
+    '&raquo;',
+    '&shy;',
+    '&ensp;',
+    '&notin;',
+    '&notit;',
+    '&#9;',
+    '&#',
+    '&x',
     '&',
     ';',
     '\0',
