@@ -246,7 +246,7 @@ describe('a reader that goes away', () => {
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));
       child.stderr.on('data', (d) => (stderr += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
       await new Promise((resolve) => child.on('close', resolve));
       clearTimeout(timer);
       expect(stdout.trim()).toBe('status=0');

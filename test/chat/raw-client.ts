@@ -52,7 +52,7 @@ export class RawClient {
   }
 
   /** The next unread line; fails at once if the connection ends without one. */
-  async next(timeoutMs = 5000): Promise<string> {
+  async next(timeoutMs = 30_000): Promise<string> {
     const want = this.cursor + 1;
     const arrived = this.raw.waitForLines(want, timeoutMs);
     const ended = this.closed.then(() => {

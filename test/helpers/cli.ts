@@ -36,7 +36,7 @@ export function runCli(args: string[], options: RunCliOptions = {}): Promise<Cli
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -83,7 +83,7 @@ export class LineCollector {
   /** Resolves with the first line (already seen from index `from`, or still to come) that matches. */
   waitFor(
     match: RegExp | string | ((line: string) => boolean),
-    timeoutMs = 10_000,
+    timeoutMs = 60_000,
     from = 0,
   ): Promise<string> {
     const test =
@@ -166,7 +166,7 @@ export interface CliServer extends CliProcess {
 export async function startCliServer(args: string[], options: RunCliOptions = {}): Promise<CliServer> {
   const proc = spawnCli(args, options);
   const line = await Promise.race([
-    proc.stderr.waitFor(/listening on /, options.timeoutMs ?? 15_000),
+    proc.stderr.waitFor(/listening on /, options.timeoutMs ?? 60_000),
     proc.exited.then((code) => {
       throw new Error(
         `plainwire ${args.join(' ')} exited with ${code} before listening:\n${proc.stderr.text()}`,

@@ -30,7 +30,7 @@ function imchat(url: string, name: string, room: string, ...extra: string[]): Cl
 }
 
 async function joined(...procs: CliProcess[]): Promise<void> {
-  await Promise.all(procs.map((p) => p.stdout.waitFor(/\* joined room /, 15_000)));
+  await Promise.all(procs.map((p) => p.stdout.waitFor(/\* joined room /, 60_000)));
 }
 
 describe('plainwire imchat', () => {
@@ -97,7 +97,7 @@ describe('plainwire imchat', () => {
   it('SIGTERM leaves at once, even while piped lines wait for a partner in turn mode', async () => {
     const solo = imchat(shared.store.url, 'solo', 'alone', '--turns');
     solo.child.stdin.end('a1\na2\n');
-    await solo.stdout.waitFor(/waiting for someone to join/, 15_000);
+    await solo.stdout.waitFor(/waiting for someone to join/, 60_000);
     // stop() SIGKILLs after 5 s: a client that ignored SIGTERM would exit with null, not 0.
     expect(await solo.stop('SIGTERM')).toBe(0);
     expect(messages(solo)).toEqual(['solo: a1']);
@@ -158,8 +158,8 @@ describe('plainwire imchat', () => {
     const bob = imchat(shared.store.url, 'bob', 'vanishing', '--turns', '--presence-ttl', '2');
     await bob.stdout.waitFor('* waiting for alice (turn 1)');
     await alice.stop('SIGKILL');
-    await bob.stdout.waitFor('* alice timed out', 10_000);
-    await bob.stdout.waitFor(/\* your turn \(turn 2\)/, 10_000);
+    await bob.stdout.waitFor('* alice timed out', 60_000);
+    await bob.stdout.waitFor(/\* your turn \(turn 2\)/, 60_000);
     bob.child.stdin.end('alone now\n');
     expect(await bob.exited).toBe(0);
     expect(messages(bob)).toEqual(['bob: alone now']);
@@ -208,7 +208,7 @@ describe('plainwire imchat', () => {
     alice.child.stdin.write('a6\na7\na8\n');
     await alice.stdout.waitFor('alice: a8');
     const bob2 = imchat(shared.store.url, 'bob', room);
-    await bob2.stdout.waitFor('alice: a8', 15_000);
+    await bob2.stdout.waitFor('alice: a8', 60_000);
     expect(messages(bob2)).toEqual(['alice: a6', 'alice: a7', 'alice: a8']);
 
     // Now kill it while it is sending: what the store acknowledged stays, nothing is sent twice.
@@ -238,12 +238,12 @@ describe('plainwire imchat', () => {
       await bob.stdout.waitFor('alice: before');
       await own.kill();
       alice.child.stdin.write('during1\nduring2\n');
-      await alice.stderr.waitFor(/store unreachable/, 10_000);
+      await alice.stderr.waitFor(/store unreachable/, 60_000);
       await own.restart();
-      await bob.stdout.waitFor('alice: during2', 20_000);
+      await bob.stdout.waitFor('alice: during2', 60_000);
       bob.child.stdin.write('after\n');
-      await alice.stdout.waitFor('bob: after', 20_000);
-      await alice.stderr.waitFor(/store reachable again/, 10_000);
+      await alice.stdout.waitFor('bob: after', 60_000);
+      await alice.stderr.waitFor(/store reachable again/, 60_000);
       alice.child.stdin.end();
       bob.child.stdin.end();
       expect(await Promise.all([alice.exited, bob.exited])).toEqual([0, 0]);

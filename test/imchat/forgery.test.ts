@@ -44,7 +44,7 @@ describe('imchat forgery', () => {
   it("marks a message an attacker wrote into alice's log; alice's own message shows unmarked", async () => {
     const room = 'forged';
     const bob = imchat('bob', room, bobDir);
-    await bob.stdout.waitFor(/\* joined room /, 15_000);
+    await bob.stdout.waitFor(/\* joined room /, 60_000);
     const said = await say('alice', room, aliceDir, 'hello bob\n');
     expect(said.code, said.stderr).toBe(0);
     await bob.stdout.waitFor('alice: hello bob');
@@ -78,7 +78,7 @@ describe('imchat forgery', () => {
     expect(mallory.stderr).toMatch(/"alice" .*another key/);
     // So he writes alice's log himself, signing with his own key (as if it were alice's): still marked.
     const bob = imchat('bob', room, bobDir);
-    await bob.stdout.waitFor('alice: first', 15_000);
+    await bob.stdout.waitFor('alice: first', 60_000);
     const published = await shared.client.get(publicKeyKey('alice'));
     expect(published).toMatch(/^ed25519 /);
     await shared.client.set(
@@ -101,7 +101,7 @@ describe('imchat forgery', () => {
     const erinDir = configDir();
     expect((await say('erin', room, erinDir, 'mine\n')).code).toBe(0);
     const bob = imchat('bob', room, bobDir);
-    await bob.stdout.waitFor('erin: mine', 15_000);
+    await bob.stdout.waitFor('erin: mine', 60_000);
     // Mallory removes erin's published key, publishes his own under her name, and signs with it.
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     await shared.client.unset(publicKeyKey('erin'));
@@ -138,7 +138,7 @@ describe('imchat forgery', () => {
     expect((await say('alice', room, aliceDir, 'one\ntwo\nthree\nfour\nfive\n')).code).toBe(0);
     for (const seq of [2, 3, 5]) await shared.client.unset(logKey(room, 'alice', seq));
     const bob = imchat('bob', room, bobDir);
-    await bob.stdout.waitFor('alice: four', 15_000);
+    await bob.stdout.waitFor('alice: four', 60_000);
     // Her newest (5) is gone too: that shows once she says something after it.
     expect((await say('alice', room, aliceDir, 'six\n')).code).toBe(0);
     await bob.stdout.waitFor('alice: six');
@@ -155,7 +155,7 @@ describe('imchat forgery', () => {
     expect((await say('alice', room, aliceDir, 'seven\neight\nnine\n')).code).toBe(0);
     await shared.client.unset(logKey(room, 'alice', 8));
     const back = imchat('bob', room, bobDir);
-    await back.stdout.waitFor('alice: nine', 15_000);
+    await back.stdout.waitFor('alice: nine', 60_000);
     back.child.stdin.end();
     expect(await back.exited).toBe(0);
     expect(notices(back)).toEqual(['alice: seven', '* 1 message from alice missing', 'alice: nine']);

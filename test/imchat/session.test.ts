@@ -140,7 +140,7 @@ describe('turn mode on a real store', () => {
       'alice timed out',
       10_000,
     );
-    await bobEvents.waitFor((e) => e.kind === 'turn' && e.state === 'mine', 'bob: your turn', 10_000);
+    await bobEvents.waitFor((e) => e.kind === 'turn' && e.state === 'mine', 'bob: your turn', 60_000);
     bob.send('anyone?');
     await bob.end();
     expect((await spoken('vanish')).map(([who, , text]) => `${who}: ${text}`)).toEqual(['bob: anyone?']);
@@ -257,5 +257,5 @@ describe('live mode on a real store', () => {
     expect(presence(aliceEvents)).toEqual(['join bob']);
     expect(presence(bobEvents)).toEqual([]);
     await Promise.all([alice.close(), bob.close()]);
-  }, 20_000);
+  }, 120_000);
 });

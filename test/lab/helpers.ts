@@ -36,7 +36,7 @@ export async function startLab(
   const proc =
     options.script === undefined ? spawnCli(['lab', ...args], options) : spawnScript(options.script, args);
   await Promise.race([
-    proc.stdout.waitFor((line) => line.startsWith(READY), 20_000),
+    proc.stdout.waitFor((line) => line.startsWith(READY), 60_000),
     proc.exited.then((code) => {
       throw new Error(`plainwire lab exited with ${code} before it was ready:\n${proc.stderr.text()}`);
     }),

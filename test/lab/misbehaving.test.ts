@@ -77,7 +77,7 @@ describe('plainwire lab, stopped while it starts', { timeout: 60_000 }, () => {
   it('stops what has started once the service being started is up, and is never ready', async () => {
     const lab = spawnScript(SCRIPT, ['slow-start', tempDataDir(dirs)]);
     running.push(lab);
-    const waiting = await lab.stderr.waitFor(/\(slow\): waiting on 127\.0\.0\.1:(\d+)/, 20_000);
+    const waiting = await lab.stderr.waitFor(/\(slow\): waiting on 127\.0\.0\.1:(\d+)/, 60_000);
     lab.child.kill('SIGINT');
     await lab.stderr.waitFor('plainwire lab: SIGINT: stopping once the service being started is up');
     const slow = connect({ port: Number(/:(\d+) for a client/.exec(waiting)![1]), host: '127.0.0.1' });

@@ -53,18 +53,18 @@ export class RawClient {
   }
 
   /** Waits until at least n lines have arrived; returns the first n. */
-  async waitForLines(n: number, timeoutMs = 5000): Promise<string[]> {
+  async waitForLines(n: number, timeoutMs = 30_000): Promise<string[]> {
     await this.until(() => this.lines.length >= n, `${n} lines`, timeoutMs);
     return this.lines.slice(0, n);
   }
 
-  async waitForLine(match: string | RegExp, timeoutMs = 5000): Promise<string> {
+  async waitForLine(match: string | RegExp, timeoutMs = 30_000): Promise<string> {
     const test = (l: string) => (typeof match === 'string' ? l === match : match.test(l));
     await this.until(() => this.lines.some(test), `a line matching ${String(match)}`, timeoutMs);
     return this.lines.find(test)!;
   }
 
-  async waitForClose(timeoutMs = 5000): Promise<void> {
+  async waitForClose(timeoutMs = 30_000): Promise<void> {
     await this.until(() => this.closed, 'the connection to close', timeoutMs);
     await this.ended;
   }
@@ -102,7 +102,7 @@ export class RawClient {
 }
 
 /** Polls a condition (for server-side state with no event to wait on), failing after timeoutMs. */
-export async function eventually(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+export async function eventually(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -227,7 +227,7 @@ describe('LineServer hook serialization', () => {
     expect(conn.bytesRead).toBeLessThan(1024 * 1024);
     expect(seen).toBe(1);
     hold.open();
-    expect(await c.waitForLines(1, 20_000)).toEqual([`seen ${count + 2}`]);
+    expect(await c.waitForLines(1, 60_000)).toEqual([`seen ${count + 2}`]);
   });
 });
 
@@ -366,7 +366,7 @@ describe('LineServer output', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(c.closed).toBe(false);
     c.startReading();
-    const lines = await c.waitForLines(count, 20_000);
+    const lines = await c.waitForLines(count, 60_000);
     expect(lines.every((l) => l === 'Q'.repeat(99))).toBe(true);
     expect(server.reasons.size).toBe(0);
   });
@@ -391,10 +391,10 @@ describe('LineServer output', () => {
     const reader = await client(server);
     const stuckId = [...server.connections].find((c) => c.remotePort === stuck.socket.localPort)!.id;
     reader.write('flood\n');
-    await eventually(() => server.reasons.has(stuckId), 'the stuck client to be dropped', 20_000);
+    await eventually(() => server.reasons.has(stuckId), 'the stuck client to be dropped', 60_000);
     stopFlood = true;
     expect(server.reasons.get(stuckId)).toBe('slow-consumer');
-    await reader.waitForLine('flood over', 20_000);
+    await reader.waitForLine('flood over', 60_000);
     expect(reader.closed).toBe(false);
     reader.write('still there\n');
     await reader.waitForLine('STILL THERE');

@@ -53,7 +53,7 @@ it('keeps a watch going across a store killed with SIGKILL and restarted', async
   })();
   const until = (count: number) =>
     new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`saw ${seen.length} of ${count} changes`)), 15_000);
+      const timer = setTimeout(() => reject(new Error(`saw ${seen.length} of ${count} changes`)), 60_000);
       notify = () => {
         if (seen.length >= count) {
           clearTimeout(timer);

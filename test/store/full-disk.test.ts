@@ -99,7 +99,7 @@ async function fullDiskScenario(
 
   unlinkSync(filler);
   for (let i = 0; i < 5; i++) expect((await set(`after/${i}`)).status).toBe(200);
-  expect(await server.stop('SIGTERM')).toBe(0);
+  expect(await server.stop('SIGTERM')).toBe(143);
   server = await startCliServer(['store', '--data', data, '--port', '0']);
   expect((await http(`${server.url}/?action=get&key=before%2F1`)).text).toBe(
     unsetWhileFull ? '' : acknowledged.get('before/1'),

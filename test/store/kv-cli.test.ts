@@ -111,7 +111,7 @@ it('prints each change as a line while watching, until stopped', async () => {
   try {
     // The watch starts from "now": wait until its first poll is registered by making changes until one shows.
     let n = 0;
-    const first = watcher.stdout.waitFor(/\tset\troom\/probe\t/, 10_000);
+    const first = watcher.stdout.waitFor(/\tset\troom\/probe\t/, 60_000);
     const probe = setInterval(() => void store.client.set('room/probe', String(n++)), 100);
     await first.finally(() => clearInterval(probe));
     const from = watcher.stdout.lines.length;
