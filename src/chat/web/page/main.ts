@@ -1,0 +1,157 @@
+// The web client's entry point: wires the connection, the model and the view, and turns the user's actions into
+// protocol commands (REGISTER, MESSAGE, PRIVATE, JOIN, LEAVE, GROUP) and the server's replies into the model.
+import { nameKey, type Reply } from '../../protocol.js';
+import { ChatLink, LOST } from './link.js';
+import { ChatModel, commandFor, parseGroupsReply, parseUsersReply } from './model.js';
+import { ChatView } from './view.js';
+
+/** How often the group list is asked for again: other people's new groups are not announced. */
+const GROUPS_REFRESH_MS = 10_000;
+
+const model = new ChatModel();
+const maxLineBytes = Number(
+  document.querySelector<HTMLMetaElement>('meta[name="plainwire-max-line-bytes"]')?.content ?? '4096',
+);
+const encoder = new TextEncoder();
+/** The name the user asked for: registered again after every reconnect. */
+let wantedName: string | undefined;
+
+const view = new ChatView(model, {
+  join(name) {
+    if (name === '') return;
+    wantedName = name;
+    view.joinProblemText('');
+    if (link.isOpen) register(name);
+    else view.joinProblemText('not connected yet: joining as soon as the server answers');
+  },
+  select(key) {
+    model.select(key);
+    view.update();
+    view.focusMessage();
+  },
+  selectGroup(name) {
+    const group = model.groups.get(nameKey(name));
+    if (group?.joined) {
+      model.select(model.conversation('group', group.name).key);
+      view.update();
+      view.focusMessage();
+      return;
+    }
+    send(`JOIN ${name}`, (reply) => {
+      if (!reply.ok) {
+        view.sendProblemText(reply.text || 'could not join the group');
+        return;
+      }
+      const joined = reply.text.replace(/^JOINED /, '');
+      model.joinedGroup(joined);
+      model.select(model.conversation('group', joined).key);
+      view.focusMessage();
+    });
+  },
+  leaveGroup() {
+    const current = model.current;
+    if (current.kind !== 'group') return;
+    send(`LEAVE ${current.name}`, (reply) => {
+      if (reply.ok || reply.code === 'NOT_MEMBER') model.leftGroup(current.name);
+      model.select('all');
+    });
+  },
+  send(text) {
+    const conversation = model.current;
+    const line = commandFor(conversation, text);
+    const bytes = encoder.encode(line).length;
+    if (bytes > maxLineBytes) {
+      view.sendProblemText(`too long: ${bytes} bytes, and a line may have ${maxLineBytes}; nothing was sent`);
+      return;
+    }
+    if (!link.isOpen) {
+      view.sendProblemText('not connected: nothing was sent (the page reconnects by itself)');
+      return;
+    }
+    view.sendProblemText('');
+    const message = model.addOwn(conversation, text);
+    view.clearMessageInput();
+    send(line, (reply) => {
+      if (reply === LOST) model.lost(message);
+      else model.confirm(message, reply);
+    });
+  },
+});
+
+const link = new ChatLink(webSocketUrl(), {
+  open() {
+    view.setStatus(wantedName === undefined ? 'Connected: choose a name' : 'Connected: joining…');
+    if (wantedName !== undefined) register(wantedName);
+  },
+  event(event) {
+    model.applyEvent(event);
+    view.update();
+  },
+  closed(retryMs) {
+    view.setStatus(`Connection lost: trying again in ${Math.max(1, Math.round(retryMs / 1000))} s`);
+    view.update();
+  },
+});
+
+/** Sends a command and re-renders when its reply came. */
+function send(line: string, answer: (reply: Reply) => void = () => {}): void {
+  link.send(line, (reply) => {
+    answer(reply);
+    view.update();
+  });
+}
+
+function register(name: string): void {
+  send(`REGISTER ${name}`, (reply) => {
+    if (reply === LOST) return;
+    if (!reply.ok) {
+      model.me = undefined;
+      wantedName = undefined;
+      view.showChat(false);
+      view.setStatus('Connected: choose a name');
+      view.joinProblemText(reply.text || 'that name was refused');
+      return;
+    }
+    const registeredAs = reply.text.split(' ').at(-1) ?? name;
+    wantedName = registeredAs;
+    model.registered(registeredAs);
+    link.connected();
+    view.setStatus(`Connected as ${registeredAs}`);
+    view.showChat(true);
+    // After a server restart nobody is in any group: join ours again.
+    for (const group of model.joinedGroups()) {
+      send(`JOIN ${group}`, (joined) => {
+        if (!joined.ok && joined.code !== 'ALREADY_MEMBER') model.leftGroup(group);
+      });
+    }
+    refresh();
+  });
+}
+
+function refresh(): void {
+  send('USERS', (reply) => {
+    const names = reply.ok ? parseUsersReply(reply.text) : undefined;
+    if (names) model.setUsers(names);
+  });
+  send('GROUPS', (reply) => {
+    const groups = reply.ok ? parseGroupsReply(reply.text) : undefined;
+    if (groups) model.setGroups(groups);
+  });
+}
+
+function webSocketUrl(): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+}
+
+setInterval(() => {
+  if (link.isOpen && model.me !== undefined) {
+    send('GROUPS', (reply) => {
+      const groups = reply.ok ? parseGroupsReply(reply.text) : undefined;
+      if (groups) model.setGroups(groups);
+    });
+  }
+}, GROUPS_REFRESH_MS);
+
+link.connect();
+view.showChat(false);
+view.update();
