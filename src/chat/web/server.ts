@@ -126,6 +126,12 @@ export class ChatWebServer {
       return;
     }
     const asset = this.assets.get(path);
+    if (path === '/favicon.ico') {
+      // Browsers ask for it unprompted; there is none, and a 404 would be noise in their console.
+      res.writeHead(204);
+      res.end();
+      return;
+    }
     if (!asset) {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end(

@@ -1,6 +1,6 @@
 // The web client's entry point: wires the connection, the model and the view, and turns the user's actions into
 // protocol commands (REGISTER, MESSAGE, PRIVATE, JOIN, LEAVE, GROUP) and the server's replies into the model.
-import { nameKey, type Reply } from '../../protocol.js';
+import { isValidName, NAME_RULE, nameKey, quoteInput, type Reply } from '../../protocol.js';
 import { ChatLink, LOST } from './link.js';
 import { ChatModel, commandFor, parseGroupsReply, parseUsersReply } from './model.js';
 import { ChatView } from './view.js';
@@ -19,6 +19,10 @@ let wantedName: string | undefined;
 const view = new ChatView(model, {
   join(name) {
     if (name === '') return;
+    if (!isValidName(name)) {
+      view.joinProblemText(`${quoteInput(name)} is not a valid name: use ${NAME_RULE}`);
+      return;
+    }
     wantedName = name;
     view.joinProblemText('');
     if (link.isOpen) register(name);
@@ -46,6 +50,7 @@ const view = new ChatView(model, {
       model.joinedGroup(joined);
       model.select(model.conversation('group', joined).key);
       view.focusMessage();
+      refreshGroups();
     });
   },
   leaveGroup() {
@@ -71,6 +76,7 @@ const view = new ChatView(model, {
     view.sendProblemText('');
     const message = model.addOwn(conversation, text);
     view.clearMessageInput();
+    view.update();
     send(line, (reply) => {
       if (reply === LOST) model.lost(message);
       else model.confirm(message, reply);
@@ -133,6 +139,10 @@ function refresh(): void {
     const names = reply.ok ? parseUsersReply(reply.text) : undefined;
     if (names) model.setUsers(names);
   });
+  refreshGroups();
+}
+
+function refreshGroups(): void {
   send('GROUPS', (reply) => {
     const groups = reply.ok ? parseGroupsReply(reply.text) : undefined;
     if (groups) model.setGroups(groups);
@@ -144,12 +154,7 @@ function webSocketUrl(): string {
 }
 
 setInterval(() => {
-  if (link.isOpen && model.me !== undefined) {
-    send('GROUPS', (reply) => {
-      const groups = reply.ok ? parseGroupsReply(reply.text) : undefined;
-      if (groups) model.setGroups(groups);
-    });
-  }
+  if (link.isOpen && model.me !== undefined) refreshGroups();
 }, GROUPS_REFRESH_MS);
 
 link.connect();
