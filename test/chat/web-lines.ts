@@ -1,6 +1,24 @@
 // A WebSocket chat client for tests, with the `ws` library: one line per text message, read in order with a
 // cursor, commands paired with their replies, and the close code kept.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+
+/**
+ * Builds the page from the current source into a directory of this test file's own (test files run in
+ * parallel, and dist/web is npm run build's), and returns it for ChatWebServer's assetsDir.
+ */
+export function buildWebClient(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'plainwire-web-'));
+  execFileSync(process.execPath, ['scripts/build-web.mjs', dir], {
+    cwd: fileURLToPath(new URL('../../', import.meta.url)),
+    env: { ...process.env, PLAINWIRE_QUIET_BUILD: '1' },
+  });
+  return dir;
+}
 
 export class WsLines {
   readonly lines: string[] = [];

@@ -1,10 +1,9 @@
 // The web side without a browser: the LineServer seam (acceptStream), the WebSocket adapter's rules (one line per
 // text message, limits, slow readers, origins) and the HTTP headers, against real servers on port 0.
-import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { Duplex, PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ChatServer, type ChatServerOptions } from '../../src/chat/server.js';
 import { ChatWebServer, type ChatWebServerOptions } from '../../src/chat/web/server.js';
@@ -12,18 +11,17 @@ import { EchoServer } from '../../src/line/echo-server.js';
 import type { PeerStream } from '../../src/line/server.js';
 import { eventually } from '../line/raw-client.js';
 import { RawClient } from './raw-client.js';
-import { WsLines } from './web-lines.js';
+import { buildWebClient, WsLines } from './web-lines.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+let assetsDir: string;
 const stops: Array<() => Promise<void>> = [];
 const sockets: Array<{ close(): void }> = [];
 
 beforeAll(() => {
-  execFileSync(process.execPath, ['scripts/build-web.mjs'], {
-    cwd: ROOT,
-    env: { ...process.env, PLAINWIRE_QUIET_BUILD: '1' },
-  });
+  assetsDir = buildWebClient();
 });
+
+afterAll(() => rmSync(assetsDir, { recursive: true, force: true }));
 
 afterEach(async () => {
   for (const s of sockets.splice(0)) s.close();
@@ -36,7 +34,7 @@ async function startChat(
 ): Promise<{ chat: ChatServer; tcpPort: number; webPort: number }> {
   const chat = new ChatServer(options);
   const { port: tcpPort } = await chat.start({ port: 0 });
-  const web = new ChatWebServer(chat, { maxLineBytes: options.maxLineBytes, ...webOptions });
+  const web = new ChatWebServer(chat, { maxLineBytes: options.maxLineBytes, assetsDir, ...webOptions });
   const { port: webPort } = await web.start({ port: 0 });
   stops.push(async () => {
     await chat.stop();
