@@ -1,7 +1,8 @@
 // `plainwire chat-server`: the TCP chat server (docs/PROTOCOL.md), with its limits as options.
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_FLOOD_LIMITS } from '../chat/flood.js';
 import { ChatServer, DEFAULT_IDLE_MS, DEFAULT_PING_TIMEOUT_MS } from '../chat/server.js';
+import { normalizeOrigin } from '../chat/web/origin.js';
 import { ChatWebServer, DEFAULT_WEB_PORT } from '../chat/web/server.js';
 import { createLogger, type Logger } from '../log.js';
 import { formatHostPort, parsePort, parsePositiveInt } from './options.js';
@@ -17,7 +18,7 @@ interface ChatServerCliOptions {
   floodMaxQueued: number;
   maxLineBytes: number;
   web?: number | true;
-  webOrigin?: string[];
+  webOrigin: string[];
 }
 
 export function register(program: Command): void {
@@ -60,8 +61,10 @@ export function register(program: Command): void {
       parsePort,
     )
     .option(
-      '--web-origin <origin...>',
-      'another origin whose pages may open the WebSocket (http://host:port)',
+      '--web-origin <origin>',
+      'another origin whose pages may open the WebSocket (http://host:port; repeat or separate with commas)',
+      collectOrigins,
+      [],
     )
     .addHelpText(
       'after',
@@ -102,6 +105,16 @@ Logs go to stderr (human-readable on a terminal, JSON lines on a pipe; PLAINWIRE
     });
 }
 
+/** --web-origin, given once or more, each time one origin or several separated by commas. */
+function collectOrigins(value: string, previous: string[]): string[] {
+  const origins = value.split(',').filter((o) => o.trim() !== '');
+  try {
+    return [...previous, ...origins.map((o) => normalizeOrigin(o.trim()))];
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
 /** Serves the web client beside the chat; a failure to start it stops the chat too, with a line saying why. */
 async function startWeb(
   chat: ChatServer,
@@ -113,7 +126,7 @@ async function startWeb(
   try {
     web = new ChatWebServer(chat, {
       maxLineBytes: opts.maxLineBytes,
-      allowedOrigins: (opts.webOrigin ?? []).flatMap((o) => o.split(',')).filter((o) => o !== ''),
+      allowedOrigins: opts.webOrigin,
       logger,
     });
     const address = await web.start({ host: opts.host, port });

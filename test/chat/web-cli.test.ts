@@ -53,6 +53,12 @@ describe('plainwire chat-server --web', () => {
     expect(result.stderr).toContain('use --web PORT');
   });
 
+  it('refuses an --web-origin that is not an origin, as bad usage', async () => {
+    const result = await runCli(['chat-server', '--port', '0', '--web', '0', '--web-origin', 'chat.example']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('"chat.example" is not an origin (write it as http://host:port)');
+  });
+
   it('documents --web in --help', async () => {
     const result = await runCli(['chat-server', '--help']);
     expect(result.stdout).toContain('--web [port]');

@@ -246,7 +246,7 @@ describe('the web side of the chat', () => {
     const talker = await tcp(tcpPort, 'talker');
     await sleeper.waitFor('JOINED talker');
     // The sleeper's socket stops reading: its replies pile up in the kernel, then in the server.
-    (sleeper.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    sleeper.ws.pause();
     const text = 'y'.repeat(1000);
     let sent = 0;
     while (!talker.lines.includes('LEFT sleeper') && sent < 5000) {
