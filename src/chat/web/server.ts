@@ -30,7 +30,7 @@ export interface ChatWebServerOptions {
 
 /** The page may load its own script, style and WebSocket and nothing else: no inline script, no frames. */
 export function contentSecurityPolicy(host: string | undefined): string {
-  // 'self' covers ws: and wss: of the same host in CSP 3; the explicit entries are for browsers before it.
+  // CSP 3 counts ws: and wss: of the same host as 'self', older browsers do not: name them.
   const sockets = host === undefined ? '' : ` ws://${host} wss://${host}`;
   return [
     "default-src 'self'",
