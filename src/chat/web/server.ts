@@ -174,6 +174,9 @@ export class ChatWebServer {
         remoteAddress: req.socket.remoteAddress,
         remotePort: req.socket.remotePort,
       });
+      stream.on('refused', (reason: string) =>
+        this.logger.info({ remote: req.socket.remoteAddress, reason }, 'WebSocket message refused; closing'),
+      );
       this.chat.acceptStream(stream);
     });
   }

@@ -81,9 +81,13 @@ export class WebSocketStream extends Duplex implements PeerStream {
     if (!this.push(Buffer.concat([data, NEWLINE]))) this.ws.pause();
   }
 
-  /** Ends the input; the server then sends what it has queued and ends the output, which sends the refusal. */
+  /**
+   * Ends the input (and emits 'refused' with the reason); the server then sends what it has queued and ends the
+   * output, which sends the refusal and the close code.
+   */
   private refuse(refusal: Refusal): void {
     this.refusal = refusal;
+    this.emit('refused', refusal.reason);
     this.ws.pause();
     this.push(null);
   }
