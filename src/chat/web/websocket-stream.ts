@@ -53,9 +53,8 @@ export class WebSocketStream extends Duplex implements PeerStream {
     this.highWaterBytes = options.highWaterBytes ?? 64 * 1024;
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     ws.on('close', (code) => this.onClose(code));
-    ws.on('error', () => {
-      // ws closes the socket after an error (bad frame, payload over maxPayload) and 'close' says how.
-    });
+    // ws closes the socket after a protocol error (a payload over maxPayload, bad UTF-8) and 'close' follows.
+    ws.on('error', (err) => this.emit('refused', err.message));
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
