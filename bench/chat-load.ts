@@ -14,7 +14,15 @@ export type LoadCommand =
       senders: number;
       /** Register this many at a time, waiting for the presence news to be read before the next wave. */
       wave?: number;
+      /** Only connect (and read the greeting); a later `register` command registers them. */
+      registerLater?: boolean;
     }
+  | { cmd: 'register' }
+  /** The first `count` clients of this process send `line` over and over, each waiting for its reply. */
+  | { cmd: 'ask'; count: number; line: string }
+  | { cmd: 'stop-asking' }
+  /** The last client sends PING `count` times, one after the other, and reports each round trip. */
+  | { cmd: 'ping'; count: number }
   | { cmd: 'rate'; broadcastsPerSecond: number }
   | { cmd: 'reset' }
   | { cmd: 'collect' }
@@ -22,6 +30,9 @@ export type LoadCommand =
 
 export type LoadEvent =
   | { ev: 'connected'; count: number }
+  | { ev: 'registered'; count: number }
+  | { ev: 'asked'; replies: number; elapsedMs: number }
+  | { ev: 'pinged'; roundTripsMs: number[] }
   | { ev: 'stats'; deliveries: number; elapsedMs: number; histogram: number[] }
   | { ev: 'error'; message: string };
 
@@ -110,8 +121,15 @@ function connectOne(port: number): Promise<Client> {
 }
 
 function register(client: Client, name: string): Promise<void> {
-  return new Promise((resolve) => {
-    client.onReply = resolve;
+  return new Promise((resolve, reject) => {
+    // A connection the server dropped (or never accepted: a full listen backlog) must fail the run, not hang it.
+    const lost = () => reject(new Error(`${name}: the connection closed before the reply to REGISTER`));
+    if (client.socket.destroyed) return lost();
+    client.socket.once('close', lost);
+    client.onReply = () => {
+      client.socket.off('close', lost);
+      resolve();
+    };
     client.socket.write(`REGISTER ${name}\n`);
   });
 }
@@ -120,6 +138,8 @@ function register(client: Client, name: string): Promise<void> {
  * Connects every client first, then registers them all in one burst: each registration tells everyone
  * already registered (JOINED), and registrations that reach the server in the same turn share its writes.
  */
+let unregistered: { clients: Client[]; c: Extract<LoadCommand, { cmd: 'connect' }> } | undefined;
+
 async function connectAll(c: Extract<LoadCommand, { cmd: 'connect' }>): Promise<void> {
   const fresh: Client[] = [];
   let next = 0;
@@ -129,7 +149,17 @@ async function connectAll(c: Extract<LoadCommand, { cmd: 'connect' }>): Promise<
       fresh.push(await connectOne(c.port));
     }
   };
-  await Promise.all(Array.from({ length: Math.min(200, c.count) }, worker));
+  // A few connects in flight per process: the server's listen backlog (511) overflows on a busy machine with
+  // more, and a connection the kernel dropped from a full backlog fails the run later.
+  await Promise.all(Array.from({ length: Math.min(50, c.count) }, worker));
+  if (c.registerLater) {
+    unregistered = { clients: fresh, c };
+    return;
+  }
+  await registerAll(fresh, c);
+}
+
+async function registerAll(fresh: Client[], c: Extract<LoadCommand, { cmd: 'connect' }>): Promise<void> {
   const wave = c.wave ?? fresh.length;
   for (let start = 0; start < fresh.length; start += wave) {
     const batch = fresh.slice(start, start + wave);
@@ -156,6 +186,44 @@ function setRate(perSecond: number): void {
   }, 5);
 }
 
+/** Resolves with the next reply on this client. */
+function nextReply(client: Client, line: string): Promise<void> {
+  return new Promise((resolve) => {
+    client.onReply = resolve;
+    client.socket.write(`${line}\n`);
+  });
+}
+
+let asking = false;
+let asked = 0;
+let askingSince = 0;
+let askersDone: Promise<unknown> = Promise.resolve();
+
+function startAsking(count: number, line: string): void {
+  asking = true;
+  asked = 0;
+  askingSince = performance.now();
+  askersDone = Promise.all(
+    clients.slice(0, count).map(async (client) => {
+      while (asking && !client.socket.destroyed) {
+        await nextReply(client, line);
+        asked++;
+      }
+    }),
+  );
+}
+
+async function pingRoundTrips(count: number): Promise<number[]> {
+  const client = clients.at(-1)!;
+  const trips: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const sent = performance.now();
+    await nextReply(client, `PING ${i}`);
+    trips.push(performance.now() - sent);
+  }
+  return trips;
+}
+
 function reply(event: LoadEvent): void {
   process.send!(event);
 }
@@ -165,6 +233,34 @@ process.on('message', (message: LoadCommand) => {
     case 'connect':
       connectAll(message).then(
         () => reply({ ev: 'connected', count: clients.length }),
+        (err: Error) => reply({ ev: 'error', message: err.message }),
+      );
+      break;
+    case 'register': {
+      const pending = unregistered;
+      unregistered = undefined;
+      if (!pending) {
+        reply({ ev: 'error', message: 'register: no clients connected with registerLater' });
+        break;
+      }
+      registerAll(pending.clients, pending.c).then(
+        () => reply({ ev: 'registered', count: clients.length }),
+        (err: Error) => reply({ ev: 'error', message: err.message }),
+      );
+      break;
+    }
+    case 'ask':
+      startAsking(message.count, message.line);
+      break;
+    case 'stop-asking': {
+      asking = false;
+      const elapsedMs = performance.now() - askingSince;
+      askersDone.then(() => reply({ ev: 'asked', replies: asked, elapsedMs }));
+      break;
+    }
+    case 'ping':
+      pingRoundTrips(message.count).then(
+        (roundTripsMs) => reply({ ev: 'pinged', roundTripsMs }),
         (err: Error) => reply({ ev: 'error', message: err.message }),
       );
       break;

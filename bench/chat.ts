@@ -1,9 +1,13 @@
 // `npm run bench:chat`: broadcast delivery through the chat server against a minimal coalescing node:net
 // broadcast server (bench/chat-server-proc.ts) under identical load in the same run: N registered clients
 // split over load processes, a rising offered rate, delivered messages/s and p50/p99 delivery latency. Then
-// many idle registered clients held, with the server's RSS. One summary line per measurement, ending in the ratio.
+// many idle registered clients held: how long they take to connect and to register, and the server's RSS.
+// One summary line per measurement, ending in the ratio.
 //   node dist/bench/chat.js [--clients 1000] [--procs 4] [--rates 10000,20000,...] [--step-ms 2000]
-//                           [--idle 10000]   (the idle part takes minutes, so it runs only when asked)
+//                           [--idle 10000] [--no-broadcast]
+// The idle part is in the default `npm run bench:chat` (10,000 clients over 4 processes, ulimit -n permitting),
+// then a bystander's PING round trips while 50 clients ask USERS back to back; --idle 0 leaves both out,
+// --no-broadcast leaves out the broadcast part.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,9 +28,10 @@ const PROCS = Number(arg('procs', '4'));
 const RATES = arg('rates', '10000,20000,50000,100000,200000').split(',').map(Number);
 const STEP_MS = Number(arg('step-ms', '2000'));
 const WARMUP_MS = 500;
-const IDLE_CLIENTS = Number(arg('idle', '0'));
-/** Idle clients register in waves of this many per load process (see chat-load.ts). */
-const IDLE_WAVE = Number(arg('idle-wave', '100'));
+const IDLE_CLIENTS = Number(arg('idle', '10000'));
+/** Idle clients register in waves of this many per load process (see chat-load.ts); 0: all at once. */
+const IDLE_WAVE = Number(arg('idle-wave', '0'));
+const BROADCAST = !process.argv.includes('--no-broadcast');
 const SENDERS_PER_PROC = 5;
 
 type Kind = 'chat' | 'baseline';
@@ -96,7 +101,13 @@ class Load {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function connectLoads(port: number, total: number, senders: number, wave?: number): Promise<Load[]> {
+async function connectLoads(
+  port: number,
+  total: number,
+  senders: number,
+  wave?: number,
+  registerLater = false,
+): Promise<Load[]> {
   const loads = Array.from({ length: PROCS }, () => new Load());
   const share = Math.ceil(total / PROCS);
   await Promise.all(
@@ -109,6 +120,7 @@ async function connectLoads(port: number, total: number, senders: number, wave?:
         count: Math.max(0, Math.min(share, total - i * share)),
         senders,
         ...(wave ? { wave } : {}),
+        registerLater,
       }),
     ),
   );
@@ -168,18 +180,73 @@ function rssOf(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
 }
 
-async function idleRun(kind: Kind): Promise<{ rss: number; peak: number; seconds: number }> {
+const ASKERS = 50;
+const PINGS = 40;
+
+interface Listing {
+  repliesPerSecond: number;
+  quiet: { p50: number; p99: number };
+  loaded: { p50: number; p99: number };
+}
+
+function quantiles(values: number[]): { p50: number; p99: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+/**
+ * A bystander's PING round trips, first on a quiet server and then while ASKERS clients ask USERS back to back
+ * (before listings were paged, each of them got every name in one reply).
+ */
+async function listingRun(loads: Load[]): Promise<Listing> {
+  const ping = async () =>
+    ((await loads[0]!.ask({ cmd: 'ping', count: PINGS })) as Extract<LoadEvent, { ev: 'pinged' }>)
+      .roundTripsMs;
+  const quiet = quantiles(await ping());
+  for (const load of loads) load.send({ cmd: 'ask', count: Math.ceil(ASKERS / loads.length), line: 'USERS' });
+  await sleep(500);
+  const loaded = quantiles(await ping());
+  const asked = (await Promise.all(loads.map((l) => l.ask({ cmd: 'stop-asking' })))) as Array<
+    Extract<LoadEvent, { ev: 'asked' }>
+  >;
+  const repliesPerSecond = asked.reduce((sum, a) => sum + a.replies / (a.elapsedMs / 1000), 0);
+  return { repliesPerSecond, quiet, loaded };
+}
+
+interface IdleFigures {
+  rss: number;
+  peak: number;
+  /** Seconds until every client was connected and greeted. */
+  connecting: number;
+  /** Seconds from then until every REGISTER was answered. */
+  registering: number;
+  /** For the chat server only (the baseline has no USERS). */
+  listing?: Listing;
+}
+
+async function idleRun(kind: Kind): Promise<IdleFigures> {
   const { child, port } = await startServer(kind, ['--expose-gc']);
   const started = performance.now();
-  const loads = await connectLoads(port, IDLE_CLIENTS, 0, IDLE_WAVE);
-  const seconds = (performance.now() - started) / 1000;
+  const loads = await connectLoads(port, IDLE_CLIENTS, 0, IDLE_WAVE, true);
+  const connected = performance.now();
+  if (process.env.CHAT_BENCH_DEBUG)
+    console.error(`${kind}: connected in ${(connected - started).toFixed(0)} ms`);
+  await Promise.all(loads.map((l) => l.ask({ cmd: 'register' })));
+  const registered = performance.now();
   // What holding the clients costs, after the garbage of registering them (presence news) is collected.
   child.kill('SIGUSR2');
   await sleep(2000);
   const memory = rssOf(child.pid!);
+  const listing = kind === 'chat' ? await listingRun(loads) : undefined;
   await Promise.all(loads.map((l) => l.close()));
   await stopProcess(child);
-  return { ...memory, seconds };
+  return {
+    ...memory,
+    connecting: (connected - started) / 1000,
+    registering: (registered - connected) / 1000,
+    ...(listing ? { listing } : {}),
+  };
 }
 
 const k = (n: number) =>
@@ -190,11 +257,11 @@ console.log(
   `# bench:chat: ${CLIENTS} registered clients over ${PROCS} load processes, ${SENDERS_PER_PROC * PROCS} senders, ` +
     `${STEP_MS} ms per step; the bench's chat server has its flood limits raised (burst and rate 1e9) so it ` +
     'measures delivery, and logs every command at info as JSON (discarded), as on a pipe; ratio = chat/baseline ' +
-    'delivered. The idle part runs with --idle 10000.',
+    `delivered. Then ${IDLE_CLIENTS} idle clients (--idle), connected and then registered all at once.`,
 );
-const chat = await broadcastRun('chat');
-const baseline = await broadcastRun('baseline');
-for (let i = 0; i < RATES.length; i++) {
+const chat = BROADCAST ? await broadcastRun('chat') : [];
+const baseline = BROADCAST ? await broadcastRun('baseline') : [];
+for (let i = 0; i < chat.length; i++) {
   const c = chat[i]!;
   const b = baseline[i]!;
   console.log(
@@ -206,10 +273,20 @@ for (let i = 0; i < RATES.length; i++) {
 if (IDLE_CLIENTS > 0) {
   const c = await idleRun('chat');
   const b = await idleRun('baseline');
+  const s = (n: number) => n.toFixed(1);
   console.log(
-    `chat idle: ${IDLE_CLIENTS} registered clients held, server RSS ${c.rss.toFixed(0)} MB (peak ${c.peak.toFixed(0)} MB, ` +
-      `all registered in ${c.seconds.toFixed(1)} s); baseline RSS ${b.rss.toFixed(0)} MB (peak ${b.peak.toFixed(0)} MB, ` +
-      `${b.seconds.toFixed(1)} s, no presence news); ratio ${(b.rss / c.rss).toFixed(2)} (baseline/chat RSS)`,
+    `chat idle: ${IDLE_CLIENTS} registered clients held, server RSS ${c.rss.toFixed(0)} MB (peak ` +
+      `${c.peak.toFixed(0)} MB; target under 150 MB), connected in ${s(c.connecting)} s, registered in ` +
+      `${s(c.registering)} s (target: within 10 s); baseline RSS ${b.rss.toFixed(0)} MB (peak ${b.peak.toFixed(0)} MB), ` +
+      `connected in ${s(b.connecting)} s, registered in ${s(b.registering)} s; ` +
+      `ratio ${(b.rss / c.rss).toFixed(2)} (baseline/chat RSS)`,
+  );
+  const l = c.listing!;
+  console.log(
+    `chat listings: ${ASKERS} clients asking USERS back to back among ${IDLE_CLIENTS} users ` +
+      `(${k(l.repliesPerSecond)} replies/s, at most 100 names each): a bystander's PING p50 ${ms(l.loaded.p50)} ms, ` +
+      `p99 ${ms(l.loaded.p99)} ms; baseline (nobody asking) p50 ${ms(l.quiet.p50)} ms, p99 ${ms(l.quiet.p99)} ms; ` +
+      `ratio ${(l.quiet.p50 / l.loaded.p50).toFixed(2)} (baseline/loaded p50)`,
   );
 }
 process.exit(0);

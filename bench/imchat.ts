@@ -70,6 +70,8 @@ async function measure(url: string, room: string, pollIntervalMs?: number): Prom
         name,
         room,
         history: 10,
+        // The users' signing keys go to a scratch directory, never the config of whoever runs the bench.
+        configDir,
         ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
         onEvent: (event) => {
           if (event.kind !== 'message' || event.history || event.name === name) return;
@@ -98,6 +100,7 @@ async function measure(url: string, room: string, pollIntervalMs?: number): Prom
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'plainwire-bench-imchat-'));
+const configDir = mkdtempSync(join(tmpdir(), 'plainwire-bench-imchat-config-'));
 const store = await startStore(dataDir);
 try {
   const watched = await measure(store.url, 'bench-watch');
@@ -121,4 +124,5 @@ try {
   store.child.kill('SIGTERM');
   await new Promise((resolve) => store.child.once('exit', resolve));
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(configDir, { recursive: true, force: true });
 }

@@ -1,7 +1,7 @@
 // ChatClient: the chat protocol for programs. Each command returns a promise of its one reply (replies come in
 // command order, so a FIFO pairs them); events arrive through onEvent; the server's idle PING is answered.
 import { LineClient } from '../line/index.js';
-import { type ChatEvent, parseServerLine, type Reply } from './protocol.js';
+import { type ChatEvent, parseServerLine, quoteInput, type Reply } from './protocol.js';
 
 export interface ChatClientOptions {
   /** Longest line accepted from the server; USERS with many users is long (default 1 MiB). */
@@ -10,6 +10,24 @@ export interface ChatClientOptions {
   replyTimeoutMs?: number;
   /** Answer the server's idle PING automatically (default true). */
   answerPings?: boolean;
+}
+
+/** A USERS or GROUPS reply: `USERS <total> <entry>... [+<more>]` (the `+<more>` when a page was cut short). */
+export interface Listing {
+  total: number;
+  entries: string[];
+  /** How many come after this page (0 on the last one). */
+  more: number;
+}
+
+/** Reads the text of `OK USERS ...` or `OK GROUPS ...`; a name never starts with "+", so "+150" is the count. */
+export function parseListing(text: string): Listing {
+  const words = text.split(' ').filter((w) => w !== '');
+  const entries = words.slice(2);
+  const last = entries.at(-1);
+  const more = last !== undefined && /^\+\d+$/.test(last) ? Number(entries.pop()!.slice(1)) : 0;
+  const total = Number(words[1]);
+  return { total: Number.isFinite(total) ? total : entries.length, entries, more };
 }
 
 export class ChatClientError extends Error {
@@ -93,7 +111,22 @@ export class ChatClient {
       }, timeoutMs);
       this.greeted = (line) => {
         clearTimeout(timer);
-        resolve(line);
+        const word = line.split(' ', 1)[0];
+        if (word === 'HELLO') {
+          resolve(line);
+          return;
+        }
+        // Something else listens there (a mail or web server...): say so now, not after a reply timeout.
+        this.line.close();
+        const said = quoteInput(line, 80);
+        reject(
+          new ChatClientError(
+            'NO_GREETING',
+            word === 'ERROR' || word === 'BYE'
+              ? `${host}:${port} refused the connection: it said ${said}`
+              : `${host}:${port} is not a chat server: it said ${said} where a chat server says HELLO`,
+          ),
+        );
       };
       this.notGreeted = (reason) => {
         clearTimeout(timer);
@@ -164,14 +197,20 @@ export class ChatClient {
     return this.expectOk(`GROUP ${group} ${text}`);
   }
 
+  /** The registered names (the first page of them, from a server that pages long listings). */
   async users(): Promise<string[]> {
-    const words = (await this.expectOk('USERS')).text.split(' ');
-    return words.slice(2).filter((w) => w !== '');
+    return (await this.listUsers()).entries;
+  }
+
+  /** One page of USERS: how many are registered in all, the names after `after`, and how many follow. */
+  async listUsers(after?: string): Promise<Listing> {
+    return parseListing((await this.expectOk(after ? `USERS ${after}` : 'USERS')).text);
   }
 
   async groups(): Promise<Array<{ group: string; members: number }>> {
-    const words = (await this.expectOk('GROUPS')).text.split(' ').slice(2);
-    return words
+    return (await this.expectOk('GROUPS')).text
+      .split(' ')
+      .slice(2)
       .filter((w) => w.includes(':'))
       .map((w) => {
         const colon = w.lastIndexOf(':');

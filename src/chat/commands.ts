@@ -1,5 +1,6 @@
 // THE command table of the chat: verb -> arguments, whether it needs a name, handler and help. Parsing, the
 // argument checks, HELP and the command list in docs/PROTOCOL.md all come from it, so a command is one entry.
+import { NAME_RULE } from '../text/names.js';
 import type { ClientId, Outcome, Room } from './room.js';
 
 export interface ArgSpec {
@@ -27,7 +28,7 @@ const TABLE: CommandSpec[] = [
     verb: 'REGISTER',
     args: [word('name')],
     needsRegistration: false,
-    help: 'take a screen name (1-32 of letters, digits, _ - .; unique ignoring case); again to rename',
+    help: `take a screen name (${NAME_RULE}; unique ignoring case); again to rename`,
     run: (room, client, args) => room.register(client, args.name!),
   },
   {
@@ -46,10 +47,12 @@ const TABLE: CommandSpec[] = [
   },
   {
     verb: 'USERS',
-    args: [],
+    args: [word('after', true)],
     needsRegistration: false,
-    help: 'list the registered users: OK USERS <count> <name>...',
-    run: (room) => room.listUsers(),
+    help:
+      'list the registered users, a page at a time: OK USERS <count> <name>... and, when more follow, ' +
+      '+<more>: then USERS <last name shown> lists the next page',
+    run: (room, _client, args) => room.listUsers(args.after),
   },
   {
     verb: 'JOIN',
@@ -74,10 +77,12 @@ const TABLE: CommandSpec[] = [
   },
   {
     verb: 'GROUPS',
-    args: [],
+    args: [word('after', true)],
     needsRegistration: true,
-    help: 'list the groups with their member counts: OK GROUPS <count> <group>:<members>...',
-    run: (room) => room.listGroups(),
+    help:
+      'list the groups with their member counts, a page at a time: OK GROUPS <count> <group>:<members>... ' +
+      'and, when more follow, +<more>: then GROUPS <last group shown> lists the next page',
+    run: (room, _client, args) => room.listGroups(args.after),
   },
   {
     verb: 'PING',

@@ -2,8 +2,9 @@
 // string that came from the server is sanitised here, so a hostile server or user cannot drive the terminal.
 import type { Style } from '../term/style.js';
 import { sanitizeLine } from '../text/sanitize.js';
+import { parseListing } from './client.js';
 import type { ChatEvent, Reply } from './protocol.js';
-import type { Echo } from './input.js';
+import { type Echo, slashHints } from './input.js';
 
 export function clock(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
@@ -67,7 +68,7 @@ export class ChatDisplay {
       case 'RENAMED':
         return this.info(`${sanitizeLine(event.from)} is now ${sanitizeLine(event.to)}`);
       case 'BYE':
-        return this.info(`server says goodbye: ${sanitizeLine(event.text)}`);
+        return this.info(`server says goodbye: ${slashHints(sanitizeLine(event.text))}`);
       case 'HELLO':
         return this.info(sanitizeLine(event.text));
       case 'PING':
@@ -89,18 +90,22 @@ export class ChatDisplay {
 
   /** A line for the reply to one of your commands (verb is what was sent), or undefined when silence is right. */
   reply(verb: string, reply: Reply): string | undefined {
-    if (!reply.ok) return this.error(sanitizeLine(reply.text || reply.code || 'error'));
+    // The server's hints name protocol verbs ("type USERS"); the person here types slash commands.
+    if (!reply.ok) return this.error(slashHints(sanitizeLine(reply.text || reply.code || 'error')));
     const words = sanitizeLine(reply.text).split(' ');
     switch (verb) {
       case 'USERS': {
-        const names = words.slice(2);
-        return this.info(
-          `${names.length} ${names.length === 1 ? 'person' : 'people'} here: ${names.join(' ')}`,
-        );
+        const { total, entries, more } = parseListing(sanitizeLine(reply.text));
+        const page = `${total} ${total === 1 ? 'person' : 'people'} here: ${entries.join(' ')}`;
+        return this.info(more > 0 ? `${page}; ${more} more: /users ${entries.at(-1) ?? ''}` : page);
       }
       case 'GROUPS': {
-        const groups = words.slice(2).map((g) => g.replace(/:(\d+)$/, ' ($1)'));
-        return this.info(groups.length === 0 ? 'no groups yet (/join one)' : `groups: ${groups.join(', ')}`);
+        const { total, entries, more } = parseListing(sanitizeLine(reply.text));
+        if (total === 0) return this.info('no groups yet (/join one)');
+        const groups = entries.map((g) => g.replace(/:(\d+)$/, ' ($1)'));
+        const page = `${total} ${total === 1 ? 'group' : 'groups'}: ${groups.join(', ')}`;
+        const last = entries.at(-1)?.replace(/:\d+$/, '') ?? '';
+        return this.info(more > 0 ? `${page}; ${more} more: /groups ${last}` : page);
       }
       case 'JOIN':
         return this.info(`you joined ${words[1] ?? ''}`);

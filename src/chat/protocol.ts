@@ -1,6 +1,7 @@
 // The chat's wire grammar as pure functions: client lines -> commands (checked against the command table),
 // replies and events -> server lines, and server lines -> structured values for clients.
 import { sanitizeLine } from '../text/sanitize.js';
+import { hasVisibleText } from '../text/visible.js';
 import { COMMANDS, type CommandSpec } from './commands.js';
 
 export { isValidName, NAME_PATTERN, NAME_RULE, nameKey } from '../text/names.js';
@@ -37,7 +38,8 @@ export function usageOf(spec: CommandSpec): string {
 
 /**
  * Parses one client line. The verb is case-insensitive; `word` arguments are one token each, a `text`
- * argument is the rest of the line, sanitised (no control characters or escape sequences).
+ * argument is the rest of the line, sanitised (no control characters or escape sequences), and counts as
+ * missing when nothing of it is visible.
  */
 export function parseCommand(line: string): Command | ProtocolError {
   const trimmed = line.replace(/^[ \t]+/, '');
@@ -55,9 +57,12 @@ export function parseCommand(line: string): Command | ProtocolError {
     if (arg.kind === 'text') {
       const text = sanitizeLine(rest).trim();
       rest = '';
-      if (text === '') {
+      // Only zero-width characters, direction marks or blank-looking spaces would relay as an empty-looking line.
+      if (!hasVisibleText(text)) {
         if (arg.optional) continue;
-        return new ProtocolError('BAD_ARGUMENTS', `${arg.name} is missing; usage: ${usageOf(spec)}`, spec);
+        const problem =
+          text === '' ? 'is missing' : 'has nothing visible (only blank or invisible characters)';
+        return new ProtocolError('BAD_ARGUMENTS', `${arg.name} ${problem}; usage: ${usageOf(spec)}`, spec);
       }
       args[arg.name] = text;
       continue;

@@ -7,6 +7,7 @@ import {
   formatEvent,
   formatOk,
   isValidName,
+  NAME_RULE,
   nameKey,
   ProtocolError,
   parseCommand,
@@ -15,6 +16,29 @@ import {
 } from './protocol.js';
 
 export type ClientId = number;
+
+/** The room's limits; each default is what `plainwire chat-server` uses unless told otherwise. */
+export interface RoomLimits {
+  /** Groups one client may be in at once (default 50). */
+  maxGroupsPerUser: number;
+  /** Groups the whole chat may have (default 10 000); JOIN of a new group beyond it is refused. */
+  maxGroups: number;
+  /** Names (USERS) or groups (GROUPS) in one reply (default 100); the rest come a page at a time. */
+  listLimit: number;
+  /**
+   * The largest audience that hears presence news one person at a time (default 500). In a chat with more
+   * registered users, JOINED/LEFT/RENAMED for the whole chat go only to the people who share a group of at
+   * most this many members with that person; a group with more members gets no JOINED/LEFT of its own.
+   */
+  presenceLimit: number;
+}
+
+export const DEFAULT_ROOM_LIMITS: Readonly<RoomLimits> = Object.freeze({
+  maxGroupsPerUser: 50,
+  maxGroups: 10_000,
+  listLimit: 100,
+  presenceLimit: 500,
+});
 
 /** One line for several clients (a broadcast is one Delivery, not one per recipient). */
 export interface Delivery {
@@ -33,10 +57,9 @@ export interface Outcome {
 }
 
 interface Member {
-  id: ClientId;
   name?: string;
-  /** Keys of the groups this client is in. */
-  groups: Set<string>;
+  /** Keys of the groups this client is in; absent while there are none (most of a large chat). */
+  groups?: Set<string>;
 }
 
 interface Group {
@@ -55,11 +78,52 @@ function event(to: ClientId[], e: ChatEvent): Delivery[] {
   return to.length === 0 ? NONE : [{ to, line: formatEvent(e) }];
 }
 
+/** Sorts name keys (lower-cased names: unique, so no two compare equal). */
+function byKey(a: string, b: string): number {
+  return a < b ? -1 : 1;
+}
+
+/**
+ * One page of a sorted listing: the items after the key `after` (all of them without it), at most `limit`,
+ * and how many come after the page.
+ */
+function pageOf(sortedKeys: readonly string[], after: string | undefined, limit: number) {
+  let start = 0;
+  if (after !== undefined) {
+    const from = nameKey(after);
+    let high = sortedKeys.length;
+    while (start < high) {
+      const mid = (start + high) >>> 1;
+      if (sortedKeys[mid]! <= from) start = mid + 1;
+      else high = mid;
+    }
+  }
+  const keys = sortedKeys.slice(start, start + limit);
+  return { keys, more: sortedKeys.length - start - keys.length };
+}
+
 export class Room {
+  readonly limits: Readonly<RoomLimits>;
   private readonly members = new Map<ClientId, Member>();
   /** Registered clients by name key; its iteration order is registration order. */
   private readonly byName = new Map<string, ClientId>();
   private readonly groups = new Map<string, Group>();
+  /** byName's keys sorted, kept until the next change (USERS pages through it). */
+  private sortedNames: string[] | undefined;
+  /** groups' keys sorted, kept until a group is created or vanishes. */
+  private sortedGroups: string[] | undefined;
+
+  /** Takes the limits it knows from `limits` (other fields are ignored; a missing one is its default). */
+  constructor(limits: Partial<RoomLimits> = {}) {
+    const chosen = { ...DEFAULT_ROOM_LIMITS };
+    for (const key of Object.keys(chosen) as Array<keyof RoomLimits>) {
+      const value = limits[key] ?? chosen[key];
+      if (!(Number.isInteger(value) && value > 0))
+        throw new RangeError(`${key} must be a positive integer, not ${value}`);
+      chosen[key] = value;
+    }
+    this.limits = chosen;
+  }
 
   get clientCount(): number {
     return this.members.size;
@@ -84,7 +148,7 @@ export class Room {
 
   /** A new connection: present, but not yet registered (and so invisible to others). */
   connect(client: ClientId): void {
-    if (!this.members.has(client)) this.members.set(client, { id: client, groups: new Set() });
+    if (!this.members.has(client)) this.members.set(client, {});
   }
 
   /** The connection is gone: its name is freed, it leaves its groups, and everyone hears LEFT. */
@@ -92,10 +156,25 @@ export class Room {
     const member = this.members.get(client);
     if (!member) return NONE;
     this.members.delete(client);
-    for (const key of member.groups) this.removeFromGroup(key, client);
-    if (member.name === undefined) return NONE;
-    this.byName.delete(nameKey(member.name));
-    return event(this.registeredExcept(client), { type: 'LEFT', name: member.name });
+    const name = member.name;
+    let news: Delivery[] = NONE;
+    if (name !== undefined) {
+      if (this.isLarge()) {
+        // Those who share a small group with the leaver hear it from each group (before it is left).
+        news = [];
+        for (const key of member.groups ?? []) {
+          const group = this.groups.get(key)!;
+          if (group.members.size > this.limits.presenceLimit) continue;
+          news.push(...event(this.othersIn(group, client), { type: 'LEFT', name, group: group.name }));
+        }
+      } else {
+        news = event(this.registeredExcept(client), { type: 'LEFT', name });
+      }
+      this.byName.delete(nameKey(name));
+      this.sortedNames = undefined;
+    }
+    for (const key of member.groups ?? []) this.removeFromGroup(key, client);
+    return news;
   }
 
   /** Parses and runs one line from a client; always exactly one reply. */
@@ -128,13 +207,39 @@ export class Room {
     return to;
   }
 
+  private othersIn(group: Group, client: ClientId): ClientId[] {
+    const to: ClientId[] = [];
+    for (const id of group.members) if (id !== client) to.push(id);
+    return to;
+  }
+
+  /** More registered users than hear presence news one person at a time. */
+  private isLarge(): boolean {
+    return this.byName.size > this.limits.presenceLimit;
+  }
+
+  /**
+   * Who hears news about this client for the whole chat (JOINED, LEFT, RENAMED): everyone else in a small
+   * chat; in a large one, each member of the small groups it is in, once.
+   */
+  private presenceAudience(client: ClientId): ClientId[] {
+    if (!this.isLarge()) return this.registeredExcept(client);
+    const groups = this.members.get(client)?.groups;
+    if (!groups) return [];
+    const to = new Set<ClientId>();
+    for (const key of groups) {
+      const group = this.groups.get(key)!;
+      if (group.members.size > this.limits.presenceLimit) continue;
+      for (const id of group.members) if (id !== client) to.add(id);
+    }
+    return [...to];
+  }
+
   // ---- command handlers (called from the table in commands.ts) ----
 
   register(client: ClientId, name: string): Outcome {
     if (!isValidName(name)) {
-      return reply(
-        formatError('BAD_NAME', `${quoteInput(name)} is not a valid name: use 1-32 letters, digits, _ - .`),
-      );
+      return reply(formatError('BAD_NAME', `${quoteInput(name)} is not a valid name: use ${NAME_RULE}`));
     }
     const member = this.members.get(client)!;
     const key = nameKey(name);
@@ -145,11 +250,12 @@ export class Room {
     const old = member.name;
     if (old === name) return reply(formatOk('REGISTERED', name));
     member.name = name;
+    this.sortedNames = undefined;
     if (old === undefined) {
       this.byName.set(key, client);
       return reply(
         formatOk('REGISTERED', name),
-        event(this.registeredExcept(client), { type: 'JOINED', name }),
+        event(this.presenceAudience(client), { type: 'JOINED', name }),
       );
     }
     if (nameKey(old) !== key) {
@@ -158,7 +264,7 @@ export class Room {
     }
     return reply(
       formatOk('RENAMED', old, name),
-      event(this.registeredExcept(client), { type: 'RENAMED', from: old, to: name }),
+      event(this.presenceAudience(client), { type: 'RENAMED', from: old, to: name }),
     );
   }
 
@@ -193,20 +299,19 @@ export class Room {
     return reply(formatOk('SENT', to.length), event(to, { type: 'PRIVATE', from, text }));
   }
 
-  listUsers(): Outcome {
-    const names: string[] = [];
-    for (const id of this.byName.values()) names.push(this.members.get(id)!.name!);
-    names.sort((a, b) => (nameKey(a) < nameKey(b) ? -1 : 1));
-    return reply(formatOk('USERS', names.length, ...names));
+  /** One page of the registered names, sorted ignoring case: `OK USERS <total> <name>... [+<more>]`. */
+  listUsers(after?: string): Outcome {
+    this.sortedNames ??= [...this.byName.keys()].sort(byKey);
+    const { keys, more } = pageOf(this.sortedNames, after, this.limits.listLimit);
+    const names = keys.map((key) => this.members.get(this.byName.get(key)!)!.name!);
+    if (more > 0) names.push(`+${more}`);
+    return reply(formatOk('USERS', this.byName.size, ...names));
   }
 
   join(client: ClientId, groupName: string): Outcome {
     if (!isValidName(groupName)) {
       return reply(
-        formatError(
-          'BAD_GROUP',
-          `${quoteInput(groupName)} is not a valid group name: use 1-32 letters, digits, _ - .`,
-        ),
+        formatError('BAD_GROUP', `${quoteInput(groupName)} is not a valid group name: use ${NAME_RULE}`),
       );
     }
     const member = this.members.get(client)!;
@@ -215,12 +320,32 @@ export class Room {
     if (group?.members.has(client)) {
       return reply(formatError('ALREADY_MEMBER', `you are already in ${group.name}`));
     }
+    const { maxGroupsPerUser, maxGroups } = this.limits;
+    if ((member.groups?.size ?? 0) >= maxGroupsPerUser) {
+      return reply(
+        formatError(
+          'TOO_MANY_GROUPS',
+          `you are in ${maxGroupsPerUser} groups, the most one user may be in; LEAVE one first`,
+        ),
+      );
+    }
     if (!group) {
+      if (this.groups.size >= maxGroups) {
+        return reply(
+          formatError(
+            'TOO_MANY_GROUPS',
+            `the chat has ${maxGroups} groups, the most it keeps; JOIN one that exists (type GROUPS)`,
+          ),
+        );
+      }
       group = { name: groupName, members: new Set() };
       this.groups.set(key, group);
+      this.sortedGroups = undefined;
     }
-    const others = [...group.members];
+    // A large group would cost one line to every member per arrival: its members are not told one by one.
+    const others = group.members.size < this.limits.presenceLimit ? [...group.members] : [];
     group.members.add(client);
+    member.groups ??= new Set();
     member.groups.add(key);
     return reply(
       formatOk('JOINED', group.name),
@@ -235,11 +360,13 @@ export class Room {
     if (!group?.members.has(client)) {
       return reply(formatError('NOT_MEMBER', `you are not in ${quoteInput(groupName)} (type GROUPS)`));
     }
-    member.groups.delete(key);
+    const small = group.members.size <= this.limits.presenceLimit;
+    member.groups!.delete(key);
+    if (member.groups!.size === 0) member.groups = undefined;
     this.removeFromGroup(key, client);
     return reply(
       formatOk('LEFT', group.name),
-      event([...group.members], { type: 'LEFT', name: member.name!, group: group.name }),
+      event(small ? [...group.members] : [], { type: 'LEFT', name: member.name!, group: group.name }),
     );
   }
 
@@ -247,7 +374,10 @@ export class Room {
     const group = this.groups.get(key);
     if (!group) return;
     group.members.delete(client);
-    if (group.members.size === 0) this.groups.delete(key);
+    if (group.members.size === 0) {
+      this.groups.delete(key);
+      this.sortedGroups = undefined;
+    }
   }
 
   sendToGroup(client: ClientId, groupName: string, text: string): Outcome {
@@ -263,11 +393,16 @@ export class Room {
     return reply(formatOk('SENT', to.length), event(to, { type: 'GROUP', group: group.name, from, text }));
   }
 
-  listGroups(): Outcome {
-    const list = [...this.groups.values()]
-      .sort((a, b) => (nameKey(a.name) < nameKey(b.name) ? -1 : 1))
-      .map((g) => `${g.name}:${g.members.size}`);
-    return reply(formatOk('GROUPS', list.length, ...list));
+  /** One page of the groups, sorted ignoring case: `OK GROUPS <total> <group>:<members>... [+<more>]`. */
+  listGroups(after?: string): Outcome {
+    this.sortedGroups ??= [...this.groups.keys()].sort(byKey);
+    const { keys, more } = pageOf(this.sortedGroups, after, this.limits.listLimit);
+    const list = keys.map((key) => {
+      const group = this.groups.get(key)!;
+      return `${group.name}:${group.members.size}`;
+    });
+    if (more > 0) list.push(`+${more}`);
+    return reply(formatOk('GROUPS', this.groups.size, ...list));
   }
 
   pong(token: string | undefined): Outcome {

@@ -4,9 +4,9 @@ import { formatHostPort } from '../cli/options.js';
 import { type Connection, type DisconnectReason, LineServer, type LineServerOptions } from '../line/index.js';
 import { DEFAULT_FLOOD_LIMITS, FloodGate, type FloodLimits } from './flood.js';
 import { formatError, formatEvent, formatGreeting } from './protocol.js';
-import { type Delivery, Room } from './room.js';
+import { type Delivery, Room, type RoomLimits } from './room.js';
 
-export interface ChatServerOptions extends LineServerOptions {
+export interface ChatServerOptions extends LineServerOptions, Partial<RoomLimits> {
   /** Silence after which the server sends PING <token> (default 120 000 ms). */
   idleMs?: number;
   /** How long a PINGed client has to send any line before it is dropped (default 30 000 ms). */
@@ -36,7 +36,7 @@ interface ChatState {
 const BLANK = /^[ \t]*$/;
 
 export class ChatServer extends LineServer<ChatState> {
-  readonly room = new Room();
+  readonly room: Room;
   readonly flood: Readonly<FloodLimits>;
   readonly idleMs: number;
   readonly pingTimeoutMs: number;
@@ -54,6 +54,7 @@ export class ChatServer extends LineServer<ChatState> {
   constructor(options: ChatServerOptions = {}) {
     // The protocol is meant to be typed into telnet: its commands (Ctrl-C's IAC IP IAC DO TM) are handled.
     super({ telnet: true, ...options });
+    this.room = new Room(options);
     this.flood = { ...DEFAULT_FLOOD_LIMITS, ...options.flood };
     this.idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
     this.pingTimeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
@@ -67,7 +68,7 @@ export class ChatServer extends LineServer<ChatState> {
   override async start(opts: { host?: string; port?: number } = {}): Promise<{ host: string; port: number }> {
     const address = await super.start(opts);
     this.logger.info(
-      { idleMs: this.idleMs, pingTimeoutMs: this.pingTimeoutMs, flood: this.flood },
+      { idleMs: this.idleMs, pingTimeoutMs: this.pingTimeoutMs, flood: this.flood, limits: this.room.limits },
       `listening on ${formatHostPort(address.host, address.port)}`,
     );
     return address;

@@ -7,7 +7,8 @@ import { DEFAULT_MAX_LINE_BYTES } from '../line/index.js';
 import { makeStyle } from '../term/style.js';
 import { ChatClient, ChatReplyError } from './client.js';
 import { ChatDisplay } from './display.js';
-import { parseInput, slashHelp } from './input.js';
+import { notAName, parseInput, slashHelp } from './input.js';
+import { isValidName } from '../text/names.js';
 import type { Reply } from './protocol.js';
 
 export interface ChatSessionOptions {
@@ -74,7 +75,14 @@ export function eraseSubmittedLine(
   output.write(`\u001b[${rows}A\r\u001b[J`);
 }
 
-/** Exit codes: 0 after /quit or end of input, 1 when the server is unreachable or goes away, 2 for bad usage. */
+// Both ends count: `plainwire chat > log` at a terminal cannot show the question it would ask.
+const NAME_REQUIRED =
+  '--name is required unless both input and output are a terminal (only there is the name asked for)';
+
+/**
+ * Exit codes: 0 after /quit or end of input, 1 when the server is unreachable or goes away (or, for piped
+ * input, refused any of its commands), 2 for bad usage.
+ */
 export async function runChatSession(o: ChatSessionOptions): Promise<number> {
   const where = formatHostPort(o.host, o.port);
   const display = new ChatDisplay(makeStyle(o.colour));
@@ -98,8 +106,7 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
   };
   client.onEvent = (event) => print(display.event(event));
 
-  if (o.name === undefined && !o.interactive)
-    return fail('--name is required when the input is not a terminal', 2);
+  if (o.name === undefined && !o.interactive) return fail(NAME_REQUIRED, 2);
   try {
     await client.connect(o.host, o.port);
   } catch (err) {
@@ -140,13 +147,17 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
     let name = o.name;
     for (;;) {
       if (name === undefined) {
-        if (!o.interactive) return fail('--name is required when the input is not a terminal', 2);
+        if (!o.interactive) return fail(NAME_REQUIRED, 2);
         rl.setPrompt('your name: ');
         rl.prompt();
         const typed = await nextLine();
         if (typed === 'closed') return goneAway();
         if (typed === undefined) return 0;
         name = typed.trim() || undefined;
+        if (name !== undefined && !isValidName(name)) {
+          print(display.error(`${notAName(name)}; try another`));
+          name = undefined;
+        }
         continue;
       }
       try {
@@ -155,19 +166,16 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
         break;
       } catch (err) {
         if (!(err instanceof ChatReplyError)) throw err;
-        const why =
-          err.code === 'NAME_TAKEN'
-            ? `the name "${name}" is taken on ${where}`
-            : `"${name}" is not a valid name (1-32 letters, digits, _ - .)`;
+        const why = err.code === 'NAME_TAKEN' ? `the name "${name}" is taken on ${where}` : notAName(name);
         if (!o.interactive) return fail(`${why}; choose another with --name`);
         print(display.error(`${why}; try another`));
         name = undefined;
       }
     }
     let me = client.name ?? name;
-    const users = await Promise.race([client.users(), closed]);
+    const users = await Promise.race([client.listUsers(), closed]);
     if (users === 'closed') return goneAway();
-    print(display.info(`connected to ${where} as ${me}; ${users.length} here; type /help for the commands`));
+    print(display.info(`connected to ${where} as ${me}; ${users.total} here; type /help for the commands`));
 
     // ---- the conversation ----
     const prompt = () => `${me}> `;
@@ -183,10 +191,22 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
     const show = (line: string | undefined) => {
       shown = shown.then(() => print(line));
     };
+    // A script cannot react to a refusal line by line, so its exit status says whether any command was refused.
+    let commands = 0;
+    let refused = 0;
+    const refuse = (message: string) => {
+      refused++;
+      show(display.error(message));
+    };
+    const finished = (): number =>
+      refused > 0 && !o.interactive
+        ? fail(`${refused} of ${commands} commands refused (the lines starting with "!!")`)
+        : 0;
     const track = (verb: string, line: string) => {
       const sent = client.command(line);
       const p = Promise.all([sent, shown]).then(
         ([reply]: [Reply, unknown]) => {
+          if (!reply.ok) refused++;
           if (verb === 'REGISTER' && reply.ok) {
             me = reply.text.split(' ').at(-1) ?? me;
             rl?.setPrompt(prompt());
@@ -205,13 +225,12 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
       if (typed === 'closed') return goneAway();
       if (typed === undefined) break;
       const action = parseInput(typed);
+      if (action.kind === 'send' || action.kind === 'error') commands++;
       const bytes = action.kind === 'send' ? Buffer.byteLength(action.line) : 0;
       if (bytes > maxLineBytes) {
         // The server would end the connection on it: refuse it here and keep the session.
-        show(
-          display.error(
-            `too long to send: ${bytes} bytes, the server takes lines of at most ${maxLineBytes}; nothing was sent`,
-          ),
+        refuse(
+          `too long to send: ${bytes} bytes, the server takes lines of at most ${maxLineBytes}; nothing was sent`,
         );
       } else if (action.kind === 'send') {
         if (o.interactive && action.echo) {
@@ -225,11 +244,11 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
         if (closedReason === undefined)
           await Promise.race([client.command(action.line).catch(() => {}), closed]);
         await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
-        return 0;
+        return finished();
       } else if (action.kind === 'help') {
         for (const line of slashHelp()) show(display.info(line));
       } else if (action.kind === 'error') {
-        show(display.error(action.message));
+        refuse(action.message);
       }
       while (inFlight.size >= maxInFlight && closedReason === undefined) {
         await Promise.race([...inFlight, closed]);
@@ -243,7 +262,7 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
     if (closedReason !== undefined) return goneAway();
     await Promise.race([client.command('QUIT').catch(() => {}), closed]);
     await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
-    return 0;
+    return finished();
   } catch (err) {
     // The connection ended while a command was waiting for its reply: the same story as any other ending.
     if (closedReason !== undefined) return goneAway();

@@ -1,6 +1,7 @@
 // `plainwire chat-server`: the TCP chat server (docs/PROTOCOL.md), with its limits as options.
 import { type Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_FLOOD_LIMITS } from '../chat/flood.js';
+import { DEFAULT_ROOM_LIMITS } from '../chat/room.js';
 import { ChatServer, DEFAULT_IDLE_MS, DEFAULT_PING_TIMEOUT_MS } from '../chat/server.js';
 import { normalizeOrigin } from '../chat/web/origin.js';
 import { ChatWebServer, DEFAULT_WEB_PORT } from '../chat/web/server.js';
@@ -17,6 +18,10 @@ interface ChatServerCliOptions {
   floodRate: number;
   floodMaxQueued: number;
   maxLineBytes: number;
+  maxGroups: number;
+  maxGroupsPerUser: number;
+  listLimit: number;
+  presenceLimit: number;
   web?: number | true;
   webOrigin: string[];
 }
@@ -55,6 +60,25 @@ export function register(program: Command): void {
       DEFAULT_FLOOD_LIMITS.maxQueued,
     )
     .option('--max-line-bytes <n>', 'longest command line accepted', parsePositiveInt, 4096)
+    .option('--max-groups <n>', 'groups the chat may have', parsePositiveInt, DEFAULT_ROOM_LIMITS.maxGroups)
+    .option(
+      '--max-groups-per-user <n>',
+      'groups one user may be in at once',
+      parsePositiveInt,
+      DEFAULT_ROOM_LIMITS.maxGroupsPerUser,
+    )
+    .option(
+      '--list-limit <n>',
+      'names or groups in one USERS or GROUPS reply (the rest a page at a time)',
+      parsePositiveInt,
+      DEFAULT_ROOM_LIMITS.listLimit,
+    )
+    .option(
+      '--presence-limit <n>',
+      'beyond this many users, JOINED/LEFT/RENAMED go only to those who share a group no larger than this',
+      parsePositiveInt,
+      DEFAULT_ROOM_LIMITS.presenceLimit,
+    )
     .option(
       '--web [port]',
       `also serve the web client (default port ${DEFAULT_WEB_PORT}; docs/WEB.md)`,
@@ -90,6 +114,10 @@ Logs go to stderr (human-readable on a terminal, JSON lines on a pipe; PLAINWIRE
         idleMs: opts.idle * 1000,
         pingTimeoutMs: opts.pingTimeout * 1000,
         maxLineBytes: opts.maxLineBytes,
+        maxGroups: opts.maxGroups,
+        maxGroupsPerUser: opts.maxGroupsPerUser,
+        listLimit: opts.listLimit,
+        presenceLimit: opts.presenceLimit,
         flood: { burst: opts.floodBurst, ratePerSecond: opts.floodRate, maxQueued: opts.floodMaxQueued },
       });
       await runServer({

@@ -1,16 +1,14 @@
 // `plainwire chat`: the chat client for people (a terminal) and scripts (a pipe).
 import { type Command, InvalidArgumentError } from 'commander';
-import { isValidName } from '../chat/protocol.js';
+import { notAName } from '../chat/input.js';
 import { runChatSession } from '../chat/terminal.js';
 import { shouldColour } from '../term/style.js';
-import { parseHostPort } from './options.js';
+import { isValidName, NAME_RULE } from '../text/names.js';
+import { parseServerAddress } from './options.js';
 
 /** A name the server would refuse is bad usage (exit 2), found before connecting. */
 function parseName(value: string): string {
-  if (!isValidName(value))
-    throw new InvalidArgumentError(
-      `"${value}" is not a valid name: use 1-32 ASCII letters, digits, _ - or .`,
-    );
+  if (!isValidName(value)) throw new InvalidArgumentError(notAName(value));
   return value;
 }
 
@@ -19,28 +17,27 @@ export function register(program: Command): void {
     .command('chat')
     .description('chat client: connect to a chat-server, register a name, talk')
     .argument('[server]', 'HOST[:PORT] of the chat server', '127.0.0.1:8090')
-    .option(
-      '--name <name>',
-      'your screen name (1-32 letters, digits, _ - .); asked for on a terminal if missing',
-      parseName,
-    )
+    .option('--name <name>', `your screen name (${NAME_RULE}); asked for on a terminal if missing`, parseName)
     .addHelpText(
       'after',
       `
-Type text to say it to everyone; /msg name[,name] text, /join g, /leave g, /g group text, /users, /groups,
-/nick new, /help, /quit (or Ctrl-D).
+Type text to say it to everyone; /msg name[,name] text, /join g, /leave g, /g group text, /users [from],
+/groups [from], /nick new, /help, /quit (or Ctrl-D).
 
 Examples:
   $ plainwire chat --name ada                       (server on 127.0.0.1:8090)
   $ plainwire chat chat.example:9000 --name ada
   $ printf 'hello\\n/users\\n' | plainwire chat --name bot     (scripted: replies and events on stdout)
 
-Exit status: 0 after /quit, end of input or SIGTERM, 1 if the server cannot be reached or goes away, 2 for bad usage.`,
+Exit status: 0 after /quit, end of input or SIGTERM; 1 if the server cannot be reached, the name is taken or
+the server goes away, and for piped input also if any command was refused (each refusal is a line starting
+with "!!" on stdout; the count goes to stderr); 2 for bad usage.`,
     )
     .action(async (server: string, opts: { name?: string }) => {
       let address: { host: string; port: number };
       try {
-        address = parseHostPort(server, { host: '127.0.0.1', port: 8090 });
+        const parsed = parseServerAddress(server);
+        address = { host: parsed.host, port: parsed.port ?? 8090 };
       } catch (err) {
         process.stderr.write(`plainwire chat: ${(err as Error).message}\n`);
         process.exit(2);

@@ -1,11 +1,12 @@
 // `plainwire connect HOST PORT`: a line client like telnet, for trying every plainwire protocol by hand or
 // from a script. Server lines are sanitised before they reach the terminal.
-import { clearLine, createInterface, cursorTo } from 'node:readline';
+import { createInterface } from 'node:readline';
 import { type Command, InvalidArgumentError } from 'commander';
-import { LineClient } from '../line/client.js';
+import { printAboveInput } from '../chat/terminal.js';
+import { ConnectClient } from '../connect/client.js';
 import { LineConnectError } from '../line/errors.js';
 import { sanitizeLine } from '../text/sanitize.js';
-import { formatHostPort, InvalidHostError, parseHostPort, parsePositiveInt } from './options.js';
+import { formatHostPort, parsePositiveInt, parseServerAddress, parseServerPort } from './options.js';
 
 function parseSeconds(value: string): number {
   const n = Number(value);
@@ -13,15 +14,6 @@ function parseSeconds(value: string): number {
     throw new InvalidArgumentError(`"${value}" is not a number of seconds (e.g. 2 or 0.5).`);
   }
   return n;
-}
-
-/** The port of a server to reach: 0 means "any free port" only to a server that listens. */
-function parseServerPort(value: string): number {
-  const port = Number(value);
-  if (!/^\d+$/.test(value) || port < 1 || port > 65535) {
-    throw new InvalidArgumentError(`"${value}" is not a server port (1-65535).`);
-  }
-  return port;
 }
 
 const CLOSE_MESSAGES: Record<string, string> = {
@@ -35,6 +27,7 @@ interface ConnectOptions {
   wait: number;
   timeout: number;
   maxLineBytes: number;
+  lf?: boolean;
 }
 
 export function register(program: Command): void {
@@ -51,6 +44,7 @@ export function register(program: Command): void {
     )
     .option('--timeout <seconds>', 'give up connecting after this long', parseSeconds, 10)
     .option('--max-line-bytes <n>', 'longest line accepted from the server', parsePositiveInt, 1024 * 1024)
+    .option('--lf', 'end the lines you send with "\\n" alone instead of "\\r\\n"')
     .addHelpText(
       'after',
       [
@@ -58,6 +52,12 @@ export function register(program: Command): void {
         'Examples:',
         '  $ plainwire connect 127.0.0.1 8090                  (type lines; Ctrl-D or Ctrl-C to quit)',
         "  $ printf 'hello\\nworld\\n' | plainwire connect 127.0.0.1 8091",
+        "  $ printf 'GET / HTTP/1.0\\n\\n' | plainwire connect 127.0.0.1 8000   (an HTTP request: note the empty line)",
+        '',
+        'Every line is sent as typed, an empty one too, ended by "\\r\\n" as telnet does: HTTP, SMTP and the',
+        'other internet text protocols want it, and every plainwire server takes it. --lf sends "\\n" alone,',
+        'for a server that would keep the "\\r" as part of the line. What the server sends is shown line by',
+        'line, empty lines included, with control characters and escape sequences removed.',
         '',
         'With piped input every line is sent; when the input ends the connection is half-closed and the',
         'command waits (up to --wait seconds) for the server to answer and close. Exit status: 0 on a normal',
@@ -67,26 +67,21 @@ export function register(program: Command): void {
     )
     .action(async (host: string, port: number | undefined, opts: ConnectOptions) => {
       if (port === undefined) {
-        let parsed: { host: string; port: number };
+        let parsed: { host: string; port: number | undefined };
         try {
-          parsed = parseHostPort(host, { host: '127.0.0.1', port: -1 });
-          if (parsed.port >= 0) parseServerPort(String(parsed.port));
+          parsed = parseServerAddress(host);
         } catch (err) {
-          if (err instanceof InvalidHostError) {
-            process.stderr.write(`plainwire connect: ${err.message}\n`);
-            process.exit(2);
-          }
-          const [, typed] = /:([^:\]]*)$/.exec(host) ?? [];
-          process.stderr.write(`plainwire connect: "${typed ?? host}" is not a server port (1-65535).\n`);
+          process.stderr.write(`plainwire connect: ${(err as Error).message}\n`);
           process.exit(2);
         }
-        if (parsed.port < 0) {
+        if (parsed.port === undefined) {
           process.stderr.write(
             `plainwire connect: which port? e.g. plainwire connect ${host} 8090 (or ${host}:8090)\n`,
           );
           process.exit(2);
         }
-        ({ host, port } = parsed);
+        host = parsed.host;
+        port = parsed.port;
       }
       // "[::1] 8090": the brackets only keep an IPv6 address apart from a port; the address is what is inside.
       await runConnect(host.replace(/^\[(.*)\]$/, '$1'), port, opts);
@@ -95,9 +90,13 @@ export function register(program: Command): void {
 
 async function runConnect(host: string, port: number, opts: ConnectOptions): Promise<void> {
   const where = formatHostPort(host, port);
-  const client = new LineClient({ maxLineBytes: opts.maxLineBytes, lingerMs: opts.wait * 1000 });
+  const client = new ConnectClient({
+    lineEnd: opts.lf ? '\n' : '\r\n',
+    maxLineBytes: opts.maxLineBytes,
+    lingerMs: opts.wait * 1000,
+  });
   try {
-    await client.connect(host, port, { timeoutMs: Math.max(1, opts.timeout * 1000) });
+    await client.connect(host, port, Math.max(1, opts.timeout * 1000));
   } catch (err) {
     const message =
       err instanceof LineConnectError ? err.message : `cannot connect to ${where}: ${String(err)}`;
@@ -129,23 +128,32 @@ async function runConnect(host: string, port: number, opts: ConnectOptions): Pro
   rl.setPrompt('');
   if (interactive) process.stderr.write(`connected to ${where} (Ctrl-D or Ctrl-C to quit)\n`);
 
-  client.onMessage = (line) => {
+  client.onLine = (line) => {
     const text = sanitizeLine(line);
     if (interactive) {
-      // Print above what the user is typing, then redraw their unfinished line.
-      clearLine(process.stdout, 0);
-      cursorTo(process.stdout, 0);
-      process.stdout.write(`${text}\n`);
-      rl.prompt(true);
+      // Above what the user is typing (every row of it), then their unfinished line again.
+      printAboveInput(process.stdout, rl, text);
     } else {
       process.stdout.write(`${text}\n`);
     }
   };
+  // A line the server leaves open ("login: ") is the prompt, as in telnet: what you type goes after it.
+  let openLine = '';
+  if (interactive) {
+    client.onPartial = (text) => {
+      const shown = sanitizeLine(text);
+      if (shown === openLine) return;
+      openLine = shown;
+      rl.setPrompt(shown);
+      rl.prompt(true);
+    };
+  }
   client.onClose = (reason) => {
     const whileTyping = !inputEnded;
     inputEnded = true;
-    // Leave a half-typed line where it is and say goodbye (or give the shell back) on a line of its own.
-    if (interactive && rl.line.length > 0) process.stdout.write('\n');
+    // Leave a half-typed line (or a prompt the server left open) where it is and say goodbye (or give the
+    // shell back) on a line of its own.
+    if (interactive && (rl.line.length > 0 || openLine !== '')) process.stdout.write('\n');
     rl.close();
     if (reason === 'client-closed') exit(0);
     else if (reason === 'server-closed')
@@ -154,10 +162,15 @@ async function runConnect(host: string, port: number, opts: ConnectOptions): Pro
   };
 
   rl.on('line', (line) => {
-    // A stray "\r" cannot travel inside a line; the protocol's line end is the only one there is.
-    const text = line.replace(/\r/g, '');
-    if (text.length === 0) return;
-    client.send(text);
+    if (openLine !== '') {
+      // Answered: it stays on the screen in front of the answer, and the server's next line starts afresh.
+      client.dropPartial();
+      openLine = '';
+      rl.setPrompt('');
+    }
+    // A stray "\r" cannot travel inside a line; the chosen line end is the only one there is. An empty line
+    // is sent like any other: it ends an HTTP request's head, and SMTP's DATA may hold one.
+    client.send(line.replace(/\r/g, ''));
     // Piped input can be far larger than memory should hold: read on only as the server takes it.
     if (client.bufferedBytes > 1024 * 1024) {
       rl.pause();

@@ -4,6 +4,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { formatEvent, turnPrompt } from '../imchat/display.js';
 import { IMCHAT_HELP, parseImchatInput } from '../imchat/input.js';
 import { eraseSubmittedLine, printAboveInput } from '../chat/terminal.js';
+import { defaultConfigDir } from '../imchat/identity.js';
 import { nameProblem } from '../imchat/keys.js';
 import {
   DEFAULT_HISTORY,
@@ -13,6 +14,7 @@ import {
   ImchatSession,
 } from '../imchat/session.js';
 import { makeStyle, shouldColour } from '../term/style.js';
+import { NAME_RULE } from '../text/names.js';
 import { sanitizeLine } from '../text/sanitize.js';
 import { parsePositiveInt } from './options.js';
 
@@ -23,6 +25,7 @@ interface ImchatOptions {
   token?: string;
   history: number;
   presenceTtl: number;
+  configDir: string;
 }
 
 const checkName = (kind: 'name' | 'room') => (value: string) => {
@@ -47,7 +50,11 @@ export function register(program: Command): void {
     .command('imchat')
     .description('chat with others through a plainwire store: live (default), or two people taking turns')
     .argument('<store-url>', 'the store to talk through, e.g. http://127.0.0.1:8001', parseStoreUrl)
-    .requiredOption('--name <name>', 'your name in the room (letters, digits, - and _)', checkName('name'))
+    .requiredOption(
+      '--name <name>',
+      `your name in the room (${NAME_RULE}; case does not count)`,
+      checkName('name'),
+    )
     .option('--room <room>', 'the room to join', checkName('room'), DEFAULT_ROOM)
     .option('--turns', 'turn mode: exactly two people alternate, one message each')
     .option('--token <token>', "the store's --token, if it has one")
@@ -63,6 +70,11 @@ export function register(program: Command): void {
       parsePositiveInt,
       DEFAULT_PRESENCE_TTL_SECONDS,
     )
+    .option(
+      '--config-dir <dir>',
+      'where your signing key (imchat/NAME.key) and the keys you have seen are kept (env PLAINWIRE_CONFIG_DIR)',
+      defaultConfigDir(),
+    )
     .addHelpText(
       'after',
       `
@@ -72,7 +84,9 @@ Examples:
   plainwire imchat http://127.0.0.1:8001 --name bob --turns --room pair
   printf 'hello\\nbye\\n' | plainwire imchat 127.0.0.1:8001 --name carol
 
-Lines look like "[12:00:01] alice: hello" and "[12:00:02] * bob joined". Type /who to list who is present,
+Lines look like "[12:00:01] alice: hello" and "[12:00:02] * bob joined". Every message is signed with your key
+(made on first use in the config directory); a line that is not verifiably its sender's reads
+"[unverified: why] alice: ...", and deleted messages show as "* 2 messages from alice missing". Type /who to list who is present,
 /help for the commands, /quit (or Ctrl-D) to leave; "//" says a line that starts with "/". Piped input: every line is sent (in turn mode: spoken on your turns), then the
 client leaves once the store has acknowledged them all. Restarting with the same name continues where you
 left off. Key layout and protocol: docs/IMCHAT.md.`,
@@ -108,6 +122,7 @@ async function runImchat(url: string, options: ImchatOptions): Promise<number> {
       ...(options.token !== undefined ? { token: options.token } : {}),
       history: options.history,
       presenceTtlSeconds: options.presenceTtl,
+      configDir: options.configDir,
       onEvent: (event) => {
         if (event.kind === 'turn') {
           prompt = turnPrompt(event);

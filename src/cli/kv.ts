@@ -24,6 +24,7 @@ interface KvOptions {
   prefix?: string;
   after?: number;
   timeout?: number;
+  anyServer?: boolean;
 }
 
 const HELP_AFTER = `
@@ -41,7 +42,9 @@ Operations:
   revision                     the store's current revision
 
 With --json every answer is JSON (watch: one JSON object per line). Exit status: 0 ok, 1 failure (store
-unreachable, missing key, version conflict, refused), 2 bad usage. A value starting with "-" goes after "--".
+unreachable, not a plainwire store, missing key, version conflict, refused), 2 bad usage. A value starting
+with "-" goes after "--". An answer without the store's X-Plainwire-Revision header (a web server at the URL)
+fails; --any-server accepts one, for another server of the lab's ?action= API such as its PHP page.
 
 Examples:
   plainwire kv http://127.0.0.1:8001/ set greeting 'hello world'
@@ -291,6 +294,10 @@ export function register(program: Command): void {
       'give up on an unanswered request after this long (default 10)',
       parseSeconds,
     )
+    .option(
+      '--any-server',
+      "accept a server without plainwire's headers (the lab's PHP page): no versions, no checks",
+    )
     .addHelpText('after', HELP_AFTER)
     .action(async (url: string, operation: string, args: string[], opts: KvOptions, command: Command) => {
       if (!(OPERATIONS as readonly string[]).includes(operation)) {
@@ -301,7 +308,8 @@ export function register(program: Command): void {
       }
       let client: StoreClient;
       try {
-        const clientOpts: { token?: string; timeoutMs?: number } = {};
+        const clientOpts: ConstructorParameters<typeof StoreClient>[1] = {};
+        if (opts.anyServer) clientOpts.requireStore = false;
         if (opts.token !== undefined) clientOpts.token = opts.token;
         if (opts.timeout !== undefined) clientOpts.timeoutMs = opts.timeout * 1000;
         client = new StoreClient(url, clientOpts);

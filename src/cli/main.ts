@@ -28,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   connect: () => import('./connect.js'),
   'echo-server': () => import('./echo-server.js'),
   'ego-server': () => import('./ego-server.js'),
+  lab: () => import('./lab.js'),
 };
 
 const program = new Program();

@@ -49,6 +49,34 @@ export function parseHostPort(
   return { host: value ? checkHost(value) : defaults.host, port: defaults.port };
 }
 
+/** The port of a server to reach: 0 means "any free port" only to a server that listens. */
+export function parseServerPort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port < 1 || port > 65535) {
+    throw new InvalidArgumentError(`"${value}" is not a server port (1-65535).`);
+  }
+  return port;
+}
+
+/**
+ * HOST[:PORT] of a server to reach (a client's argument): the port, when given, is 1-65535, and a colon with
+ * nothing after it is a port forgotten, not the default. `port` is undefined when none was written.
+ */
+export function parseServerAddress(value: string): { host: string; port: number | undefined } {
+  let parsed: { host: string; port: number };
+  try {
+    parsed = parseHostPort(value, { host: '127.0.0.1', port: -1 });
+  } catch (err) {
+    if (err instanceof InvalidHostError) throw err;
+    const [, typed] = /:([^:\]]*)$/.exec(value) ?? [];
+    throw new InvalidArgumentError(`"${typed ?? value}" is not a server port (1-65535).`);
+  }
+  if (parsed.port >= 0) return { host: parsed.host, port: parseServerPort(String(parsed.port)) };
+  if (value.endsWith(':') && value.split(':').length === 2)
+    throw new InvalidArgumentError(`"${value}" has no port after the ":" (e.g. ${value}8090).`);
+  return { host: parsed.host, port: undefined };
+}
+
 /** How to show a listening address: IPv6 in brackets. */
 export function formatHostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;

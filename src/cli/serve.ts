@@ -1,13 +1,31 @@
 // `plainwire serve [DIR]`: the lab's `python -m SimpleHTTPServer`, telnet-friendly down to HTTP/0.9.
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { createLogger } from '../log.js';
-import { ServeRootError, startStaticServer } from '../web/server.js';
-import { parsePort } from './options.js';
+import { DEFAULT_LIMITS, ServeRootError, type ServeLimits, startStaticServer } from '../web/server.js';
+import { parsePort, parsePositiveInt } from './options.js';
 import { runServer } from './server-run.js';
 
 interface ServeOptions {
   host: string;
   port: number;
+  headerTimeout: number;
+  keepAliveTimeout: number;
+  maxConnections: number;
+}
+
+/** Whole seconds, at most a day (a timer of more than about 24.8 days would fire at once). */
+function parseSeconds(value: string): number {
+  const seconds = parsePositiveInt(value);
+  if (seconds > 86_400) throw new InvalidArgumentError(`"${value}" is over a day (86400 seconds).`);
+  return seconds;
+}
+
+function limitsOf(options: ServeOptions): Partial<ServeLimits> {
+  return {
+    headersTimeoutMs: options.headerTimeout * 1000,
+    keepAliveTimeoutMs: options.keepAliveTimeout * 1000,
+    maxConnections: options.maxConnections,
+  };
 }
 
 export function register(program: Command): void {
@@ -17,6 +35,24 @@ export function register(program: Command): void {
     .argument('[dir]', 'the directory to serve', '.')
     .option('--host <host>', 'address to listen on (use 0.0.0.0 to let other machines in)', '127.0.0.1')
     .option('-p, --port <port>', 'port to listen on (0 picks a free one)', parsePort, 8000)
+    .option(
+      '--header-timeout <seconds>',
+      'a client must send its request line and headers within this many seconds of connecting',
+      parseSeconds,
+      DEFAULT_LIMITS.headersTimeoutMs / 1000,
+    )
+    .option(
+      '--keep-alive-timeout <seconds>',
+      'an idle kept-alive connection is closed after this many seconds',
+      parseSeconds,
+      DEFAULT_LIMITS.keepAliveTimeoutMs / 1000,
+    )
+    .option(
+      '--max-connections <n>',
+      'connections served at once (see "Slow clients" below)',
+      parsePositiveInt,
+      DEFAULT_LIMITS.maxConnections,
+    )
     .addHelpText(
       'after',
       `
@@ -28,7 +64,14 @@ Examples:
   curl -r 0-99 http://127.0.0.1:8000/page1.html   # the first 100 bytes (206 Partial Content)
 
 Directories show their index.html, or a listing. Hidden files (.git, .env) are never served.
-See docs/SERVE.md for the telnet sessions, line by line.`,
+
+Slow clients: a request's line and headers must arrive within --header-timeout seconds of connecting (408
+otherwise; typing by hand in telnet, raise it). When --max-connections are open, a new connection takes the
+place of the one that has waited longest without a request in progress (slow or idle), so clients holding
+sockets open cannot lock others out; only when every connection is being answered does a client get 503.
+
+Ctrl-C (SIGINT) stops the server and exits 130, SIGTERM exits 143; a second Ctrl-C exits at once.
+See docs/SERVE.md for the telnet sessions, line by line, and the limits.`,
     )
     .action(async (dir: string, options: ServeOptions) => {
       const logger = createLogger('serve');
@@ -47,6 +90,7 @@ See docs/SERVE.md for the telnet sessions, line by line.`,
                 port: options.port,
                 logger,
                 logFields,
+                limits: limitsOf(options),
               });
               return {
                 ...server,

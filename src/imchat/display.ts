@@ -2,6 +2,7 @@
 // joined`. Everything that came from the store is sanitised here, at the one place it reaches the terminal.
 import type { Style } from '../term/style.js';
 import { sanitizeLine } from '../text/sanitize.js';
+import { sameName } from './keys.js';
 import type { SessionEvent } from './session.js';
 
 function clock(ms: number): string {
@@ -16,9 +17,16 @@ export function formatEvent(event: SessionEvent, style: Style, self: string, now
   switch (event.kind) {
     case 'message': {
       const name = sanitizeLine(event.name);
-      const who = event.name === self ? style.bold(name) : style.cyan(name);
+      // Marked before the name, so the line never reads as the user's words first.
+      if (event.unverified !== undefined)
+        return `${stamp(event.at)} ${style.red(`[unverified: ${sanitizeLine(event.unverified)}]`)} ${name}: ${sanitizeLine(event.text)}`;
+      const who = sameName(event.name, self) ? style.bold(name) : style.cyan(name);
       return `${stamp(event.at)} ${who}: ${sanitizeLine(event.text)}`;
     }
+    case 'missing':
+      return notice(
+        `${event.count} ${event.count === 1 ? 'message' : 'messages'} from ${sanitizeLine(event.name)} missing`,
+      );
     case 'join':
       return notice(`${sanitizeLine(event.name)} ${event.rejoin ? 'rejoined' : 'joined'}`);
     case 'leave':

@@ -1,21 +1,27 @@
 // One imchat client's I/O loop on StoreClient: claims the name (presence with a TTL heartbeat), shows the room
 // (listing, then watch), appends lines to its own log idempotently, keeps its cursor, and in turn mode executes
-// what TurnMachine decides. Retries while the store is down; the pure parts live in keys.ts, live.ts, turn.ts.
+// what TurnMachine decides. Signs what it says with the user's key (identity.ts) and checks what others say
+// (keyring.ts). Retries while the store is down; the pure parts live in keys.ts, live.ts, turn.ts, signature.ts.
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { RETRY_FIRST_MS, RETRY_MAX_MS, sleep } from '../store/retry.js';
 import {
   CompactedError,
+  NotAStoreError,
   StoreClient,
   StoreError,
   StoreUnavailableError,
   VersionConflictError,
 } from '../store/client.js';
+import { defaultConfigDir, type Identity, IdentityError, loadIdentity } from './identity.js';
+import { Keyring } from './keyring.js';
 import {
   cursorKey,
   formatCursorValue,
   formatLogValue,
   formatPresenceValue,
   formatTurnValue,
+  type LogRecord,
   logKey,
   MAX_TEXT_CHARS,
   nameProblem,
@@ -24,12 +30,23 @@ import {
   parsePresenceValue,
   parseRoomKey,
   presenceKey,
+  publicKeyKey,
   roomPrefix,
+  sameName,
   seatKey,
   turnKey,
 } from './keys.js';
-import { type RoomChange, type RoomEvent, RoomView, seqsToPrune } from './live.js';
+import {
+  type EntryCheck,
+  logSenders,
+  type RoomChange,
+  type RoomEvent,
+  RoomView,
+  seqsToPrune,
+} from './live.js';
+import { checkLog, signLog } from './signature.js';
 import { type TurnAction, TurnMachine } from './turn.js';
+import { SeatedNotices } from './turn-notices.js';
 
 export const DEFAULT_ROOM = 'lobby';
 export const DEFAULT_HISTORY = 100;
@@ -50,6 +67,8 @@ export interface ImchatSessionOptions {
   /** Messages a newcomer sees, and how many each writer keeps in its log. */
   history?: number;
   presenceTtlSeconds?: number;
+  /** Where the signing key and the pinned keys of others live (default: defaultConfigDir(), identity.ts). */
+  configDir?: string;
   /**
    * Poll the room with a listing every this many ms instead of watching it: the lab's busy poll, kept only so
    * that bench/imchat.ts can compare the two with the same client.
@@ -67,6 +86,8 @@ export type ImchatErrorCode =
   | 'ROOM_FULL'
   | 'UNAUTHORIZED'
   | 'BAD_NAME'
+  | 'NAME_TAKEN'
+  | 'KEY_FILE'
   | 'STORE';
 
 /** An expected failure to start, with a message a person can act on. */
@@ -98,6 +119,12 @@ export class ImchatSession {
   private readonly client: StoreClient;
   private view: RoomView;
   private readonly machine: TurnMachine | undefined;
+  /** Turn mode: joins and leaves are shown for the seated two only. */
+  private readonly notices: SeatedNotices | undefined;
+  private readonly configDir: string;
+  private identity: Identity | undefined;
+  private readonly keyring: Keyring;
+  private readonly checkEntry: EntryCheck;
   private readonly session = randomBytes(6).toString('hex');
   private readonly ttlSeconds: number;
   private readonly heartbeatMs: number;
@@ -140,8 +167,18 @@ export class ImchatSession {
     const clientOptions: { token?: string; timeoutMs: number } = { timeoutMs: 5000 };
     if (options.token !== undefined) clientOptions.token = options.token;
     this.client = new StoreClient(options.url, clientOptions);
-    this.view = new RoomView(this.room, this.name);
+    this.configDir = options.configDir ?? defaultConfigDir();
+    this.keyring = new Keyring(
+      (name) => this.fetchPublicKey(name),
+      options.url,
+      join(this.configDir, 'imchat', 'known-keys.json'),
+    );
+    this.checkEntry = (keyName, seq, record) =>
+      checkLog(this.room, keyName, seq, record, this.keyring.get(keyName));
+    this.view = new RoomView(this.room, this.name, this.checkEntry);
     this.machine = this.turns ? new TurnMachine(this.room, this.name) : undefined;
+    const machine = this.machine;
+    this.notices = machine ? new SeatedNotices((name) => machine.isSeated(name)) : undefined;
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
@@ -164,8 +201,11 @@ export class ImchatSession {
     return session;
   }
 
+  /** Who is present (in turn mode: of the two seats' holders). */
   get present(): string[] {
-    return this.view.present;
+    const machine = this.machine;
+    if (!machine) return this.view.present;
+    return this.view.present.filter((name) => sameName(name, this.name) || machine.isSeated(name));
   }
 
   /** Queues one line to send (live) or to speak on our turn (turn mode). */
@@ -237,21 +277,32 @@ export class ImchatSession {
   }
 
   private async open(): Promise<void> {
+    try {
+      this.identity = loadIdentity(this.configDir, this.name);
+    } catch (err) {
+      if (err instanceof IdentityError) throw new ImchatError('KEY_FILE', err.message);
+      throw err;
+    }
+    await this.publishKey(this.identity);
     await this.claimName();
     const [listing, cursorEntry] = await Promise.all([
       this.client.listAll(roomPrefix(this.room)),
       this.client.getEntry(cursorKey(this.room, this.name)),
     ]);
+    await this.keyring.ensure(logSenders(this.room, listing.items));
     const cursor = cursorEntry ? parseCursorValue(cursorEntry.value) : undefined;
     let maxSeq = 0;
     let newestTurn: number | undefined;
     for (const item of listing.items) {
       const key = parseRoomKey(this.room, item.key);
-      if (key?.kind !== 'log' || key.name !== this.name) continue;
+      if (key?.kind !== 'log' || !sameName(key.name, this.name)) continue;
+      // Only entries we signed are ours: a forger's entry in our log must not move our numbering or our turn.
+      const record = parseLogValue(item.value);
+      if (!record || this.checkEntry(key.name, key.seq, record) !== undefined) continue;
       this.ownSeqs.push(key.seq);
       if (key.seq > maxSeq) {
         maxSeq = key.seq;
-        newestTurn = parseLogValue(item.value)?.turn;
+        newestTurn = record.turn;
       }
     }
     this.ownSeqs.sort((a, b) => a - b);
@@ -272,11 +323,12 @@ export class ImchatSession {
         );
       }
     }
+    this.notices?.start(this.present);
     this.options.onEvent({
       kind: 'welcome',
       room: this.room,
       name: this.name,
-      present: loaded.present,
+      present: this.present,
       turns: this.turns,
     });
     for (const event of loaded.events) this.options.onEvent(event);
@@ -290,12 +342,48 @@ export class ImchatSession {
   }
 
   /**
+   * Publishes our public key under the name, create-only: the first key published for a name is the name's
+   * (trust on first use). Another key there means someone else has the name on this store.
+   */
+  private async publishKey(identity: Identity): Promise<void> {
+    const key = publicKeyKey(this.name);
+    try {
+      await this.client.set(key, identity.publicKey, { ifVersion: 0 });
+      return;
+    } catch (err) {
+      if (!(err instanceof VersionConflictError)) throw err;
+    }
+    const published = await this.client.get(key);
+    if (published === identity.publicKey) return;
+    if (published === undefined) return this.publishKey(identity); // removed meanwhile: publish it again
+    throw new ImchatError(
+      'NAME_TAKEN',
+      `the name "${this.name}" belongs to someone else on this store: ${key} holds another key than yours ` +
+        `(${identity.file}); pick another --name, or use the key file of the first run that used this name`,
+    );
+  }
+
+  /** The public key published for a name; waits out a store outage (the watch waits on it meanwhile). */
+  private async fetchPublicKey(name: string): Promise<string | undefined> {
+    for (let delay = RETRY_FIRST_MS; !this.stopped; delay = Math.min(RETRY_MAX_MS, delay * 2)) {
+      try {
+        return await this.client.get(publicKeyKey(name));
+      } catch (err) {
+        if (!(err instanceof StoreUnavailableError)) throw err;
+        this.markDown(err);
+        await sleep(delay, this.abort.signal);
+      }
+    }
+    return undefined;
+  }
+
+  /**
    * Writes our presence. If another run holds the name, a live one refreshes it within a heartbeat: then the
    * name is in use; if nothing happens for longer than that, the holder has crashed and we take over.
    */
   private async claimName(): Promise<void> {
     const key = presenceKey(this.room, this.name);
-    const value = formatPresenceValue({ session: this.session, since: Date.now() });
+    const value = formatPresenceValue({ session: this.session, since: Date.now(), name: this.name });
     for (let attempt = 0; attempt < 10; attempt++) {
       const entry = await this.client.getEntry(key);
       let ifVersion = 0;
@@ -346,6 +434,8 @@ export class ImchatSession {
       );
     if (err instanceof StoreError && err.code === 'UNAUTHORIZED')
       return new ImchatError('UNAUTHORIZED', `the store refused us (401): pass its token with --token`);
+    // The client's own check, the one `plainwire kv` reports too: it names the URL and says what to check.
+    if (err instanceof NotAStoreError) return new ImchatError('STORE', err.message);
     if (err instanceof StoreError && err.code === 'BAD_RESPONSE')
       return new ImchatError(
         'STORE',
@@ -393,7 +483,7 @@ export class ImchatSession {
           signal: this.abort.signal,
           onRetry: (err) => this.markDown(err),
         });
-        for await (const change of changes) this.onChange(change);
+        for await (const change of changes) await this.onChange(change);
         return;
       } catch (err) {
         if (this.stopped) return;
@@ -420,12 +510,12 @@ export class ImchatSession {
         const fresh = listing.items
           .filter((item) => item.version > seen)
           .sort((a, b) => a.version - b.version);
-        for (const item of fresh) this.onChange({ type: 'set', ...item, revision: item.version });
+        for (const item of fresh) await this.onChange({ type: 'set', ...item, revision: item.version });
         const listed = new Set(listing.items.map((item) => item.key));
         for (const name of this.view.present) {
           const key = presenceKey(this.room, name);
           if (!listed.has(key) && listing.revision > this.view.revision)
-            this.onChange({ type: 'expire', key, version: 0, revision: listing.revision });
+            await this.onChange({ type: 'expire', key, version: 0, revision: listing.revision });
         }
       } catch (err) {
         if (err instanceof StoreUnavailableError) this.markDown(err);
@@ -438,17 +528,20 @@ export class ImchatSession {
     for (let delay = RETRY_FIRST_MS; !this.stopped; delay = Math.min(RETRY_MAX_MS, delay * 2)) {
       try {
         const listing = await this.client.listAll(roomPrefix(this.room));
+        await this.keyring.ensure(logSenders(this.room, listing.items));
         this.markUp();
         if (listing.revision < this.view.revision) {
           // Revisions went back: the store restarted without its data (--memory). Everything in it is new.
           this.status('the store restarted without its data; carrying on in the empty room');
-          this.view = new RoomView(this.room, this.name);
+          if (this.identity)
+            await this.publishKey(this.identity).catch((err: Error) => this.status(err.message));
+          this.view = new RoomView(this.room, this.name, this.checkEntry);
           this.ownSeqs = [];
           void this.refreshPresence();
         }
         const loaded = this.view.load(listing.items, listing.revision, { history: this.history });
         this.machine?.load(listing.items, listing.revision);
-        this.showRoomEvents(loaded.events);
+        this.showRoomEvents(this.notices ? this.notices.filter(loaded.events) : loaded.events);
         this.cursorRevision = this.view.revision;
         this.scheduleCursor();
         if (this.machine) void this.drive();
@@ -491,11 +584,16 @@ export class ImchatSession {
     }
   }
 
-  private onChange(change: RoomChange): void {
+  private async onChange(change: RoomChange): Promise<void> {
+    const key = parseRoomKey(this.room, change.key);
+    // A new sender's key is looked up before their first entry is shown; the watch waits meanwhile, keeping order.
+    if (key?.kind === 'log' && change.type === 'set' && this.keyring.needs(key.name))
+      await this.keyring.ensure([key.name]);
+    if (this.stopped) return;
     this.markUp();
     const events = this.view.apply(change);
     this.machine?.apply(change);
-    this.showRoomEvents(events);
+    this.showRoomEvents(this.notices ? this.notices.filter(events) : events);
     if (
       change.key === presenceKey(this.room, this.name) &&
       change.type !== 'set' &&
@@ -552,13 +650,15 @@ export class ImchatSession {
    * that number, and we move on to the next one. Resolves false if the store refused the message itself.
    */
   private async append(text: string, turn?: number): Promise<boolean> {
-    const record: { at: number; text: string; turn?: number } = { at: Date.now(), text };
+    const record: LogRecord = { at: Date.now(), name: this.name, text };
     if (turn !== undefined) record.turn = turn;
-    const value = formatLogValue(record);
     let delay = RETRY_FIRST_MS;
     while (!this.stopped) {
       const seq = this.nextSeq;
       const key = logKey(this.room, this.name, seq);
+      // The signature covers the sequence number, so it is made for each number tried (Ed25519 is deterministic:
+      // a retry of the same number writes the same value).
+      const value = formatLogValue(signLog(this.identity!.privateKey, this.room, seq, record));
       try {
         try {
           await this.client.set(key, value, { ifVersion: 0 });
@@ -711,7 +811,7 @@ export class ImchatSession {
   }
 
   private async writePresence(): Promise<void> {
-    const value = formatPresenceValue({ session: this.session, since: Date.now() });
+    const value = formatPresenceValue({ session: this.session, since: Date.now(), name: this.name });
     const started = performance.now();
     await this.client.set(presenceKey(this.room, this.name), value, { ttl: this.ttlSeconds });
     this.presenceAt = started;

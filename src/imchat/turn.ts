@@ -5,6 +5,7 @@ import {
   parseRoomKey,
   parseTurnValue,
   presenceKey,
+  sameName,
   type Seat,
   seatKey,
   type TurnRecord,
@@ -82,7 +83,7 @@ export class TurnMachine {
     this.revisions.clear();
     for (const item of items) this.record(item.key, item.value, item.version, item.version);
     this.consistent = revision;
-    if (this.seat !== undefined && this.seatHolder(this.seat)?.value !== this.self) this.seat = undefined;
+    if (this.seat !== undefined && !this.holds(this.seat, this.self)) this.seat = undefined;
   }
 
   private recordChange(change: RoomChange): void {
@@ -134,11 +135,22 @@ export class TurnMachine {
     if (value === undefined) this.keys.delete(key);
     else this.keys.set(key, { value, version });
     // Someone took our seat (we were thought gone, e.g. cut off from the store for longer than the presence TTL).
-    if (this.seat !== undefined && this.seatHolder(this.seat)?.value !== this.self) this.seat = undefined;
+    if (this.seat !== undefined && !this.holds(this.seat, this.self)) this.seat = undefined;
   }
 
   seatHolder(seat: Seat): Held | undefined {
     return this.keys.get(seatKey(this.room, seat));
+  }
+
+  /** Seats hold names as typed; a name is the same whatever its case. */
+  private holds(seat: Seat, name: string): boolean {
+    const held = this.seatHolder(seat);
+    return held !== undefined && sameName(held.value, name);
+  }
+
+  /** `name` holds one of the two seats (as far as this client has seen). */
+  isSeated(name: string): boolean {
+    return this.holds(1, name) || this.holds(2, name);
   }
 
   /** The seat's holder is gone: its presence is absent in a snapshot that already holds the seat. */
@@ -169,7 +181,7 @@ export class TurnMachine {
     const theirs = other(mine);
     const them = this.seatHolder(theirs);
     const turn = this.turn;
-    const themGone = them !== undefined && them.value !== this.self && this.vanished(them);
+    const themGone = them !== undefined && !sameName(them.value, this.self) && this.vanished(them);
     // Leaving with lines still to speak goes on taking turns; only once they are spoken does it hand over.
     const quitting = ctx.leaving && !ctx.hasLine;
 
@@ -242,7 +254,8 @@ export class TurnMachine {
     // thought us gone and is about to free it fails instead.
     for (const seat of seats) {
       const held = this.seatHolder(seat);
-      if (held?.value === this.self) return { kind: 'claim-seat', seat, ifVersion: held.version };
+      if (held && sameName(held.value, this.self))
+        return { kind: 'claim-seat', seat, ifVersion: held.version };
     }
     for (const seat of seats)
       if (this.seatHolder(seat) === undefined) return { kind: 'claim-seat', seat, ifVersion: 0 };

@@ -1,9 +1,10 @@
 // LineClient: the client side of a line protocol. Lines arrive through onMessage (or the 'line' event) at any
 // time; send() writes at once, with the lines of one synchronous burst sharing a single write.
 import { EventEmitter } from 'node:events';
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { DEFAULT_MAX_LINE_BYTES, LineDecoder } from './decoder.js';
-import { describeConnectFailure, LineConnectError, LineError, reasonFromSocketError } from './errors.js';
+import { dialLine } from './dial.js';
+import { LineError, reasonFromSocketError } from './errors.js';
 import { hasLineBreak, joinLines } from './output.js';
 
 export interface LineClientOptions {
@@ -28,6 +29,7 @@ export class LineClient extends EventEmitter {
   private queue: string[] = [];
   private flushQueued = false;
   private isConnected = false;
+  private connecting = false;
   /** close() was called: incoming lines are no longer delivered. */
   private closing = false;
   /** end() was called: we send nothing more but still listen. */
@@ -50,39 +52,19 @@ export class LineClient extends EventEmitter {
    * Connects; rejects with a LineConnectError (code CONNECT_FAILED or CONNECT_TIMEOUT) whose message says what
    * to do, e.g. "cannot connect to 127.0.0.1:9: connection refused (is the server running?)".
    */
-  connect(host: string, port: number, opts: { timeoutMs?: number } = {}): Promise<void> {
-    if (this.socket)
-      return Promise.reject(new LineError('ALREADY_CONNECTED', 'this LineClient already connected'));
-    const timeoutMs = opts.timeoutMs ?? 10_000;
-    // allowHalfOpen: after end() we keep reading until the server has said everything.
-    const socket = netConnect({ host, port, allowHalfOpen: true, noDelay: true });
-    this.socket = socket;
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        socket.destroy();
-        this.socket = undefined;
-        reject(new LineConnectError('CONNECT_TIMEOUT', host, port, `timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
-      const onError = (err: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        // A failed attempt leaves the client as new: connect() may be tried again.
-        this.socket = undefined;
-        reject(
-          new LineConnectError('CONNECT_FAILED', host, port, describeConnectFailure(err), {
-            cause: err,
-            ...(err.code !== undefined ? { errno: err.code } : {}),
-          }),
-        );
-      };
-      socket.once('error', onError);
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.off('error', onError);
-        this.isConnected = true;
-        this.attach(socket);
-        resolve();
-      });
-    });
+  async connect(host: string, port: number, opts: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.socket || this.connecting)
+      throw new LineError('ALREADY_CONNECTED', 'this LineClient already connected');
+    this.connecting = true;
+    try {
+      const socket = await dialLine(host, port, opts.timeoutMs ?? 10_000);
+      this.socket = socket;
+      this.isConnected = true;
+      this.attach(socket);
+    } finally {
+      // A failed attempt leaves the client as new: connect() may be tried again.
+      this.connecting = false;
+    }
   }
 
   /**

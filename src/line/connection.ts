@@ -116,6 +116,21 @@ export class Connection<S = Record<string, unknown>> {
     return true;
   }
 
+  /**
+   * Sends bytes that are not a line (telnet's answers to option requests) at once. They count against
+   * maxOutputBytes like lines, so a peer that keeps asking and never reads is dropped as a slow consumer
+   * instead of growing the server's memory. Returns false if the connection is (now) closed.
+   */
+  sendBytes(bytes: Uint8Array): boolean {
+    if (this.isClosed) return false;
+    if (this.queuedBytes + this.socket.writableLength + bytes.length > this.maxOutputBytes) {
+      this.abort('slow-consumer');
+      return false;
+    }
+    this.socket.write(bytes);
+    return true;
+  }
+
   /** Sends what is queued, then ends the socket. Lines already queued are delivered; later sends return false. */
   close(reason = 'server-closed'): void {
     if (this.isClosed) return;

@@ -271,8 +271,9 @@ export class LineServer<S extends object = Record<string, unknown>> {
     if (session.telnet !== null) {
       const filtered = session.telnet.push(chunk);
       data = filtered.data;
-      // Refusals go straight to the socket: they answer the client's telnet, not a line, so they skip the queue.
-      if (filtered.reply !== null) session.socket.write(filtered.reply);
+      // Refusals answer the client's telnet, not a line, so they skip the line queue; they still count against
+      // the output bound (a peer that sends DO forever and never reads is a slow consumer like any other).
+      if (filtered.reply !== null && !session.conn.sendBytes(filtered.reply)) return;
     }
     const lines = session.decoder.push(data);
     for (let i = 0; i < lines.length; i++) session.inbox.push(lines[i]!);

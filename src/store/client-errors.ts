@@ -1,5 +1,6 @@
 // The errors StoreClient throws, and how an HTTP answer or a socket failure maps onto them.
 // Callers branch on the class (or its stable `code`), never on message text.
+import { sanitizeLine } from '../text/sanitize.js';
 
 export class StoreError extends Error {
   readonly code: string;
@@ -13,6 +14,13 @@ export class StoreError extends Error {
   }
 }
 
+function conflictMessage(key: string, expected: number, actual: number): string {
+  const has = Number.isNaN(actual)
+    ? 'the store did not say which version it has'
+    : `the store has ${actual === 0 ? 'no such key' : `version ${actual}`}`;
+  return `version conflict on "${key}": expected version ${expected}, ${has}`;
+}
+
 /** A compare-and-set (`ifVersion`) found the key at another version; `actual` is 0 when the key is absent. */
 export class VersionConflictError extends StoreError {
   readonly key: string;
@@ -20,12 +28,7 @@ export class VersionConflictError extends StoreError {
   readonly actual: number;
 
   constructor(key: string, expected: number, actual: number, message?: string) {
-    super(
-      'VERSION_CONFLICT',
-      message ||
-        `version conflict on "${key}": expected version ${expected}, the store has ${actual === 0 ? 'no such key' : `version ${actual}`}`,
-      409,
-    );
+    super('VERSION_CONFLICT', message || conflictMessage(key, expected, actual), 409);
     this.name = 'VersionConflictError';
     this.key = key;
     this.expected = expected;
@@ -49,14 +52,26 @@ export class CompactedError extends StoreError {
   }
 }
 
+/**
+ * The server at the URL answered, but not as a plainwire store: no X-Plainwire-Revision header, which every
+ * answer of the store carries. A static web server, a proxy's page or a portal answering 200 to everything
+ * would otherwise make a set look like a success.
+ */
+export class NotAStoreError extends StoreError {
+  /** `status` is the answer's HTTP status; undefined when the answer was not HTTP at all (chat-server, say). */
+  constructor(url: string, status: number | undefined) {
+    const why = status === undefined ? 'its answer is not HTTP' : 'no X-Plainwire-Revision header';
+    super('NOT_A_STORE', `${url} is not a plainwire store (${why}; is the URL right?)`, status);
+    this.name = 'NotAStoreError';
+  }
+}
+
 const CODE_BY_STATUS: Record<number, string> = {
   400: 'BAD_REQUEST',
   401: 'UNAUTHORIZED',
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
   405: 'METHOD_NOT_ALLOWED',
-  409: 'VERSION_CONFLICT',
-  410: 'COMPACTED',
   413: 'TOO_LARGE',
   429: 'TOO_MANY_REQUESTS',
 };
@@ -64,9 +79,12 @@ const CODE_BY_STATUS: Record<number, string> = {
 /** The longest server explanation kept in an error message: the body is meant to be one line. */
 const MAX_EXPLANATION_CHARS = 500;
 
-/** The first line of a server's error body, bounded, so a hostile or broken server cannot flood a message. */
+/**
+ * The first line of a server's error body, bounded and without control sequences, so a hostile or broken
+ * server can neither flood a message nor reach a terminal through a program that prints it.
+ */
 export function explanationOf(body: string): string {
-  const line = body.trim().split('\n', 1)[0] ?? '';
+  const line = sanitizeLine(body.trim().split('\n', 1)[0] ?? '').trim();
   return line.length > MAX_EXPLANATION_CHARS ? `${line.slice(0, MAX_EXPLANATION_CHARS)}...` : line;
 }
 
@@ -87,10 +105,11 @@ export function errorForAnswer(
 ): StoreError {
   const { status } = answer;
   const explanation = explanationOf(answer.body);
-  if (status === 409) {
+  // Only a compare-and-set can conflict; a 409 to anything else is a broken server's answer, not a lost race.
+  if (status === 409 && request.expected !== undefined) {
     return new VersionConflictError(
       request.key ?? '',
-      request.expected ?? Number.NaN,
+      request.expected,
       answer.version ?? Number.NaN,
       explanation || undefined,
     );

@@ -2,7 +2,12 @@
 // time and size. It knows nothing of keys; socket failures become StoreUnavailableError.
 import http from 'node:http';
 import https from 'node:https';
-import { StoreError, StoreUnavailableError, unavailableFromSocketError } from './client-errors.js';
+import {
+  NotAStoreError,
+  StoreError,
+  StoreUnavailableError,
+  unavailableFromSocketError,
+} from './client-errors.js';
 import type { StoreTarget } from './client-protocol.js';
 
 export interface Exchange {
@@ -31,6 +36,11 @@ export interface StoreHttpOptions {
   maxResponseBytes: number;
   /** Connections kept per store; undefined means no limit, as node:http's default. */
   maxSockets?: number;
+  /**
+   * Looks at an answer's status and headers before its body is read; an error returned here fails the
+   * exchange at once, so a server that is not a store is not read to the end.
+   */
+  checkHead?: (status: number, headers: http.IncomingHttpHeaders) => StoreError | undefined;
 }
 
 function abortReason(signal: AbortSignal): unknown {
@@ -118,9 +128,13 @@ export class StoreHttp {
 
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (settled) return;
+        // llhttp's codes: the peer answered, but not in HTTP (a line server, HTTP/0.9): retrying cannot help.
+        const notHttp = err.code?.startsWith('HPE_') === true;
         const error = this.closed
           ? new StoreError('CLOSED', 'this StoreClient was closed')
-          : unavailableFromSocketError(err, this.target.display);
+          : notHttp
+            ? new NotAStoreError(this.target.display, undefined)
+            : unavailableFromSocketError(err, this.target.display);
         // Node's documented race: a kept-alive socket the server closed while idle fails at reuse.
         if (req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
           (error as { staleConnection?: boolean }).staleConnection = true;
@@ -128,6 +142,12 @@ export class StoreHttp {
         finish(error);
       });
       req.on('response', (res) => {
+        const refused = this.options.checkHead?.(res.statusCode ?? 0, res.headers);
+        if (refused) {
+          finish(refused);
+          req.destroy();
+          return;
+        }
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {

@@ -146,6 +146,17 @@ export function headerNumber(value: string | string[] | undefined): number | und
   return Number(text.trim());
 }
 
+/**
+ * Whether an answer comes from a plainwire store, which sends X-Plainwire-Revision on every answer. 502, 503
+ * and 504 pass without it: a proxy in front of a store, or a server at its connection limit, sends them on
+ * its own to say "not now", and a watch should wait and retry rather than give up.
+ */
+export function isStoreAnswer(status: number, headers: Readonly<Record<string, unknown>>): boolean {
+  if (status === 502 || status === 503 || status === 504) return true;
+  const revision = headers['x-plainwire-revision'];
+  return headerNumber(typeof revision === 'string' ? revision : undefined) !== undefined;
+}
+
 /** `?action=keys`: every key followed by "\n". */
 export function parseKeys(body: string): string[] {
   if (body === '') return [];

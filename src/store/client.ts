@@ -1,6 +1,13 @@
-// StoreClient: a program's handle on a plainwire store (or any server speaking the lab's ?action= URL API),
-// with versions, compare-and-set, paged listing and a watch iterator that outlives store restarts.
-import { CompactedError, StoreError, StoreUnavailableError, errorForAnswer } from './client-errors.js';
+// StoreClient: a program's handle on a plainwire store (or, with requireStore: false, any server speaking the
+// lab's ?action= URL API), with versions, compare-and-set, paged listing and a watch iterator that outlives
+// store restarts.
+import {
+  CompactedError,
+  NotAStoreError,
+  StoreError,
+  StoreUnavailableError,
+  errorForAnswer,
+} from './client-errors.js';
 import { retryDelay, sleep } from './retry.js';
 import { type Answer, StoreHttp } from './client-http.js';
 import {
@@ -12,6 +19,7 @@ import {
   assertSendable,
   assertUsableToken,
   headerNumber,
+  isStoreAnswer,
   parseKeys,
   parseListAnswer,
   parseRevisionAnswer,
@@ -22,7 +30,13 @@ import {
 import { StoreDict } from './dict.js';
 
 export type { Change, Entry } from './client-protocol.js';
-export { CompactedError, StoreError, StoreUnavailableError, VersionConflictError } from './client-errors.js';
+export {
+  CompactedError,
+  NotAStoreError,
+  StoreError,
+  StoreUnavailableError,
+  VersionConflictError,
+} from './client-errors.js';
 
 export interface StoreClientOptions {
   /** Sent as `Authorization: Bearer TOKEN` (needed for writes on a store started with --token). */
@@ -33,6 +47,11 @@ export interface StoreClientOptions {
   maxResponseBytes?: number;
   /** Kept-alive connections to the store at most; default unlimited, as node:http's agent. */
   maxSockets?: number;
+  /**
+   * Default true: an answer without the store's X-Plainwire-Revision header fails with NotAStoreError. False
+   * for another server of the lab's ?action= API (the lab's PHP page), which sends no such header.
+   */
+  requireStore?: boolean;
 }
 
 export interface WatchOnceOptions {
@@ -123,6 +142,11 @@ export class StoreClient {
     };
     if (options.token !== undefined) httpOptions.token = options.token;
     if (options.maxSockets !== undefined) httpOptions.maxSockets = options.maxSockets;
+    if (options.requireStore !== false) {
+      const url = this.target.display;
+      httpOptions.checkHead = (status, headers) =>
+        isStoreAnswer(status, headers) ? undefined : new NotAStoreError(url, status);
+    }
     this.http = new StoreHttp(this.target, httpOptions);
   }
 

@@ -8,5 +8,11 @@ export {
   type Entry,
   type Change,
 } from './client.js';
-export { StoreError, VersionConflictError, StoreUnavailableError, CompactedError } from './client-errors.js';
+export {
+  StoreError,
+  VersionConflictError,
+  StoreUnavailableError,
+  CompactedError,
+  NotAStoreError,
+} from './client-errors.js';
 export { StoreDict } from './dict.js';

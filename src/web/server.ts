@@ -12,15 +12,18 @@ import { lookup, type SmallFile } from './files.js';
 import { errorPage, reasonPhrase } from './pages.js';
 import { errorResponse, planFound, planTarget, type RequestConditions, type ResponsePlan } from './plan.js';
 import { classifyFirstLine } from './request-line.js';
+import { ConnectionSlots } from './slots.js';
 
 export interface ServeLimits {
   /** Longest first line (request line) accepted, in bytes; longer gets 414. */
   maxRequestLineBytes: number;
   /** Largest header block node:http accepts; larger gets 431. */
   maxHeaderBytes: number;
-  /** Time to send the first line after connecting (a telnet user types it by hand). */
-  firstLineTimeoutMs: number;
-  /** Time to send all the headers of a request. */
+  /**
+   * Time to send a request's whole head (its line and headers), counted from the connection (or, on a kept-alive
+   * connection, from the start of the next request); a deadline, not an idle timer, so a client trickling a
+   * byte at a time (slowloris) is closed too. A telnet user typing slowly may need more (--header-timeout).
+   */
   headersTimeoutMs: number;
   /** Time for a whole request, headers and body. */
   requestTimeoutMs: number;
@@ -28,7 +31,10 @@ export interface ServeLimits {
   idleTimeoutMs: number;
   /** How long an idle keep-alive connection waits for its next request. */
   keepAliveTimeoutMs: number;
-  /** Connections served at once; more get a 503 and are closed until some close. */
+  /**
+   * Connections served at once. A newcomer past it takes the place of the connection that has waited longest
+   * without a request in progress; only when all are being answered does it get a 503.
+   */
   maxConnections: number;
   /** Entries shown in one directory listing. */
   maxListingEntries: number;
@@ -39,8 +45,7 @@ export interface ServeLimits {
 export const DEFAULT_LIMITS: ServeLimits = {
   maxRequestLineBytes: 8 * 1024,
   maxHeaderBytes: 16 * 1024,
-  firstLineTimeoutMs: 60_000,
-  headersTimeoutMs: 60_000,
+  headersTimeoutMs: 10_000,
   requestTimeoutMs: 120_000,
   idleTimeoutMs: 120_000,
   keepAliveTimeoutMs: 5_000,
@@ -154,6 +159,9 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
     throw new ServeRootError(`${options.root} is not a directory`, 'ENOTDIR');
 
   const sockets = new Set<Socket>();
+  const slots = new ConnectionSlots<Socket>(limits.maxConnections);
+  /** Per connection still sending its first request head: stops its deadline once the head is in. */
+  const headDeadlines = new WeakMap<Socket, () => void>();
   const fileCache = new SmallFileCache<SmallFile>(limits.fileCacheBytes);
 
   function logRequest(
@@ -282,6 +290,7 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
   }
 
   function answerRaw(socket: Socket, status: number, detail: string, line: string): void {
+    headDeadlines.get(socket)?.();
     const bytes = rawResponse(status, detail);
     socket.write(bytes);
     finishAndClose(socket);
@@ -294,13 +303,18 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
     {
       maxHeaderSize: limits.maxHeaderBytes,
       headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
+      // node:http refuses a request timeout shorter than the headers timeout.
+      requestTimeout: Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs),
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
       // Checked in answerHttp instead, to answer with a page that says what is missing.
       requireHostHeader: false,
     },
     (req, res) => {
+      const socket = req.socket;
+      headDeadlines.get(socket)?.();
+      slots.requestStarted(socket);
+      res.once('close', () => slots.requestEnded(socket));
       answerHttp(req, res).catch((err: unknown) => {
         logger.error({ err }, 'request failed');
         res.destroy();
@@ -380,14 +394,9 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
         '(no empty line)',
       );
     };
-    const onTimeout = () => {
-      stop();
-      answerRaw(socket, 408, 'The request took too long to arrive.', '(headers timeout)');
-    };
     const stop = () => {
       socket.off('data', onData);
       socket.off('end', onEnd);
-      socket.off('timeout', onTimeout);
       socket.pause();
     };
     if (finish()) return;
@@ -395,10 +404,8 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
       onEnd();
       return;
     }
-    socket.setTimeout(limits.headersTimeoutMs);
     socket.on('data', onData);
     socket.on('end', onEnd);
-    socket.on('timeout', onTimeout);
     socket.resume();
   }
 
@@ -416,8 +423,12 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
         else readBareLfHead(socket, data);
         return;
       case 'http09':
+        headDeadlines.get(socket)?.();
+        slots.requestStarted(socket);
         socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());
-        answerHttp09(socket, kind.target).catch(() => socket.destroy());
+        answerHttp09(socket, kind.target)
+          .catch(() => socket.destroy())
+          .finally(() => slots.requestEnded(socket));
         return;
       case 'version-not-supported':
         answerRaw(socket, 505, `${kind.version} is not supported; use HTTP/1.0 or HTTP/1.1.`, line);
@@ -431,8 +442,8 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
     }
   }
 
-  let served = 0;
   let lastBusyLog = Number.NEGATIVE_INFINITY;
+  let lastShedLog = Number.NEGATIVE_INFINITY;
   /** Past the connection limit: one short answer saying so (a bare reset looks like a crash), then close. */
   function refuseBusy(socket: Socket): void {
     const detail = `The server has ${limits.maxConnections} connections open, its limit; try again in a moment.`;
@@ -451,19 +462,60 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
     }
   }
 
+  /** Closes the connection that waited longest without asking anything, to make room for a newcomer. */
+  function shed(socket: Socket): void {
+    socket.destroy();
+    if (performance.now() - lastShedLog > 10_000) {
+      lastShedLog = performance.now();
+      logger.warn(
+        { limit: limits.maxConnections },
+        `${limits.maxConnections} connections open: closing the ones idle longest to serve new ones`,
+      );
+    }
+  }
+
+  /**
+   * The first request head must be in by the deadline however it trickles in; past it the client gets a 408
+   * page, whichever stage (first line, bare-LF headers, node:http's parser) holds the connection. Later heads
+   * on a kept-alive connection are node:http's (its headersTimeout).
+   */
+  function startHeadDeadline(socket: Socket): void {
+    const timer = setTimeout(() => {
+      headDeadlines.delete(socket);
+      // Nothing sent at all (an unused preconnection, a telnet left open): a page would go unread.
+      if (socket.bytesRead === 0) {
+        socket.destroy();
+        return;
+      }
+      socket.removeAllListeners('end');
+      const seconds = limits.headersTimeoutMs / 1000;
+      answerRaw(
+        socket,
+        408,
+        `The request (its line and headers) did not arrive within ${seconds} s of connecting.`,
+        '(request head timeout)',
+      );
+    }, limits.headersTimeoutMs);
+    const stop = () => {
+      clearTimeout(timer);
+      headDeadlines.delete(socket);
+    };
+    headDeadlines.set(socket, stop);
+    socket.once('close', stop);
+  }
+
   function acceptConnection(socket: Socket): void {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
-    if (served >= limits.maxConnections) {
+    const admission = slots.admit(socket);
+    if (!admission.admitted) {
       refuseBusy(socket);
       return;
     }
-    served++;
-    socket.once('close', () => served--);
-    socket.setTimeout(limits.firstLineTimeoutMs);
-    const onTimeout = () => socket.destroy();
-    socket.on('timeout', onTimeout);
+    if (admission.shed) shed(admission.shed);
+    socket.once('close', () => slots.release(socket));
+    startHeadDeadline(socket);
 
     const chunks: Buffer[] = [];
     /** Bytes read so far, without the empty lines a request line may follow (RFC 9112 section 2.2). */
@@ -476,7 +528,6 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
     const stopReadingFirstLine = () => {
       socket.off('data', onData);
       socket.off('end', onEnd);
-      socket.off('timeout', onTimeout);
       socket.pause();
     };
     let received = 0;

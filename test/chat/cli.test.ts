@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { NAME_RULE } from '../../src/text/names.js';
 import { isTerminalSafe } from '../../src/text/sanitize.js';
 import { type CliServer, runCli, spawnCli, startCliServer } from '../helpers/cli.js';
 import { RawClient } from './raw-client.js';
@@ -32,7 +33,7 @@ describe('plainwire chat-server', () => {
     expect(log).toMatch(/"clients":1,"msg":"connect"/);
     expect(log).toMatch(/"verb":"REGISTER".*"msg":"command"/);
     expect(log).toMatch(/"reason":"quit","clients":0,"msg":"disconnect"/);
-    expect(await server.stop()).toBe(0);
+    expect(await server.stop()).toBe(143);
     expect(server.stderr.text()).toMatch(/"msg":"stopped"/);
   });
 
@@ -73,15 +74,15 @@ describe('help', () => {
 });
 
 describe('plainwire chat through pipes', () => {
-  it('runs a script: broadcasts, queries and errors in order, then exits 0 at end of input', async () => {
+  it('runs a script: broadcasts, queries and errors in order, then exits 1 for the refused ones', async () => {
     const server = await chatServer();
     const w = await watcher(server.port);
     const result = await runCli(['chat', `127.0.0.1:${server.port}`, '--name', 'bot'], {
       input:
         'hello there\n/users\n/msg ghost boo\n/join ops\n/g ops deploy done\n/groups\n/nope\n/nick bot2\n',
     });
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('plainwire chat: 2 of 8 commands refused (the lines starting with "!!")\n');
+    expect(result.code).toBe(1);
     const out = result.stdout
       .trim()
       .split('\n')
@@ -89,10 +90,10 @@ describe('plainwire chat through pipes', () => {
     expect(out).toEqual([
       '-- connected to 127.0.0.1:' + server.port + ' as bot; 2 here; type /help for the commands',
       '-- 2 people here: bot watcher',
-      '!! no such user: "ghost" (nothing was sent; type USERS)',
+      '!! no such user: "ghost" (nothing was sent; type /users)',
       '-- you joined ops',
       '-- nobody else heard that',
-      '-- groups: ops (1)',
+      '-- 1 group: ops (1)',
       '!! unknown command /nope (type /help)',
       '-- you are now bot2',
     ]);
@@ -100,6 +101,26 @@ describe('plainwire chat through pipes', () => {
     expect(await w.next()).toBe('MESSAGE bot hello there');
     expect(await w.next()).toBe('RENAMED bot bot2');
     expect(await w.next()).toBe('LEFT bot2');
+  });
+
+  it('exits 1 when the server refused commands of the script, the last one or any other', async () => {
+    const server = await chatServer();
+    await watcher(server.port, 'alice');
+    const chat = (input: string) => runCli(['chat', `127.0.0.1:${server.port}`, '--name', 'bot'], { input });
+    const allRefused = await chat('/msg ghost boo\n/leave nowhere\n/g nowhere hi\n');
+    expect(allRefused.code).toBe(1);
+    expect(allRefused.stderr).toBe(
+      'plainwire chat: 3 of 3 commands refused (the lines starting with "!!")\n',
+    );
+    expect(allRefused.stdout).toMatch(/!! you are not in "nowhere" \(type \/groups\)/);
+    const lastRefused = await chat('hello\n/msg ghost boo\n');
+    expect(lastRefused.code).toBe(1);
+    const firstRefused = await chat('/msg ghost boo\n/msg alice hi\n');
+    expect(firstRefused.code).toBe(1);
+    expect(firstRefused.stderr).toMatch(/1 of 2 commands refused/);
+    const noneRefused = await chat('hello\n/msg alice hi\n/quit\n');
+    expect(noneRefused.stderr).toBe('');
+    expect(noneRefused.code).toBe(0);
   });
 
   it('shows what others say with time and sender, sanitised', async () => {
@@ -144,13 +165,48 @@ describe('plainwire chat through pipes', () => {
     expect(isTerminalSafe(result.stdout)).toBe(true);
   });
 
+  it('counts everyone from a server that pages long listings, and pages on with /users <from>', async () => {
+    // The listing of docs/PROTOCOL.md: `OK USERS <total> <name>... [+<more>]`, `USERS <after>` for the next page.
+    const paging: Server = createServer((socket) => {
+      socket.on('error', () => {});
+      socket.write('HELLO paging\n');
+      socket.on('data', (d) => {
+        for (const line of d.toString().split(/\r?\n/).filter(Boolean)) {
+          if (line.startsWith('REGISTER')) socket.write('OK REGISTERED x\n');
+          else if (line === 'USERS') socket.write('OK USERS 250 ada al +248\n');
+          else if (line === 'USERS al') socket.write('OK USERS 250 bo cy +246\n');
+          else if (line.startsWith('QUIT')) socket.end('OK BYE\n');
+          else socket.write('ERROR UNKNOWN_COMMAND not in this test\n');
+        }
+      });
+    });
+    await new Promise<void>((r) => paging.listen(0, '127.0.0.1', r));
+    running.push({ stop: () => new Promise((r) => paging.close(r)) });
+    const port = (paging.address() as { port: number }).port;
+    const result = await runCli(['chat', `127.0.0.1:${port}`, '--name', 'x'], {
+      input: '/users\n/users al\n',
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout.replace(/^\d\d:\d\d:\d\d /gm, '')).toBe(
+      [
+        `-- connected to 127.0.0.1:${port} as x; 250 here; type /help for the commands`,
+        '-- 250 people here: ada al; 248 more: /users al',
+        '-- 250 people here: bo cy; 246 more: /users cy',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('refuses a line longer than the server takes, and stays connected', async () => {
     const server = await chatServer();
     const w = await watcher(server.port);
     const r = await runCli(['chat', `127.0.0.1:${server.port}`, '--name', 'longy'], {
       input: `${'y'.repeat(5000)}\nafter\n`,
     });
-    expect(r.code, r.stderr).toBe(0);
+    // Refused, so a script hears of it in its exit status; the line after it still goes.
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/1 of 2 commands refused/);
     expect(r.stdout).toMatch(
       /too long to send: 5008 bytes, the server takes lines of at most 4096; nothing was sent/,
     );
@@ -182,12 +238,28 @@ describe('plainwire chat through pipes', () => {
     );
   });
 
-  it('exits 2 before connecting when --name is not a valid name', async () => {
+  it('exits 2 before connecting when --name is not a valid name, saying the shared rule', async () => {
     // Port 1: were the name not checked first, this would be "cannot connect" and exit 1.
-    const r = await runCli(['chat', '127.0.0.1:1', '--name', 'bad name'], { input: 'x\n' });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/"bad name" is not a valid name: use 1-32 ASCII letters, digits/);
-    expect(r.stderr).not.toMatch(/cannot connect/);
+    for (const name of ['bad name', '..']) {
+      const r = await runCli(['chat', '127.0.0.1:1', '--name', name], { input: 'x\n' });
+      expect(r.code, name).toBe(2);
+      expect(r.stderr).toContain(`"${name}" is not a valid name: use ${NAME_RULE}`);
+      expect(r.stderr).not.toMatch(/cannot connect/);
+    }
+    const help = await runCli(['chat', '--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain(NAME_RULE);
+  });
+
+  it('refuses a port no server can have, or a colon with no port after it, as bad usage (exit 2)', async () => {
+    for (const [server, message] of [
+      ['127.0.0.1:0', '"0" is not a server port (1-65535).'],
+      ['127.0.0.1:99999', '"99999" is not a server port (1-65535).'],
+      ['127.0.0.1:', '"127.0.0.1:" has no port after the ":" (e.g. 127.0.0.1:8090).'],
+    ]) {
+      const r = await runCli(['chat', server!, '--name', 'x'], { input: '' });
+      expect(r.code, server).toBe(2);
+      expect(r.stderr).toBe(`plainwire chat: ${message}\n`);
+    }
   });
 
   it('exits 1 when the server cannot be reached, 2 without a name on a pipe', async () => {

@@ -1,6 +1,6 @@
 import { type AddressInfo, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ChatClient, ChatClientError, ChatReplyError } from '../../src/chat/client.js';
+import { ChatClient, ChatClientError, ChatReplyError, parseListing } from '../../src/chat/client.js';
 import type { ChatEvent } from '../../src/chat/protocol.js';
 import { ChatServer } from '../../src/chat/server.js';
 import { LineConnectError } from '../../src/line/index.js';
@@ -92,5 +92,36 @@ describe('ChatClient', () => {
     const failed = await new ChatClient().connect('127.0.0.1', port).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(LineConnectError);
     expect((failed as Error).message).toMatch(/connection refused/);
+  });
+
+  it('fails at once, saying what it heard, when the server greets with something other than HELLO', async () => {
+    const greetings = ['220 mail.example ESMTP ready', 'ERROR SERVER_FULL try again later'];
+    for (const greeting of greetings) {
+      const other = createServer((socket) => {
+        socket.on('error', () => {});
+        socket.write(`${greeting}\r\n`);
+      });
+      await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+      cleanup.push(() => new Promise((r) => other.close(r)));
+      const c = new ChatClient();
+      cleanup.push(() => c.close());
+      const port = (other.address() as AddressInfo).port;
+      // A long timeout: the greeting, not the clock, has to end the wait.
+      const err = await c.connect('127.0.0.1', port, { timeoutMs: 60_000 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ChatClientError);
+      expect(err).toMatchObject({ code: 'NO_GREETING' });
+      expect((err as Error).message).toBe(
+        greeting.startsWith('ERROR')
+          ? `127.0.0.1:${port} refused the connection: it said "${greeting}"`
+          : `127.0.0.1:${port} is not a chat server: it said "${greeting}" where a chat server says HELLO`,
+      );
+      expect(c.connected).toBe(false);
+    }
+  });
+
+  it('reads a page of a listing: the total, the entries, and the +<more> after a page cut short', () => {
+    expect(parseListing('USERS 250 ada al +248')).toEqual({ total: 250, entries: ['ada', 'al'], more: 248 });
+    expect(parseListing('USERS 2 ada bo')).toEqual({ total: 2, entries: ['ada', 'bo'], more: 0 });
+    expect(parseListing('GROUPS 0')).toEqual({ total: 0, entries: [], more: 0 });
   });
 });

@@ -35,7 +35,7 @@ describe('parseCommand', () => {
       code: 'BAD_ARGUMENTS',
       text: expect.stringMatching(/too many/),
     });
-    expect(parseCommand('USERS all')).toMatchObject({ code: 'BAD_ARGUMENTS' });
+    expect(parseCommand('USERS ann bob')).toMatchObject({ code: 'BAD_ARGUMENTS' });
     expect(parseCommand('MESSAGE    ')).toMatchObject({ code: 'BAD_ARGUMENTS' });
   });
 
@@ -77,10 +77,51 @@ describe('parseCommand', () => {
 });
 
 describe('names', () => {
-  it('allows 1-32 letters, digits, _ - .', () => {
-    for (const ok of ['a', 'Bob_2', 'x.y-z', 'a'.repeat(32)]) expect(isValidName(ok)).toBe(true);
-    for (const bad of ['', 'a b', 'a'.repeat(33), 'é', 'a,b', 'a\u0000'])
+  it('allows 1-32 letters, digits, _ - . with at least one letter or digit', () => {
+    for (const ok of ['a', 'Bob_2', 'x.y-z', 'a'.repeat(32), '_7', '.a.']) expect(isValidName(ok)).toBe(true);
+    for (const bad of ['', 'a b', 'a'.repeat(33), 'é', 'a,b', 'a\u0000', '.', '..', '-', '_', '-._'])
       expect(isValidName(bad)).toBe(false);
+  });
+});
+
+describe('invisible text', () => {
+  // Zero-width space, ZWNJ, ZWJ, word joiner, BOM, LRM, RLM, ALM, isolates, embeddings, soft hyphen, NBSP,
+  // ideographic space, Hangul filler, variation selector, blank braille, a tag character.
+  const invisible = [
+    '\u200b',
+    '\u200c\u200d',
+    '\u2060',
+    '\ufeff',
+    '\u200e\u200f',
+    '\u061c',
+    '\u2066\u2067\u2068\u2069',
+    '\u202a\u202c',
+    '\u00ad',
+    '\u00a0 \u3000',
+    '\u3164',
+    '\ufe0f',
+    '\u2800',
+    '\u{e0041}',
+  ];
+
+  it('refuses a text made only of invisible characters, like an empty one', () => {
+    for (const verb of ['MESSAGE', 'PRIVATE bob', 'GROUP g']) {
+      for (const text of invisible) {
+        expect(parseCommand(`${verb} ${text}`), `${verb} ${JSON.stringify(text)}`).toMatchObject({
+          code: 'BAD_ARGUMENTS',
+          text: expect.stringMatching(/^text (has nothing visible|is missing)/),
+        });
+      }
+    }
+    expect(parseCommand(`MESSAGE ${invisible.join('')}`)).toMatchObject({ code: 'BAD_ARGUMENTS' });
+    // An optional text that shows nothing is simply absent.
+    expect(parseCommand('PING \u200b')).toMatchObject({ verb: 'PING', args: {} });
+  });
+
+  it('relays visible text that carries invisible characters, sanitised as before', () => {
+    expect(parseCommand('MESSAGE hi\u200bthere')).toMatchObject({ args: { text: 'hi\u200bthere' } });
+    expect(parseCommand('MESSAGE \u200d\u00e9')).toMatchObject({ args: { text: '\u200d\u00e9' } });
+    expect(parseCommand('MESSAGE \u2066x\u2069')).toMatchObject({ args: { text: 'x' } });
   });
 });
 

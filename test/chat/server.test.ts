@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChatClient } from '../../src/chat/client.js';
+import { NAME_RULE } from '../../src/chat/protocol.js';
 import { ChatServer, type ChatServerOptions } from '../../src/chat/server.js';
 import { TelnetFilter } from '../../src/line/index.js';
 import { eventually } from '../line/raw-client.js';
@@ -158,6 +159,87 @@ describe('ChatServer over TCP', () => {
     a.send(Buffer.from([0x4d, 0x45, 0x53, 0x53, 0x41, 0x47, 0x45, 0x20, 0xfe, 0xc3, 0x41, 0x0a]));
     expect(await a.next()).toBe('OK SENT 1');
     expect(await b.next()).toBe('MESSAGE alice \ufffd\ufffdA');
+  });
+
+  it('refuses messages with nothing visible to everyone, to a list and to a group, and relays the rest', async () => {
+    const { port } = await startServer();
+    const a = await join(port, 'alice');
+    const b = await join(port, 'bob');
+    await a.next();
+    expect(await a.ask('JOIN g')).toBe('OK JOINED g');
+    expect(await b.ask('JOIN g')).toBe('OK JOINED g');
+    expect(await a.next()).toBe('JOINED bob g');
+    // Zero-width space, LRM and RLM, an isolate pair, BOM, word joiner, NBSP, Hangul filler.
+    const blank = '\u200b\u200e\u200f\u2066\u2069\ufeff\u2060\u00a0\u3164';
+    for (const command of ['MESSAGE', 'PRIVATE bob', 'GROUP g']) {
+      expect(await a.ask(`${command} ${blank}`)).toMatch(/^ERROR BAD_ARGUMENTS text has nothing visible/);
+    }
+    expect(await a.ask(`PRIVATE bob ${blank}ok`)).toBe('OK SENT 1');
+    // The first line bob receives after the JOIN is the visible one: the refused ones reached nobody.
+    expect(await b.next()).toBe('PRIVATE alice \u200b\u200e\u200f\ufeff\u2060\u00a0\u3164ok');
+  });
+
+  it('refuses names and groups without a letter or digit, saying the rule', async () => {
+    const { port } = await startServer();
+    const a = await join(port);
+    for (const name of ['.', '..', '-', '_.-']) {
+      expect(await a.ask(`REGISTER ${name}`)).toBe(
+        `ERROR BAD_NAME "${name}" is not a valid name: use ${NAME_RULE}`,
+      );
+    }
+    expect(await a.ask('REGISTER a.')).toBe('OK REGISTERED a.');
+    expect(await a.ask('JOIN ..')).toBe(`ERROR BAD_GROUP ".." is not a valid group name: use ${NAME_RULE}`);
+    expect(await a.ask('HELP REGISTER')).toContain(NAME_RULE);
+  });
+
+  it('answers GROUPS with one bounded reply a page at a time, however many groups there are', async () => {
+    // 600 groups of long names would make a listing of about 22 KB, beyond this server's 16 KiB output bound.
+    const { port } = await startServer({
+      maxOutputBytes: 16 * 1024,
+      maxGroupsPerUser: 1000,
+      flood: { burst: 100_000, ratePerSecond: 100_000, maxQueued: 100_000 },
+    });
+    const a = await join(port, 'alice');
+    const groups = Array.from({ length: 600 }, (_, i) => `g${String(i).padStart(3, '0')}${'x'.repeat(28)}`);
+    for (let i = 0; i < groups.length; i += 100) {
+      const some = groups.slice(i, i + 100);
+      a.send(some.map((g) => `JOIN ${g}`).join('\r\n'));
+      for (const g of some) expect(await a.next()).toBe(`OK JOINED ${g}`);
+    }
+    const listed: string[] = [];
+    let reply = await a.ask('GROUPS');
+    for (;;) {
+      const words = reply.split(' ');
+      expect(words.slice(0, 3)).toEqual(['OK', 'GROUPS', '600']);
+      const more = words.at(-1)!.startsWith('+') ? Number(words.pop()!.slice(1)) : 0;
+      expect(words.length - 3).toBeLessThanOrEqual(100);
+      listed.push(...words.slice(3));
+      expect(more).toBe(600 - listed.length);
+      if (more === 0) break;
+      reply = await a.ask(`GROUPS ${listed.at(-1)!.split(':')[0]}`);
+    }
+    expect(listed).toEqual(groups.map((g) => `${g}:1`));
+  });
+
+  it('in a chat larger than presenceLimit, tells arrivals and departures only to those sharing a group', async () => {
+    const { port } = await startServer({ presenceLimit: 2 });
+    const a = await join(port, 'ann');
+    const b = await join(port, 'bob');
+    expect(await a.next()).toBe('JOINED bob');
+    expect(await a.ask('JOIN g')).toBe('OK JOINED g');
+    const c = await join(port, 'cy');
+    // Three registered: cy's arrival is nobody's news; the PING's reply would come after it if it were.
+    expect(await a.ask('PING 1')).toBe('OK PONG 1');
+    expect(await b.ask('PING 2')).toBe('OK PONG 2');
+    expect(await c.ask('JOIN g')).toBe('OK JOINED g');
+    expect(await a.next()).toBe('JOINED cy g');
+    c.destroy();
+    expect(await a.next()).toBe('LEFT cy g');
+    expect(b.unread()).toEqual([]);
+    // Two left: a small chat again, where everyone hears about everyone.
+    b.destroy();
+    expect(await a.next()).toBe('LEFT bob');
+    expect(await a.ask('USERS')).toBe('OK USERS 1 ann');
   });
 
   it('delays commands beyond the bucket but runs every one, in order', async () => {

@@ -61,4 +61,17 @@ describe.skipIf(!HAS_TMUX)('plainwire chat in a terminal', () => {
       .replaceAll(' ', '');
     expect(below).toContain(`zed>${typed}`.replaceAll(' ', ''));
   });
+
+  it('asks for --name when the output is not a terminal, though the input is', async () => {
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} chat 127.0.0.1:1 > /dev/null; echo EXIT=$?; sleep 30`;
+    tmux('new-session', '-d', '-s', 'chat', '-x', '120', '-y', '20', command);
+    cleanups.push(() => {
+      spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+    });
+    const pane = await waitForPane(/EXIT=/);
+    expect(pane.replace(/\n/g, ' ')).toMatch(
+      /plainwire chat: --name is required unless both input and output are a terminal/,
+    );
+    expect(pane).toMatch(/^EXIT=2$/m);
+  });
 });

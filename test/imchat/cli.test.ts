@@ -57,7 +57,9 @@ describe('plainwire imchat', () => {
       const r = await runCli(['imchat', `http://127.0.0.1:${port}`, '--name', 'x'], { input: '' });
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(
-        new RegExp(`http://127\\.0\\.0\\.1:${port}/ does not answer like a plainwire store .*check the URL`),
+        new RegExp(
+          `^plainwire imchat: http://127\\.0\\.0\\.1:${port}/ is not a plainwire store \\(no X-Plainwire-Revision header; is the URL right\\?\\)\\n$`,
+        ),
       );
     } finally {
       other.close();

@@ -18,3 +18,32 @@ describe('turn mode on screen', () => {
     expect(isTerminalSafe(line)).toBe(true);
   });
 });
+
+describe('messages on screen', () => {
+  const plain = makeStyle(false);
+  const message = {
+    kind: 'message',
+    name: 'alice',
+    seq: 2,
+    at: 0,
+    text: 'I resign',
+    revision: 5,
+    history: false,
+  } as const;
+
+  it("marks an unverified entry before the name, so it never reads as the sender's words", () => {
+    expect(formatEvent(message, plain, 'bob')).toMatch(/^\[\d\d:\d\d:\d\d\] alice: I resign$/);
+    const marked = formatEvent({ ...message, unverified: 'not signed' }, plain, 'bob');
+    expect(marked).toMatch(/^\[\d\d:\d\d:\d\d\] \[unverified: not signed\] alice: I resign$/);
+    expect(formatEvent({ ...message, unverified: 'x\u001b[2J' }, plain, 'bob')).not.toContain('\u001b');
+  });
+
+  it('counts missing messages in words', () => {
+    expect(formatEvent({ kind: 'missing', name: 'alice', count: 1 }, plain, 'bob')).toMatch(
+      /\* 1 message from alice missing$/,
+    );
+    expect(formatEvent({ kind: 'missing', name: 'alice', count: 3 }, plain, 'bob')).toMatch(
+      /\* 3 messages from alice missing$/,
+    );
+  });
+});

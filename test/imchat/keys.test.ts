@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isValidName, nameKey } from '../../src/text/names.js';
 import {
   cursorKey,
   formatCursorValue,
@@ -14,12 +15,13 @@ import {
   parseRoomKey,
   parseTurnValue,
   presenceKey,
+  publicKeyKey,
   roomPrefix,
   seatKey,
   turnKey,
 } from '../../src/imchat/keys.js';
 
-const nameArb = fc.stringMatching(/^[A-Za-z0-9_-]{1,32}$/);
+const nameArb = fc.stringMatching(/^[A-Za-z0-9_.-]{1,32}$/).filter(isValidName);
 
 describe('imchat key layout', () => {
   it('lays out a room under one prefix, cursors outside it', () => {
@@ -38,8 +40,9 @@ describe('imchat key layout', () => {
   it('parses what it lays out, and nothing else', () => {
     fc.assert(
       fc.property(nameArb, nameArb, fc.integer({ min: 1, max: 2 ** 40 }), (room, name, seq) => {
-        expect(parseRoomKey(room, logKey(room, name, seq))).toEqual({ kind: 'log', name, seq });
-        expect(parseRoomKey(room, presenceKey(room, name))).toEqual({ kind: 'presence', name });
+        const key = nameKey(name);
+        expect(parseRoomKey(room, logKey(room, name, seq))).toEqual({ kind: 'log', name: key, seq });
+        expect(parseRoomKey(room, presenceKey(room, name))).toEqual({ kind: 'presence', name: key });
         expect(parseRoomKey(room, turnKey(room))).toEqual({ kind: 'turn' });
         expect(parseRoomKey(room, seatKey(room, 1))).toEqual({ kind: 'seat', seat: 1 });
         expect(parseRoomKey(room, cursorKey(room, name))).toBeUndefined();
@@ -53,13 +56,25 @@ describe('imchat key layout', () => {
       'imchat/r/turn/x',
       'imchat/other/turn',
       'imchat/r/presence/a/b',
+      // Written by clients older than the case-insensitive rule: not part of the layout any more.
+      'imchat/r/presence/Alice',
+      'imchat/r/log/Alice/0000000001',
     ])
       expect(parseRoomKey('r', bad)).toBeUndefined();
   });
 
-  it('accepts only short plain names', () => {
+  it('spells names and rooms in keys without their case, so ALICE and alice are one user', () => {
+    expect(logKey('Lobby', 'ALICE', 1)).toBe(logKey('lobby', 'alice', 1));
+    expect(presenceKey('Lobby', 'Alice')).toBe('imchat/lobby/presence/alice');
+    expect(cursorKey('Lobby', 'Alice')).toBe('imchat-cursor/lobby/alice');
+    expect(publicKeyKey('Alice')).toBe('imchat-keys/alice');
+    expect(parseRoomKey('LOBBY', 'imchat/lobby/turn')).toEqual({ kind: 'turn' });
+  });
+
+  it('accepts the shared name rule only', () => {
     expect(nameProblem('name', 'alice_2-b')).toBeUndefined();
-    for (const bad of ['', 'a/b', 'a b', 'x'.repeat(33), 'é', '../x'])
+    expect(nameProblem('name', 'a.b')).toBeUndefined();
+    for (const bad of ['', 'a/b', 'a b', 'x'.repeat(33), 'é', '../x', '.', '..', '-'])
       expect(nameProblem('name', bad)).toMatch(/not allowed/);
   });
 

@@ -104,6 +104,29 @@ describe('turn mode on a real store', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('a third user turned away is never shown to the two as joined or left', async () => {
+    const room = 'turnaway';
+    const aliceEvents = new Events();
+    const bobEvents = new Events();
+    const alice = await join('alice', room, aliceEvents, { turns: true });
+    await aliceEvents.waitFor((e) => e.kind === 'turn' && e.state === 'mine', 'alice: your turn');
+    const bob = await join('bob', room, bobEvents, { turns: true });
+    await aliceEvents.waitFor((e) => e.kind === 'join' && e.name === 'bob', 'alice sees bob join');
+    await expect(join('carol', room, new Events(), { turns: true })).rejects.toThrow(/is full/);
+    // Said after carol left the store: once both have it, both have seen every change carol made.
+    alice.send('marker');
+    for (const events of [aliceEvents, bobEvents])
+      await events.waitFor((e) => e.kind === 'message' && e.text === 'marker', 'the marker said after that');
+    const aboutCarol = (events: Events) =>
+      events.list.filter((e) => JSON.stringify(e).includes('carol')).map((e) => JSON.stringify(e));
+    expect(aliceEvents.list.filter((e) => e.kind === 'join').map((e) => JSON.stringify(e))).toEqual([
+      JSON.stringify({ kind: 'join', name: 'bob', rejoin: false }),
+    ]);
+    expect(aboutCarol(aliceEvents)).toEqual([]);
+    expect(aboutCarol(bobEvents)).toEqual([]);
+    await Promise.all([alice.close(), bob.close()]);
+  });
+
   it('passes the turn on when its holder vanishes, within 10 s', async () => {
     const aliceEvents = new Events();
     const bobEvents = new Events();
@@ -148,6 +171,22 @@ describe('live mode on a real store', () => {
     const alice = await join('alice', 'names', new Events(), { presenceTtlSeconds: 1 });
     await expect(join('alice', 'names', new Events(), { presenceTtlSeconds: 1 })).rejects.toThrow(/in use/);
     await alice.close();
+  });
+
+  it('names are one rule, unique ignoring case: ALICE cannot join beside alice; rooms ignore case too', async () => {
+    const aliceEvents = new Events();
+    const alice = await join('alice', 'CaseRoom', aliceEvents, { presenceTtlSeconds: 1 });
+    await expect(join('ALICE', 'caseroom', new Events(), { presenceTtlSeconds: 1 })).rejects.toThrow(
+      /in use/,
+    );
+    // The shared rule allows '.', and a name is shown as its owner typed it.
+    const dotted = await join('Bob.B', 'caseroom', new Events(), { presenceTtlSeconds: 1 });
+    await aliceEvents.waitFor((e) => e.kind === 'join' && e.name === 'Bob.B', 'Bob.B joined, as typed');
+    dotted.send('hi alice');
+    await aliceEvents.waitFor((e) => e.kind === 'message' && e.name === 'Bob.B', 'a message from Bob.B');
+    expect(aliceEvents.messages()).toEqual(['Bob.B: hi alice']);
+    await expect(join('..', 'caseroom', new Events())).rejects.toThrow(/not allowed: use 1-32 letters/);
+    await Promise.all([alice.close(), dotted.close()]);
   });
 
   it('a newcomer sees the last N messages; writers prune their own logs', async () => {

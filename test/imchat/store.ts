@@ -6,6 +6,10 @@ import { afterAll, beforeAll } from 'vitest';
 import { StoreClient } from '../../src/store/client.js';
 import { type CliServer, startCliServer } from '../helpers/cli.js';
 
+// Signing keys and pinned keys go to a fresh config directory for each test file, never the user's own (child
+// processes inherit the variable); a file's store port may be another earlier file's, so no pins are shared.
+process.env.PLAINWIRE_CONFIG_DIR = mkdtempSync(join(tmpdir(), 'plainwire-imchat-config-'));
+
 export interface TestStore {
   server: CliServer;
   url: string;

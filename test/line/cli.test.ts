@@ -1,4 +1,6 @@
 // The line framework's commands, run as a user would: the built `plainwire` executable in child processes.
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EGO_SENTENCE, LineServer, type Connection } from '../../src/line/index.js';
@@ -45,13 +47,13 @@ describe('plainwire echo-server', () => {
     expect(all.toString('latin1').replace(/\xff\xfc\x06/, '')).toBe('AB\nCD\n');
   });
 
-  it('says goodbye to its clients and exits 0 on SIGTERM', async () => {
+  it('says goodbye to its clients and exits 143 on SIGTERM', async () => {
     const server = await start(['echo-server']);
     const c = new RawClient(server.port, server.host);
     await c.connected();
     c.write('ping\n');
     await c.waitForLine('PING');
-    expect(await server.stop('SIGTERM')).toBe(0);
+    expect(await server.stop('SIGTERM')).toBe(143);
     await c.waitForClose();
     expect(c.lines).toEqual(['PING', 'BYE server stopping']);
     await server.stderr.waitFor('stopped');
@@ -137,6 +139,64 @@ describe('plainwire connect', () => {
       expect(result.code, args.join(' ')).toBe(2);
       // "0 picks a free one" is for servers; a client has to name the server's port.
       expect(result.stderr, args.join(' ')).toMatch(/is not a server port \(1-65535\)/);
+    }
+  });
+
+  it('sends empty lines, so an HTTP/1.0 request piped to a node:http server gets its 200', async () => {
+    const http = createHttpServer((req, res) => {
+      res.setHeader('Content-Type', 'text/plain');
+      res.end(`you asked for ${req.url}\n\nsecond paragraph\n`);
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = http.address() as { port: number };
+      // As a script would type it (CRLF), and as a shell's printf most often does (LF): both are one request.
+      for (const input of ['GET /hello HTTP/1.0\r\n\r\n', 'GET /hello HTTP/1.0\n\n']) {
+        const result = await runCli(['connect', '127.0.0.1', String(port)], { input });
+        expect(result.code, result.stderr).toBe(0);
+        const lines = result.stdout.split('\n');
+        expect(lines[0]).toBe('HTTP/1.1 200 OK');
+        // The blank line between head and body is shown, and so is the one inside the body.
+        expect(result.stdout).toMatch(/\nConnection: close\n\nyou asked for \/hello\n\nsecond paragraph\n$/);
+      }
+    } finally {
+      await new Promise((r) => http.close(r));
+    }
+  });
+
+  it('fetches a page from plainwire serve with a piped HTTP/1.0 request', async () => {
+    const serve = await start(['serve', 'examples/site']);
+    const result = await runCli(['connect', serve.host, String(serve.port)], {
+      input: 'GET /page1.html HTTP/1.0\r\n\r\n',
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^HTTP\/1\.[01] 200 OK\n/);
+    const page = readFileSync('examples/site/page1.html', 'utf8');
+    expect(result.stdout).toContain(`\n\n${page.split('\n')[0]}\n`);
+  });
+
+  it('ends the lines it sends with CRLF as telnet does, or with LF under --lf', async () => {
+    const received: Buffer[] = [];
+    const recorder = createServer({ allowHalfOpen: true }, (s) => {
+      const got: Buffer[] = [];
+      s.on('data', (d: Buffer) => got.push(d));
+      s.on('end', () => {
+        received.push(Buffer.concat(got));
+        s.end();
+      });
+    });
+    await new Promise<void>((r) => recorder.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = recorder.address() as { port: number };
+      const input = 'HELO me\n\nlast\r\n';
+      expect((await runCli(['connect', '127.0.0.1', String(port)], { input })).code).toBe(0);
+      expect((await runCli(['connect', '127.0.0.1', String(port), '--lf'], { input })).code).toBe(0);
+      expect(received.map((b) => b.toString())).toEqual(['HELO me\r\n\r\nlast\r\n', 'HELO me\n\nlast\n']);
+      const help = await runCli(['connect', '--help']);
+      expect(help.stdout).toContain('--lf');
+      expect(help.stdout).toMatch(/empty one too, ended by "\\r\\n" as telnet does/);
+    } finally {
+      await new Promise((r) => recorder.close(r));
     }
   });
 

@@ -2,7 +2,8 @@
 import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EchoServer, TelnetFilter } from '../../src/line/index.js';
+import { type Connection, type DisconnectReason, EchoServer, TelnetFilter } from '../../src/line/index.js';
+import { eventually } from './raw-client.js';
 
 const IAC = 0xff;
 const IP = 0xf4;
@@ -124,6 +125,31 @@ describe('LineServer with a telnet client', () => {
     expect(all.includes(Buffer.from([IAC, WONT, TIMING_MARK]))).toBe(true);
     expect(all.toString('latin1')).toContain('HI\n');
     expect(all.includes(0xef)).toBe(false); // no U+FFFD (EF BF BD) from stray IAC bytes reached the line
+  });
+
+  it('drops a peer that sends option requests forever and never reads, as a slow consumer', async () => {
+    const reasons: DisconnectReason[] = [];
+    class Recording extends EchoServer {
+      protected override onDisconnect(conn: Connection, reason: DisconnectReason): void {
+        reasons.push(reason);
+        super.onDisconnect(conn, reason);
+      }
+    }
+    const server = new Recording({ telnet: true, maxOutputBytes: 64 * 1024 });
+    servers.push(server);
+    const { port } = await server.start({ port: 0 });
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.on('error', () => {});
+    socket.pause(); // never reads the refusals
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    // 18 MiB of IAC DO x: each asks for a 3-byte refusal, far more than the bound plus what the kernel buffers.
+    const requests = Buffer.alloc(3 * 1024 * 1024);
+    for (let i = 0; i < requests.length; i += 3) requests.set([IAC, DO, 0x01], i);
+    for (let i = 0; i < 6; i++) socket.write(requests);
+    await closed;
+    await eventually(() => reasons.length === 1, 'the server to see the disconnect');
+    expect(reasons).toEqual(['slow-consumer']);
   });
 
   it('leaves 0xFF bytes to the decoder when telnet handling is off (the default)', async () => {

@@ -225,6 +225,20 @@ describe('error mapping', () => {
     expect(errorForAnswer({ status: 500, body: '' }, {}).message).toBe('the store answered 500');
   });
 
+  it('takes a 409 to a request that cannot conflict as a broken answer, and says when the version is missing', () => {
+    const odd = errorForAnswer({ status: 409, body: '' }, { key: 'k' });
+    expect(odd).not.toBeInstanceOf(VersionConflictError);
+    expect(odd).toMatchObject({ code: 'HTTP_ERROR', status: 409, message: 'the store answered 409' });
+    expect(errorForAnswer({ status: 409, body: '' }, { key: 'k', expected: 2 }).message).toBe(
+      'version conflict on "k": expected version 2, the store did not say which version it has',
+    );
+  });
+
+  it('takes control sequences out of a server explanation before it becomes a message', () => {
+    const err = errorForAnswer({ status: 400, body: '\u001b[2J\u001b]0;pwned\u0007bad\tkey\u009b31m\n' }, {});
+    expect(err.message).toBe('bad key');
+  });
+
   it('keeps only a bounded first line of an error body', () => {
     const err = errorForAnswer({ status: 400, body: `${'x'.repeat(10_000)}\nsecond line` }, {});
     expect(err.message.length).toBeLessThan(600);

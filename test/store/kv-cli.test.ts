@@ -1,8 +1,12 @@
 // `plainwire kv` as a user runs it: the built CLI in a child process against the real store.
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
-import { expect, it } from 'vitest';
-import { CLI_PATH, runCli, spawnCli } from '../helpers/cli.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI_PATH, runCli, spawnCli, startCliServer } from '../helpers/cli.js';
 import { startStoreServer } from '../../src/store/server.js';
 import { sharedMemoryStore } from './memory-store.js';
 
@@ -162,4 +166,92 @@ it('sends --token or PLAINWIRE_TOKEN, and says what to do when the store refuses
   } finally {
     await guarded.stop();
   }
+});
+
+describe('against a server that is not a plainwire store', () => {
+  const OPERATIONS = [
+    ['get', 'k'],
+    ['set', 'k', 'v'],
+    ['unset', 'k'],
+    ['keys'],
+    ['clear'],
+    ['list'],
+    ['watch', 'k'],
+    ['revision'],
+  ];
+
+  async function expectRefusedEverywhere(base: string): Promise<void> {
+    const results = await Promise.all(OPERATIONS.map((op) => runCli(['kv', base, ...op])));
+    for (const [i, r] of results.entries()) {
+      expect({ op: OPERATIONS[i]![0], code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({
+        op: OPERATIONS[i]![0],
+        code: 1,
+        stdout: '',
+        stderr: `plainwire kv: ${base} is not a plainwire store (no X-Plainwire-Revision header; is the URL right?)\n`,
+      });
+    }
+  }
+
+  it('fails every operation with one line when the URL is `plainwire serve`', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plainwire-kv-serve-'));
+    writeFileSync(join(dir, 'index.html'), '<p>not a store</p>');
+    const web = await startCliServer(['serve', dir, '--port', '0']);
+    try {
+      await expectRefusedEverywhere(`${web.url}/`);
+    } finally {
+      await web.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails every operation with one line when the URL answers 200 to everything', async () => {
+    const server = http.createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as net.AddressInfo;
+      await expectRefusedEverywhere(`http://127.0.0.1:${port}/`);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('fails with one line, and a watch ends, when the URL is a line server that does not speak HTTP', async () => {
+    const chat = await startCliServer(['chat-server', '--port', '0']);
+    try {
+      const base = `${chat.url}/`;
+      const expected = `plainwire kv: ${base} is not a plainwire store (its answer is not HTTP; is the URL right?)\n`;
+      for (const op of [
+        ['set', 'k', 'v'],
+        ['watch', 'k'],
+      ]) {
+        expect(await runCli(['kv', base, ...op])).toMatchObject({ code: 1, stdout: '', stderr: expected });
+      }
+    } finally {
+      await chat.stop();
+    }
+  });
+
+  it("talks to a server of the lab's URL API (no plainwire headers) with --any-server", async () => {
+    const data = new Map<string, string>();
+    const server = http.createServer((req, res) => {
+      const q = new URL(req.url ?? '/', 'http://x').searchParams;
+      if (q.get('action') === 'set') data.set(q.get('key') ?? '', q.get('value') ?? '');
+      res.end(q.get('action') === 'get' ? (data.get(q.get('key') ?? '') ?? '') : '');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as net.AddressInfo;
+      const base = `http://127.0.0.1:${port}/IMServer.php`;
+      expect(await runCli(['kv', base, 'set', 'k', 'v', '--any-server'])).toMatchObject({
+        code: 0,
+        stderr: '',
+      });
+      expect(await runCli(['kv', base, 'get', 'k', '--any-server'])).toMatchObject({ code: 0, stdout: 'v' });
+      expect((await runCli(['kv', base, 'get', 'k'])).code).toBe(1);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
 });

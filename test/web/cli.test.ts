@@ -28,10 +28,10 @@ describe('plainwire serve', () => {
     expect(server.host).toBe('127.0.0.1');
   });
 
-  it('stops on SIGTERM with exit code 0', async () => {
+  it('stops on SIGTERM with exit code 143 (128 + SIGTERM)', async () => {
     const other = await startCliServer(['serve', SITE, '--port', '0']);
     const code = await other.stop('SIGTERM');
-    expect(code, other.stderr.text()).toBe(0);
+    expect(code, other.stderr.text()).toBe(143);
     // Whoever watches the log (or the terminal) sees that it stopped, not just a silent exit.
     expect(other.stderr.text()).toMatch(/"msg":"stopped"/);
   });
@@ -76,5 +76,27 @@ describe('plainwire serve', () => {
     const bad = await runCli(['serve', '--port', 'http']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('is not a port number');
+  });
+
+  it('takes the slow-client limits as options, and says them in --help', async () => {
+    const help = await runCli(['serve', '--help']);
+    expect(help.stdout).toMatch(/--header-timeout <seconds>[\s\S]*\(default: 10\)/);
+    expect(help.stdout).toMatch(/--max-connections <n>[\s\S]*\(default: 1000\)/);
+    expect(help.stdout).toContain('exits 130');
+    for (const bad of [
+      ['--header-timeout', '0'],
+      ['--keep-alive-timeout', 'soon'],
+      ['--header-timeout', '86401'],
+      ['--max-connections', '-1'],
+    ]) {
+      expect((await runCli(['serve', SITE, ...bad])).code, bad.join(' ')).toBe(2);
+    }
+    const strict = await startCliServer(['serve', SITE, '--port', '0', '--header-timeout', '1']);
+    try {
+      const answer = await rawExchange(strict.port, ['GET /page1.html HTTP/1.1\r\n'], { timeoutMs: 15_000 });
+      expect(answer.toString()).toMatch(/^HTTP\/1\.0 408 [\s\S]*within 1 s of connecting/);
+    } finally {
+      await strict.stop();
+    }
   });
 });

@@ -477,35 +477,131 @@ describe('files that are not files', () => {
   });
 });
 
+/** A connection that has sent `head` and is kept open; `closed` resolves when the server closes it. */
+interface HeldSocket {
+  socket: Socket;
+  received: Buffer[];
+  closed: Promise<void>;
+  isClosed: () => boolean;
+}
+
+async function holdSocket(port: number, head = ''): Promise<HeldSocket> {
+  const socket = connect(port, '127.0.0.1');
+  const received: Buffer[] = [];
+  let done = false;
+  socket.on('error', () => {});
+  socket.on('data', (d: Buffer) => received.push(d));
+  const closed = new Promise<void>((resolve) =>
+    socket.once('close', () => {
+      done = true;
+      resolve();
+    }),
+  );
+  await new Promise((r) => socket.once('connect', r));
+  if (head) socket.write(head);
+  return { socket, received, closed, isClosed: () => done };
+}
+
+/** Resolves once `count` of the sockets have closed. */
+function closedCount(held: HeldSocket[], count: number): Promise<void> {
+  return new Promise((resolve) => {
+    let n = 0;
+    for (const h of held)
+      void h.closed.then(() => {
+        if (++n === count) resolve();
+      });
+  });
+}
+
 describe('too many connections', () => {
-  it('past the limit a client gets a 503 page, not a reset; once some close it is served again', async () => {
-    const server = await startStaticServer({ root: SITE, port: 0, limits: { maxConnections: 3 } });
-    const held: Socket[] = [];
+  it('past the limit with every connection being answered, a client gets a 503 page, not a reset; once some close it is served again', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'plainwire-serve-busy-'));
+    // Sparse: far more than the socket buffers hold, so a client that stops reading keeps its answer in progress.
+    execFileSync('truncate', ['-s', '256M', join(root, 'huge.bin')]);
+    const server = await startStaticServer({ root, port: 0, limits: { maxConnections: 3 } });
+    const held: HeldSocket[] = [];
     try {
       for (let i = 0; i < 3; i++) {
-        const socket = connect(server.port, '127.0.0.1');
-        socket.on('error', () => {});
-        await new Promise((r) => socket.once('connect', r));
-        held.push(socket);
+        const h = await holdSocket(server.port, 'GET /huge.bin HTTP/1.0\r\n\r\n');
+        await new Promise((r) => h.socket.once('data', r));
+        h.socket.pause();
+        held.push(h);
       }
-      // The server counts a connection once it has accepted it: give it the moment that takes.
-      let busy = parseRawResponse(await rawExchange(server.port, ['GET /page1.html HTTP/1.0\r\n\r\n']));
-      for (let i = 0; i < 50 && busy.status !== 503; i++) {
-        await new Promise((r) => setTimeout(r, 20));
-        busy = parseRawResponse(await rawExchange(server.port, ['GET /page1.html HTTP/1.0\r\n\r\n']));
-      }
+      const busy = parseRawResponse(await rawExchange(server.port, ['GET /page1.html HTTP/1.0\r\n\r\n']));
       expect(busy.status).toBe(503);
       expect(busy.headers.get('retry-after')).toBe('1');
       expect(busy.body.toString()).toContain('try again in a moment');
-      for (const socket of held.splice(0)) socket.destroy();
-      let res = await fetch(`${server.url}/page1.html`).catch(() => undefined);
+      expect(held.some((h) => h.isClosed())).toBe(false);
+      const first = held.shift()!;
+      first.socket.destroy();
+      await first.closed;
+      // The server sees the close a moment after the client: retry on its 503 until it has.
+      let res = await fetch(`${server.url}/huge.bin`, { method: 'HEAD' }).catch(() => undefined);
       for (let i = 0; i < 50 && res?.status !== 200; i++) {
         await new Promise((r) => setTimeout(r, 20));
-        res = await fetch(`${server.url}/page1.html`).catch(() => undefined);
+        res = await fetch(`${server.url}/huge.bin`, { method: 'HEAD' }).catch(() => undefined);
       }
       expect(res?.status).toBe(200);
     } finally {
-      for (const socket of held) socket.destroy();
+      for (const h of held) h.socket.destroy();
+      await server.stop();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('closes the longest-waiting slow clients to make room, so with the limit full of them a normal client gets its page', async () => {
+    // A head deadline far beyond the test: only the making of room can let the normal client in.
+    const server = await startStaticServer({
+      root: SITE,
+      port: 0,
+      limits: { maxConnections: 10, headersTimeoutMs: 600_000 },
+    });
+    const slow: HeldSocket[] = [];
+    try {
+      // Slowloris: request heads that never end, and connections that send nothing at all.
+      for (let i = 0; i < 60; i++) {
+        const head = i % 2 === 0 ? 'GET /page1.html HTTP/1.1\r\nHost: x\r\nX-Slow: ' : '';
+        slow.push(await holdSocket(server.port, head));
+      }
+      await closedCount(slow, 50);
+      // The oldest were closed, and the newest are still held: they were not refused.
+      expect(slow[0]!.isClosed()).toBe(true);
+      expect(slow.slice(-5).map((h) => h.isClosed())).toEqual([false, false, false, false, false]);
+      expect(Buffer.concat(slow.slice(-5).flatMap((h) => h.received)).length).toBe(0);
+      const res = await fetch(`${server.url}/page1.html`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('Welcome to page 1');
+    } finally {
+      for (const h of slow) h.socket.destroy();
+      await server.stop();
+    }
+  });
+
+  it('closes idle kept-alive connections to make room, before refusing anyone', async () => {
+    const server = await startStaticServer({
+      root: SITE,
+      port: 0,
+      limits: { maxConnections: 3, keepAliveTimeoutMs: 600_000 },
+    });
+    const idle: HeldSocket[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        const h = await holdSocket(server.port, 'GET /page1.html HTTP/1.1\r\nHost: x\r\n\r\n');
+        await new Promise<void>((resolve) => {
+          const check = () => {
+            if (Buffer.concat(h.received).includes('</html>')) resolve();
+            else h.socket.once('data', check);
+          };
+          check();
+        });
+        idle.push(h);
+      }
+      const res = await fetch(`${server.url}/page2.html`);
+      expect(res.status).toBe(200);
+      await idle[0]!.closed;
+      expect(idle.slice(1).map((h) => h.isClosed())).toEqual([false, false]);
+    } finally {
+      for (const h of idle) h.socket.destroy();
       await server.stop();
     }
   });
@@ -516,7 +612,7 @@ describe('slow and idle clients', () => {
     const strict = await startStaticServer({
       root: SITE,
       port: 0,
-      limits: { firstLineTimeoutMs: 300, headersTimeoutMs: 500, requestTimeoutMs: 600 },
+      limits: { headersTimeoutMs: 300, requestTimeoutMs: 600 },
     });
     try {
       expect((await rawExchange(strict.port, [], { timeoutMs: 5000 })).length).toBe(0);
@@ -524,6 +620,25 @@ describe('slow and idle clients', () => {
         timeoutMs: 8000,
       });
       expect(parseRawResponse(slow).status).toBe(408);
+    } finally {
+      await strict.stop();
+    }
+  });
+
+  it('answers 408 and closes a client that trickles its request head a byte at a time past the deadline', async () => {
+    const strict = await startStaticServer({ root: SITE, port: 0, limits: { headersTimeoutMs: 300 } });
+    try {
+      // Each byte would reset an idle timer: only a deadline for the whole head ends these.
+      for (const start of ['GET /', 'GET /page1.html HTTP/1.0\nX-Slow: ']) {
+        const h = await holdSocket(strict.port, start);
+        const drip = setInterval(() => {
+          if (!h.socket.destroyed) h.socket.write('a');
+        }, 20);
+        await h.closed.finally(() => clearInterval(drip));
+        const answer = parseRawResponse(Buffer.concat(h.received));
+        expect(answer.status).toBe(408);
+        expect(answer.body.toString()).toContain('did not arrive within 0.3 s');
+      }
     } finally {
       await strict.stop();
     }

@@ -1,0 +1,76 @@
+// `plainwire lab`: serve, store and chat-server together in one process, as `npm start` runs them.
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { defaultDataDir } from '../lab/data-dir.js';
+import { exampleSiteDir } from '../lab/package-files.js';
+import { DEFAULT_PORTS, PORT_ORDER, type PortName, PortsError, parsePorts } from '../lab/ports.js';
+import { runLab } from '../lab/run.js';
+import { LAB_SERVICES } from '../lab/services.js';
+import { createLogger } from '../log.js';
+
+interface LabCliOptions {
+  host: string;
+  data?: string;
+  ports: Record<PortName, number>;
+}
+
+function portsOption(value: string): Record<PortName, number> {
+  try {
+    return parsePorts(value);
+  } catch (err) {
+    if (err instanceof PortsError) throw new InvalidArgumentError(`${err.message}.`);
+    throw err;
+  }
+}
+
+export function register(program: Command): void {
+  const defaultPorts = PORT_ORDER.map((name) => DEFAULT_PORTS[name]).join(',');
+  program
+    .command('lab')
+    .description('the whole system in one process: serve (examples/site), store and chat-server')
+    .option('--host <host>', 'address every service listens on (0.0.0.0 lets other machines in)', '127.0.0.1')
+    .option(
+      '--data <dir>',
+      'data directory, kept across runs (default: plainwire-data in your state directory, printed at start)',
+    )
+    .addOption(
+      new Option(
+        '--ports <ports>',
+        `${PORT_ORDER.join(',')} ports, or "auto" for free ones (the fourth is reserved for the chat web client, which is not there yet)`,
+      )
+        .argParser(portsOption)
+        .default(parsePorts(defaultPorts), defaultPorts),
+    )
+    .addHelpText(
+      'after',
+      `
+Once everything listens, the lab prints a table (each service, its address and a command to try) and
+"plainwire lab: ready" on stdout; the services log on stderr, each line naming its service. Ctrl-C (or
+SIGTERM) stops every service: chat users get "BYE server stopping", the store is closed after its last write
+reaches the disk; exit status 130 (143 for SIGTERM). A second Ctrl-C exits at once.
+
+Examples:
+  npm start                                 # in the checkout: plainwire lab
+  plainwire lab --ports auto                # free ports, shown in the table
+  plainwire lab --data /tmp/lab --host 0.0.0.0
+
+Cluster mode (--cluster, --etcd, --redis) comes with the etcd/Redis work. See docs/LAB.md.`,
+    )
+    .action(async (opts: LabCliOptions) => {
+      const dataDir = resolve(
+        opts.data ?? defaultDataDir({ platform: process.platform, env: process.env, home: homedir() }),
+      );
+      await runLab({
+        host: opts.host,
+        ports: opts.ports,
+        dataDir,
+        siteDir: exampleSiteDir(),
+        services: LAB_SERVICES,
+        // The lab's log is for people even on a pipe (npm start | tee): one line per record, its service named.
+        loggerFor: (name) => createLogger(name, { pretty: true }),
+        // Run by npm (npm start), plainwire is probably not on the PATH, but npx finds it.
+        cli: process.env.npm_lifecycle_event !== undefined ? 'npx plainwire' : 'plainwire',
+      });
+    });
+}

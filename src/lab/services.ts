@@ -1,0 +1,107 @@
+// What the lab runs: one entry per service (its port slot, how to start it, what to show, how it stops). Adding a
+// service (the chat server's web client, say) is one more entry here.
+import { formatHostPort } from '../cli/options.js';
+import { ChatServer } from '../chat/server.js';
+import type { Logger } from '../log.js';
+import { openLmdbEngine } from '../store/lmdb.js';
+import { startStoreServer } from '../store/server.js';
+import { startStaticServer } from '../web/server.js';
+import { storeDataDir } from './data-dir.js';
+import type { PortName } from './ports.js';
+
+export interface ServiceContext {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  logger: Logger;
+  /** The lab's data directory; each service keeps its files in a directory of its own inside it. */
+  dataDir: string;
+  /** The sample site that serve shows. */
+  siteDir: string;
+}
+
+export interface RunningService {
+  host: string;
+  port: number;
+  /** Resolves once the service has said goodbye to its clients, closed its files and stopped listening. */
+  stop(): Promise<void>;
+}
+
+export interface LabService {
+  /** Its name in the table, in the logs and in --ports. */
+  name: PortName;
+  /** Resolves once it listens; on failure nothing of it is left running. */
+  start(context: ServiceContext): Promise<RunningService>;
+  /** Its URL or host:port, for the table. */
+  where(address: { host: string; port: number }): string;
+  /** One command to try it with; `cli` is how the user runs plainwire ("plainwire" or "npx plainwire"). */
+  tryThis(address: { host: string; port: number }, cli: string): string;
+}
+
+/** An address a client can connect to: a server on every interface is reached on the loopback. */
+export function reachableHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '::1';
+  return host;
+}
+
+function httpUrl(address: { host: string; port: number }): string {
+  return `http://${formatHostPort(reachableHost(address.host), address.port)}/`;
+}
+
+const serve: LabService = {
+  name: 'serve',
+  async start({ host, port, logger, siteDir }) {
+    // One line per request: the lab's log is read by people.
+    const server = await startStaticServer({ root: siteDir, host, port, logger, logFields: false });
+    logger.info(`listening on ${server.url} (serving ${server.root})`);
+    return {
+      host: server.host,
+      port: server.port,
+      stop: async () => {
+        await server.stop();
+        logger.info('stopped');
+      },
+    };
+  },
+  where: httpUrl,
+  tryThis: (address, cli) => `${cli} browse ${httpUrl(address)}`,
+};
+
+const store: LabService = {
+  name: 'store',
+  async start({ host, port, logger, dataDir }) {
+    // Opened here rather than by the server, so that a port in use does not leave the database open.
+    const path = storeDataDir(dataDir);
+    const engine = await openLmdbEngine({ path });
+    try {
+      // The server closes the engine on stop, after the last write is synced.
+      return await startStoreServer({ host, port, engine, dataDir: path, logger });
+    } catch (err) {
+      await engine.close();
+      throw err;
+    }
+  },
+  where: httpUrl,
+  tryThis: (address) => `curl '${httpUrl(address)}?action=set&key=greeting&value=hello'`,
+};
+
+const chatServer: LabService = {
+  name: 'chat-server',
+  async start({ host, port, logger }) {
+    const server = new ChatServer({ logger });
+    try {
+      const address = await server.start({ host, port });
+      // stop() tells every user "BYE server stopping" before closing.
+      return { ...address, stop: () => server.stop() };
+    } catch (err) {
+      await server.stop();
+      throw err;
+    }
+  },
+  where: (address) => formatHostPort(reachableHost(address.host), address.port),
+  tryThis: (address) => `telnet ${reachableHost(address.host)} ${address.port}`,
+};
+
+/** Started in this order, stopped all at once. */
+export const LAB_SERVICES: readonly LabService[] = [serve, store, chatServer];
