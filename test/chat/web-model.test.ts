@@ -25,12 +25,19 @@ function event(model: ChatModel, line: string) {
 
 describe('the web page model', () => {
   it('reads the USERS and GROUPS replies', () => {
-    expect(parseUsersReply(reply('OK USERS 2 ada bob').text)).toEqual(['ada', 'bob']);
-    expect(parseUsersReply(reply('OK USERS 0').text)).toEqual([]);
-    expect(parseGroupsReply(reply('OK GROUPS 2 Devs:3 ops:1').text)).toEqual([
-      { name: 'Devs', members: 3 },
-      { name: 'ops', members: 1 },
-    ]);
+    expect(parseUsersReply(reply('OK USERS 2 ada bob').text)).toEqual({ entries: ['ada', 'bob'], more: 0 });
+    expect(parseUsersReply(reply('OK USERS 0').text)).toEqual({ entries: [], more: 0 });
+    expect(parseUsersReply(reply('OK USERS 250 ada al kim +150').text)).toEqual({
+      entries: ['ada', 'al', 'kim'],
+      more: 150,
+    });
+    expect(parseGroupsReply(reply('OK GROUPS 3 Devs:3 ops:1 +1').text)).toEqual({
+      entries: [
+        { name: 'Devs', members: 3 },
+        { name: 'ops', members: 1 },
+      ],
+      more: 1,
+    });
     expect(parseGroupsReply(reply('OK PONG').text)).toBeUndefined();
   });
 

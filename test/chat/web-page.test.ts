@@ -176,7 +176,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the web client in Chromium', { timeout: 120_000
   });
 
   it('shows a hostile name and message as text and runs nothing', async () => {
-    const server = await startChat();
+    // One name per USERS page: the page must read the listing a page at a time to see everyone.
+    const server = await startChat({}, { listLimit: 1 });
     cleanups.push(() => server.stop());
     const { page: eve, dialogs: eveDialogs } = await openPage(browser!, server.url);
     const { page: ann, dialogs: annDialogs } = await openPage(browser!, server.url);
@@ -192,6 +193,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the web client in Chromium', { timeout: 120_000
     }
     await joinAs(eve, 'eve');
     await joinAs(ann, 'ann');
+    // ann's first page is "ann +1": eve is on the second.
+    await ann.getByRole('list', { name: 'Users' }).getByRole('button', { name: 'eve' }).waitFor();
+    expect(await ann.getByRole('list', { name: 'Users' }).getByRole('button').count()).toBe(1);
     const tom = await tcp(server.tcpPort, 'tom');
     await say(eve, XSS);
     await messageIn(ann, XSS).waitFor();

@@ -2,11 +2,21 @@
 // protocol commands (REGISTER, MESSAGE, PRIVATE, JOIN, LEAVE, GROUP) and the server's replies into the model.
 import { isValidName, NAME_RULE, nameKey, quoteInput, type Reply } from '../../protocol.js';
 import { ChatLink, LOST } from './link.js';
-import { ChatModel, commandFor, parseGroupsReply, parseUsersReply } from './model.js';
+import {
+  ChatModel,
+  commandFor,
+  type ListPage,
+  MAX_LISTED,
+  parseGroupsReply,
+  parseUsersReply,
+} from './model.js';
 import { ChatView } from './view.js';
 
-/** How often the group list is asked for again: other people's new groups are not announced. */
-const GROUPS_REFRESH_MS = 10_000;
+/**
+ * How often the lists are asked for again: other people's new groups are not announced, and in a chat larger
+ * than the server's --presence-limit neither are people who share no group with us.
+ */
+const LISTS_REFRESH_MS = 10_000;
 
 const model = new ChatModel();
 const maxLineBytes = Number(
@@ -135,18 +145,49 @@ function register(name: string): void {
 }
 
 function refresh(): void {
-  send('USERS', (reply) => {
-    const names = reply.ok ? parseUsersReply(reply.text) : undefined;
-    if (names) model.setUsers(names);
-  });
+  refreshUsers();
   refreshGroups();
 }
 
-function refreshGroups(): void {
-  send('GROUPS', (reply) => {
-    const groups = reply.ok ? parseGroupsReply(reply.text) : undefined;
-    if (groups) model.setGroups(groups);
+/**
+ * Reads a USERS or GROUPS listing a page at a time (`<VERB> <after>` continues after the last entry shown) up to
+ * MAX_LISTED entries, then hands the whole of it over.
+ */
+function readList<T>(
+  verb: 'USERS' | 'GROUPS',
+  parse: (text: string) => ListPage<T> | undefined,
+  nameOf: (entry: T) => string,
+  done: (entries: T[]) => void,
+  after?: string,
+  collected: T[] = [],
+): void {
+  send(after === undefined ? verb : `${verb} ${after}`, (reply) => {
+    const page = reply.ok ? parse(reply.text) : undefined;
+    if (!page) return;
+    collected.push(...page.entries);
+    const last = page.entries.at(-1);
+    if (page.more > 0 && last !== undefined && collected.length < MAX_LISTED) {
+      readList(verb, parse, nameOf, done, nameOf(last), collected);
+    } else done(collected);
   });
+}
+
+function refreshUsers(): void {
+  readList(
+    'USERS',
+    parseUsersReply,
+    (name) => name,
+    (names) => model.setUsers(names),
+  );
+}
+
+function refreshGroups(): void {
+  readList(
+    'GROUPS',
+    parseGroupsReply,
+    (group) => group.name,
+    (groups) => model.setGroups(groups),
+  );
 }
 
 function webSocketUrl(): string {
@@ -154,8 +195,8 @@ function webSocketUrl(): string {
 }
 
 setInterval(() => {
-  if (link.isOpen && model.me !== undefined) refreshGroups();
-}, GROUPS_REFRESH_MS);
+  if (link.isOpen && model.me !== undefined) refresh();
+}, LISTS_REFRESH_MS);
 
 link.connect();
 view.showChat(false);

@@ -36,6 +36,9 @@ export interface GroupInfo {
 /** Messages kept per conversation; older ones are dropped so a long session stays light. */
 export const MAX_MESSAGES = 500;
 
+/** Users or groups the page lists at most (read a page at a time); a chat larger than that shows its first ones. */
+export const MAX_LISTED = 1000;
+
 export const EVERYONE = 'all';
 
 export function conversationKey(kind: ConversationKind, name: string): string {
@@ -54,25 +57,44 @@ export function commandFor(conversation: Pick<Conversation, 'kind' | 'name'>, te
   }
 }
 
-/** The names in `OK USERS <n> <name>...`. */
-export function parseUsersReply(text: string): string[] | undefined {
-  const words = text.split(' ').filter((w) => w !== '');
-  if (words[0] !== 'USERS') return undefined;
-  return words.slice(2);
+/** One page of a USERS or GROUPS reply: its entries, and how many more follow (`+<more>` as the last word). */
+export interface ListPage<T> {
+  entries: T[];
+  more: number;
 }
 
-/** The groups in `OK GROUPS <n> <group>:<members>...`. */
-export function parseGroupsReply(text: string): Array<{ name: string; members: number }> | undefined {
+/** Splits `<VERB> <n> <entry>... [+<more>]`; undefined if the reply is not of that verb. */
+function listWords(text: string, verb: string): ListPage<string> | undefined {
   const words = text.split(' ').filter((w) => w !== '');
-  if (words[0] !== 'GROUPS') return undefined;
-  const groups: Array<{ name: string; members: number }> = [];
-  for (const word of words.slice(2)) {
+  if (words[0] !== verb) return undefined;
+  const entries = words.slice(2);
+  const last = entries.at(-1);
+  // A name never starts with "+", so a last word that does counts the entries after this page.
+  if (last?.startsWith('+')) {
+    entries.pop();
+    const more = Number.parseInt(last.slice(1), 10);
+    return { entries, more: Number.isFinite(more) ? more : 0 };
+  }
+  return { entries, more: 0 };
+}
+
+/** The names in `OK USERS <n> <name>... [+<more>]`. */
+export function parseUsersReply(text: string): ListPage<string> | undefined {
+  return listWords(text, 'USERS');
+}
+
+/** The groups in `OK GROUPS <n> <group>:<members>... [+<more>]`. */
+export function parseGroupsReply(text: string): ListPage<{ name: string; members: number }> | undefined {
+  const page = listWords(text, 'GROUPS');
+  if (!page) return undefined;
+  const entries: Array<{ name: string; members: number }> = [];
+  for (const word of page.entries) {
     const colon = word.lastIndexOf(':');
     const name = colon < 0 ? word : word.slice(0, colon);
     const members = colon < 0 ? 0 : Number.parseInt(word.slice(colon + 1), 10);
-    if (name !== '') groups.push({ name, members: Number.isFinite(members) ? members : 0 });
+    if (name !== '') entries.push({ name, members: Number.isFinite(members) ? members : 0 });
   }
-  return groups;
+  return { entries, more: page.more };
 }
 
 export class ChatModel {
