@@ -1,6 +1,6 @@
 // The chat server: the Room carried out over the line framework, plus what needs a clock: flood control
 // (delaying commands beyond the bucket, cutting off clients far beyond it) and idle PINGs.
-import { formatHostPort } from '../cli/options.js';
+import { formatHostPort } from '../text/host-port.js';
 import { type Connection, type DisconnectReason, LineServer, type LineServerOptions } from '../line/index.js';
 import { DEFAULT_FLOOD_LIMITS, FloodGate, type FloodLimits } from './flood.js';
 import { formatError, formatEvent, formatGreeting } from './protocol.js';

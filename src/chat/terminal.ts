@@ -2,7 +2,7 @@
 // are printed as they arrive. On a TTY the line being typed is redrawn under each incoming line.
 import { clearScreenDown, createInterface, cursorTo, type Interface, moveCursor } from 'node:readline';
 import stringWidth from 'string-width';
-import { formatHostPort } from '../cli/options.js';
+import { formatHostPort } from '../text/host-port.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../line/index.js';
 import { makeStyle } from '../term/style.js';
 import { ChatClient, ChatReplyError } from './client.js';

@@ -6,7 +6,8 @@ import { printAboveInput } from '../chat/terminal.js';
 import { ConnectClient } from '../connect/client.js';
 import { LineConnectError } from '../line/errors.js';
 import { sanitizeLine } from '../text/sanitize.js';
-import { formatHostPort, parsePositiveInt, parseServerAddress, parseServerPort } from './options.js';
+import { formatHostPort } from '../text/host-port.js';
+import { parsePositiveInt, parseServerAddress, parseServerPort } from './options.js';
 
 function parseSeconds(value: string): number {
   const n = Number(value);

@@ -3,7 +3,8 @@
 import type { Command } from 'commander';
 import type { LineServer, LineServerOptions } from '../line/server.js';
 import { createLogger } from '../log.js';
-import { formatHostPort, parsePort } from './options.js';
+import { formatHostPort } from '../text/host-port.js';
+import { parsePort } from './options.js';
 import { runServer } from './server-run.js';
 
 export interface LineExampleCommand {

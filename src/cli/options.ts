@@ -76,8 +76,3 @@ export function parseServerAddress(value: string): { host: string; port: number 
     throw new InvalidArgumentError(`"${value}" has no port after the ":" (e.g. ${value}8090).`);
   return { host: parsed.host, port: undefined };
 }
-
-/** How to show a listening address: IPv6 in brackets. */
-export function formatHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}

@@ -1,5 +1,6 @@
 // The life of a server started from the CLI: listen with errors a person can act on, log the address, and stop
 // cleanly on SIGINT/SIGTERM (a second signal forces the exit).
+import { formatHostPort } from '../text/host-port.js';
 import { constants } from 'node:os';
 
 export interface RunningServer {
@@ -17,7 +18,7 @@ export interface RunServerOptions<T extends RunningServer> {
 /** Turns a listen error into one line a person can act on. */
 export function describeListenError(command: string, host: string, port: number, err: unknown): string {
   const code = (err as NodeJS.ErrnoException)?.code;
-  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const where = formatHostPort(host, port);
   const hint =
     code === 'EADDRINUSE'
       ? `address in use (is another ${command} running? use --port)`

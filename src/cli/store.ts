@@ -2,6 +2,9 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { createLogger } from '../log.js';
 import { assertUsableToken } from '../store/client-protocol.js';
+import { DEFAULT_MAX_CONNECTIONS } from '../store/connections.js';
+import { DEFAULT_DISK_RESERVE_BYTES } from '../store/disk-space.js';
+import { parseAllowedOrigin } from '../store/origin.js';
 import { EngineOpenError, startStoreServer } from '../store/server.js';
 import { parsePort, parsePositiveInt } from './options.js';
 import { runServer } from './server-run.js';
@@ -14,6 +17,9 @@ interface StoreCliOptions {
   token?: string;
   private?: boolean;
   maxValue: number;
+  diskReserve: number;
+  allowOrigin: string[];
+  maxConnections: number;
 }
 
 export function register(program: Command): void {
@@ -27,6 +33,24 @@ export function register(program: Command): void {
     .option('--token <secret>', 'writes need "Authorization: Bearer <secret>" or token=<secret>', parseToken)
     .option('--private', 'reads need the token too (with --token)')
     .option('--max-value <bytes>', 'largest value accepted, in bytes', parsePositiveInt, 1024 * 1024)
+    .option(
+      '--allow-origin <origin>',
+      "let web pages from this origin (scheme://host[:port], or '*' for any) write; repeatable",
+      collectOrigin,
+      [],
+    )
+    .option(
+      '--max-connections <n>',
+      'open connections at most, watches included (more get 503)',
+      parsePositiveInt,
+      DEFAULT_MAX_CONNECTIONS,
+    )
+    .option(
+      '--disk-reserve <bytes>',
+      'free disk space a set must leave, kept for deletes (sets that would not get 507; 0: no check)',
+      parseWholeNumber,
+      DEFAULT_DISK_RESERVE_BYTES,
+    )
     .addHelpText(
       'after',
       `
@@ -36,6 +60,12 @@ Examples:
   plainwire store --data /var/lib/plainwire --host 0.0.0.0 --token s3cret
   curl 'http://127.0.0.1:8001/?action=set&key=greeting&value=hello'
   curl 'http://127.0.0.1:8001/?action=get&key=greeting'
+
+Limits (docs/STORE-API.md, "Limits and timeouts"): keys 1 KiB, values --max-value; headers within 10 s, a
+whole request within 30 s, a body may not stall for 5 s (408); --max-connections open at once (503 beyond);
+sets leave --disk-reserve free on the disk (507 when they cannot); writes a browser marks as from another web
+page get 403 unless --allow-origin names it. Send a file as a value with
+  curl --data-binary @FILE -H 'Content-Type: application/octet-stream' 'URL/?action=set&key=K'
 
 The API is in docs/STORE-API.md.`,
     )
@@ -47,6 +77,10 @@ The API is in docs/STORE-API.md.`,
         command.error('plainwire store: --private needs --token (reads are checked against it)', {
           exitCode: 2,
         });
+      if (opts.token === undefined && !isLoopback(opts.host))
+        process.stderr.write(
+          `plainwire store: WARNING: bound to ${opts.host} without --token, so anyone who can reach this machine can read, overwrite and clear every key; add --token SECRET (or use --host 127.0.0.1)\n`,
+        );
       const logger = createLogger('store');
       const dataDir = opts.memory ? undefined : opts.data;
       try {
@@ -64,6 +98,9 @@ The API is in docs/STORE-API.md.`,
                 token: opts.token,
                 private: opts.private,
                 maxValueBytes: opts.maxValue,
+                diskReserveBytes: opts.diskReserve,
+                allowOrigins: opts.allowOrigin,
+                maxConnections: opts.maxConnections,
                 logger,
               });
             } catch (err) {
@@ -89,4 +126,22 @@ function parseToken(value: string): string {
     throw new InvalidArgumentError(`${(err as Error).message}.`);
   }
   return value;
+}
+
+function parseWholeNumber(value: string): number {
+  if (!/^\d{1,15}$/.test(value)) throw new InvalidArgumentError(`"${value}" is not a whole number of bytes.`);
+  return Number(value);
+}
+
+function collectOrigin(value: string, previous: string[]): string[] {
+  try {
+    return [...previous, parseAllowedOrigin(value)];
+  } catch (err) {
+    throw new InvalidArgumentError(`${(err as Error).message}.`);
+  }
+}
+
+/** Only this machine can reach a store bound here. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

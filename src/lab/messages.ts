@@ -1,5 +1,5 @@
 // What the lab tells a person: the start-up table and the one-line errors, as pure functions.
-import { formatHostPort } from '../cli/options.js';
+import { formatHostPort } from '../text/host-port.js';
 import type { StartedService } from './lab.js';
 import { LabStartError } from './lab.js';
 import { formatTable } from './table.js';

@@ -1,9 +1,8 @@
 // What the lab runs: one entry per service (its port slot, how to start it, what to show, how it stops). Adding a
 // service (the chat server's web client, say) is one more entry here.
-import { formatHostPort } from '../cli/options.js';
+import { formatHostPort } from '../text/host-port.js';
 import { ChatServer } from '../chat/server.js';
 import type { Logger } from '../log.js';
-import { openLmdbEngine } from '../store/lmdb.js';
 import { startStoreServer } from '../store/server.js';
 import { startStaticServer } from '../web/server.js';
 import { storeDataDir } from './data-dir.js';
@@ -71,16 +70,9 @@ const serve: LabService = {
 const store: LabService = {
   name: 'store',
   async start({ host, port, logger, dataDir }) {
-    // Opened here rather than by the server, so that a port in use does not leave the database open.
     const path = storeDataDir(dataDir);
-    const engine = await openLmdbEngine({ path });
-    try {
-      // The server closes the engine on stop, after the last write is synced.
-      return await startStoreServer({ host, port, engine, dataDir: path, logger });
-    } catch (err) {
-      await engine.close();
-      throw err;
-    }
+    // The server closes the engine on stop, after the last write is synced, and when it cannot listen.
+    return startStoreServer({ host, port, dataDir: path, logger });
   },
   where: httpUrl,
   tryThis: (address) => `curl '${httpUrl(address)}?action=set&key=greeting&value=hello'`,

@@ -1,5 +1,6 @@
 // The line framework's errors: classes with stable codes (like ws's WS_ERR_*), so callers branch on `code`,
 // never on message text.
+import { formatHostPort } from '../text/host-port.js';
 
 export type LineErrorCode =
   | 'LINE_TOO_LONG'
@@ -45,8 +46,7 @@ export class LineConnectError extends LineError {
     reason: string,
     options?: { cause?: unknown; errno?: string },
   ) {
-    const where = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-    super(code, `cannot connect to ${where}: ${reason}`, { cause: options?.cause });
+    super(code, `cannot connect to ${formatHostPort(host, port)}: ${reason}`, { cause: options?.cause });
     this.name = 'LineConnectError';
     this.host = host;
     this.port = port;

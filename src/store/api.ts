@@ -31,7 +31,7 @@ export interface ApiLimits {
 
 /** `rest`: the /kv/ face (404 for a missing key); `html`: answer with the page (forms on the page ask for this). */
 export type Operation =
-  | { kind: 'page' }
+  | { kind: 'page'; after?: string }
   | { kind: 'get'; key: string; rest: boolean; html: boolean }
   | {
       kind: 'set';
@@ -66,6 +66,10 @@ export class ApiError {
     readonly headers: Record<string, string> = {},
   ) {}
 }
+
+/** How to send a value as raw bytes: said whenever a body was taken as a form but did not read as one. */
+export const RAW_BODY_HINT =
+  "to send the body as the raw value, add -H 'Content-Type: application/octet-stream' (or PUT it to /kv/<key>)";
 
 const WRITE_KINDS = new Set<Operation['kind']>(['set', 'unset', 'clear']);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -218,10 +222,13 @@ export function parseRequest(req: ApiRequest, limits: ApiLimits): ParsedRequest 
     );
 
   let postedValue: string | undefined;
+  let formPosted = false;
   if (req.method === 'POST' && req.body && req.body.length > 0) {
     if (isFormBody(req.contentType)) {
+      formPosted = true;
       const merged = parseParams(req.body.toString('latin1'), params, 'form body');
-      if (merged instanceof ApiError) return merged;
+      if (merged instanceof ApiError)
+        return new ApiError(merged.status, `${merged.message}; ${RAW_BODY_HINT}`, merged.headers);
     } else {
       const text = bodyText(req.body);
       if (text instanceof ApiError) return text;
@@ -230,6 +237,13 @@ export function parseRequest(req: ApiRequest, limits: ApiLimits): ParsedRequest 
   }
   const token = params.get('token') ?? bearerToken(req.authorization);
   const action = params.get('action');
+  // curl's -d and --data-binary label any body a form: a file posted that way has no value= field, and taking the
+  // missing field as an empty value would answer 200 and store "" (the body silently dropped).
+  if (formPosted && action === 'set' && !params.has('value'))
+    return new ApiError(
+      400,
+      `the POST body is form-encoded (Content-Type: application/x-www-form-urlencoded, curl's default for -d and --data-binary) but has no value= field; ${RAW_BODY_HINT}`,
+    );
   const op = parseAction(action, params, postedValue, req.method === 'POST', limits);
   if (op instanceof ApiError) return op;
   const write = WRITE_KINDS.has(op.kind);
@@ -253,7 +267,9 @@ function parseAction(
         400,
         `no action given: add action=set, get or unset (e.g. ?action=get&key=K); the path is not read, only ?action=`,
       );
-    return { kind: 'page' };
+    const after = cursorParam(params);
+    if (after instanceof ApiError) return after;
+    return { kind: 'page', after };
   }
   const format = params.get('format');
   const html = format === 'html';
@@ -312,16 +328,8 @@ function parseAction(
       if (limit instanceof ApiError) return limit;
       if (limit !== undefined && (limit < 1 || limit > MAX_LIST_LIMIT))
         return new ApiError(400, `limit=${limit} is out of range: give 1 to ${MAX_LIST_LIMIT}`);
-      const cursor = params.get('cursor');
-      let after: string | undefined;
-      if (cursor !== undefined && cursor !== '' && cursor !== 'null') {
-        after = decodeCursor(cursor);
-        if (after === undefined)
-          return new ApiError(
-            400,
-            'the cursor is not one this store gave out: pass the cursor from the last list',
-          );
-      }
+      const after = cursorParam(params);
+      if (after instanceof ApiError) return after;
       return { kind: 'list', prefix: params.get('prefix') ?? '', limit: limit ?? DEFAULT_LIST_LIMIT, after };
     }
     case 'watch': {
@@ -349,6 +357,15 @@ function parseAction(
     default:
       return new ApiError(400, `unknown action "${truncate(action)}": use one of ${ACTIONS.join(', ')}`);
   }
+}
+
+function cursorParam(params: Params): string | undefined | ApiError {
+  const cursor = params.get('cursor');
+  if (cursor === undefined || cursor === '' || cursor === 'null') return undefined;
+  return (
+    decodeCursor(cursor) ??
+    new ApiError(400, 'the cursor is not one this store gave out: pass the cursor from the last list')
+  );
 }
 
 function checkFormat(format: string | undefined, allowed: string[]): ApiError | undefined {

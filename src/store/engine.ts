@@ -89,8 +89,8 @@ export interface Engine {
   /** Every live key in key order. */
   keys(): string[];
   list(options: ListOptions): ListPage;
-  /** Up to `limit` entries, most recently changed first (for the HTML page). */
-  newest(limit: number): { entries: Entry[]; total: number };
+  /** How many keys there are (keys past their expiry but not yet removed may be counted). */
+  count(): number;
   /**
    * Changes with revision > `after` matching `match`, in revision order. Whole revisions only: stops at a revision
    * boundary once `limit` changes are gathered. Reads at most `scanLimit` revisions, so a far-behind reader with
@@ -108,6 +108,19 @@ export class EngineOpenError extends Error {
   constructor(message: string, code = 'ENGINE_OPEN') {
     super(message);
     this.name = 'EngineOpenError';
+    this.code = code;
+  }
+}
+
+/**
+ * A write the disk refused (full, or an I/O error): nothing of it was stored, and the store goes on. The message is
+ * for a person; `code` is STORAGE_FULL (ENOSPC, or lmdb's map full) or STORAGE_FAILED (any other I/O error).
+ */
+export class EngineWriteError extends Error {
+  readonly code: 'STORAGE_FULL' | 'STORAGE_FAILED';
+  constructor(message: string, code: 'STORAGE_FULL' | 'STORAGE_FAILED') {
+    super(message);
+    this.name = 'EngineWriteError';
     this.code = code;
   }
 }

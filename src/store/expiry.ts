@@ -25,7 +25,10 @@ export class ExpiryTimer {
   private timer: NodeJS.Timeout | undefined;
   private due = Number.POSITIVE_INFINITY;
 
-  constructor(private readonly fire: () => void) {}
+  constructor(
+    private readonly fire: () => void,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Makes sure the timer fires no later than `at` (ms since the epoch). */
   schedule(at: number): void {
@@ -48,7 +51,7 @@ export class ExpiryTimer {
   private arm(at: number): void {
     if (this.timer) clearTimeout(this.timer);
     this.due = at;
-    const delay = Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS);
+    const delay = Math.min(Math.max(0, at - this.now()), MAX_TIMER_MS);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.due = Number.POSITIVE_INFINITY;

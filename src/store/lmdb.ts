@@ -20,7 +20,9 @@ import {
   type UnsetOptions,
   type WriteResult,
 } from './engine.js';
+import { DEFAULT_DISK_RESERVE_BYTES, DiskSpace } from './disk-space.js';
 import { compareKeys, ExpiryTimer } from './expiry.js';
+import { guardOrphanCommitFailures, issued, writeFailure } from './lmdb-failures.js';
 
 export interface LmdbEngineOptions {
   /** The data directory (created if missing). */
@@ -29,6 +31,10 @@ export interface LmdbEngineOptions {
   logRetention?: number;
   /** How often the log is pruned in the background (default 5 s). */
   pruneIntervalMs?: number;
+  /** Free disk space a set must leave, for deletes and lmdb's own pages (default 32 MiB; 0 turns the check off). */
+  diskReserveBytes?: number;
+  /** The time in ms since the epoch, for expiry (tests pass their own clock). */
+  clock?: () => number;
 }
 
 /** [value, version, expiresAt or 0] */
@@ -43,6 +49,9 @@ const LOCK_FILE = 'plainwire-store.pid';
 const heldLocks = new Set<string>();
 // Log pruning removes this many revisions per transaction at most, so a prune never holds the writer for long.
 const PRUNE_CHUNK = 10_000;
+
+// How long an expiry the disk refused waits before it is tried again.
+const EXPIRY_RETRY_MS = 1000;
 
 interface PendingKey {
   entry: Entry | null;
@@ -68,8 +77,10 @@ export class LmdbEngine implements Engine {
   private oldest: number;
   private readonly retention: number;
   private readonly fanout = new ChangeFanout();
-  private readonly expiryTimer = new ExpiryTimer(() => this.expireDue());
+  private readonly now: () => number;
+  private readonly expiryTimer: ExpiryTimer;
   private readonly pruneTimer: NodeJS.Timeout;
+  private readonly space: DiskSpace;
   private expiryQueued = false;
   private closed = false;
   private lastWrite: Promise<unknown> = Promise.resolve();
@@ -78,6 +89,8 @@ export class LmdbEngine implements Engine {
 
   constructor(options: LmdbEngineOptions) {
     this.retention = options.logRetention ?? DEFAULT_LOG_RETENTION;
+    this.now = options.clock ?? Date.now;
+    this.expiryTimer = new ExpiryTimer(() => this.expireDue(), this.now);
     try {
       makeDirectory(resolve(options.path));
     } catch (err) {
@@ -85,6 +98,8 @@ export class LmdbEngine implements Engine {
         `cannot create the data directory ${options.path}: ${(err as Error).message} (check --data)`,
       );
     }
+    guardOrphanCommitFailures();
+    this.space = new DiskSpace(resolve(options.path), options.diskReserveBytes ?? DEFAULT_DISK_RESERVE_BYTES);
     this.lockPath = join(resolve(options.path), LOCK_FILE);
     takeLock(this.lockPath, options.path);
     try {
@@ -125,7 +140,7 @@ export class LmdbEngine implements Engine {
     const stored = this.kv.get(key);
     if (!stored) return undefined;
     const entry = toEntry(key, stored);
-    if (isExpired(entry, Date.now())) {
+    if (isExpired(entry, this.now())) {
       this.queueExpiry();
       return undefined;
     }
@@ -134,34 +149,40 @@ export class LmdbEngine implements Engine {
 
   async set(key: string, value: string, options: SetOptions = {}): Promise<WriteResult> {
     this.assertOpen();
-    const now = Date.now();
+    const now = this.now();
     const raw = this.latest(key);
     const current = raw && !isExpired(raw, now) ? raw : undefined;
     const currentVersion = current?.version ?? 0;
     if (options.ifVersion !== undefined && options.ifVersion !== currentVersion)
       return { ok: false, conflict: true, version: currentVersion, revision: this.durable };
+    const claimed = DiskSpace.estimate(key.length * 3 + Buffer.byteLength(value));
+    this.space.claim(claimed);
     const changes: Change[] = [];
     if (raw && !current) changes.push(this.issueExpire(raw));
-    else if (raw?.expiresAt !== undefined) this.expiry.remove([raw.expiresAt, key]);
+    else if (raw?.expiresAt !== undefined) issued(this.expiry.remove([raw.expiresAt, key]));
     const revision = ++this.assigned;
     const entry: Entry = { key, value, version: revision };
     if (options.ttlMs !== undefined) {
       entry.expiresAt = now + options.ttlMs;
-      this.expiry.put([entry.expiresAt, key], 1);
+      issued(this.expiry.put([entry.expiresAt, key], 1));
       this.expiryTimer.schedule(entry.expiresAt);
     }
-    this.kv.put(key, [value, revision, entry.expiresAt ?? 0]);
+    issued(this.kv.put(key, [value, revision, entry.expiresAt ?? 0]));
     changes.push({ type: 'set', key, value, version: revision, revision });
-    this.turnWrite = this.log.put(revision, [[0, key, value]]);
+    this.turnWrite = issued(this.log.put(revision, [[0, key, value]]));
     this.pending.set(key, { entry, revision });
-    await this.commit(changes);
+    try {
+      await this.commit(changes);
+    } finally {
+      this.space.release(claimed);
+    }
     return { ok: true, version: revision, revision };
   }
 
   async unset(key: string, options: UnsetOptions = {}): Promise<WriteResult> {
     this.assertOpen();
     const raw = this.latest(key);
-    const current = raw && !isExpired(raw, Date.now()) ? raw : undefined;
+    const current = raw && !isExpired(raw, this.now()) ? raw : undefined;
     const currentVersion = current?.version ?? 0;
     if (options.ifVersion !== undefined && options.ifVersion !== currentVersion)
       return { ok: false, conflict: true, version: currentVersion, revision: this.durable };
@@ -170,9 +191,9 @@ export class LmdbEngine implements Engine {
       return { ok: true, version: 0, revision: this.durable };
     }
     const revision = ++this.assigned;
-    this.kv.remove(key);
-    if (current.expiresAt !== undefined) this.expiry.remove([current.expiresAt, key]);
-    this.turnWrite = this.log.put(revision, [[1, key]]);
+    issued(this.kv.remove(key));
+    if (current.expiresAt !== undefined) issued(this.expiry.remove([current.expiresAt, key]));
+    this.turnWrite = issued(this.log.put(revision, [[1, key]]));
     this.pending.set(key, { entry: null, revision });
     await this.commit([{ type: 'unset', key, version: 0, revision }]);
     return { ok: true, version: 0, revision };
@@ -188,7 +209,7 @@ export class LmdbEngine implements Engine {
     }
     if (live.size === 0) return { revision: this.durable };
     const revision = ++this.assigned;
-    const now = Date.now();
+    const now = this.now();
     const changes: Change[] = [];
     const stored: StoredChange[] = [];
     for (const key of [...live.keys()].sort(compareKeys)) {
@@ -197,17 +218,17 @@ export class LmdbEngine implements Engine {
       const type = isExpired(entry, now) ? 'expire' : 'unset';
       changes.push({ type, key, version: 0, revision });
       stored.push([TYPE_CODES[type], key]);
-      this.kv.remove(key);
-      if (entry.expiresAt !== undefined) this.expiry.remove([entry.expiresAt, key]);
+      issued(this.kv.remove(key));
+      if (entry.expiresAt !== undefined) issued(this.expiry.remove([entry.expiresAt, key]));
       this.pending.set(key, { entry: null, revision });
     }
-    this.turnWrite = this.log.put(revision, stored);
+    this.turnWrite = issued(this.log.put(revision, stored));
     await this.commit(changes);
     return { revision };
   }
 
   keys(): string[] {
-    const now = Date.now();
+    const now = this.now();
     const keys: string[] = [];
     for (const { key, value } of this.kv.getRange({})) if (!expiredStored(value, now)) keys.push(key);
     return keys;
@@ -217,7 +238,7 @@ export class LmdbEngine implements Engine {
     const prefix = options.prefix ?? '';
     const after = options.after;
     const start = after !== undefined && compareKeys(after, prefix) > 0 ? after : prefix;
-    const now = Date.now();
+    const now = this.now();
     const items: Entry[] = [];
     let next: string | null = null;
     for (const { key, value } of this.kv.getRange({ start })) {
@@ -237,27 +258,8 @@ export class LmdbEngine implements Engine {
     return { items, next, revision };
   }
 
-  newest(limit: number): { entries: Entry[]; total: number } {
-    const now = Date.now();
-    // The log, read backwards, names the most recently changed keys without scanning (and sorting) every key.
-    const total = this.kv.getCount();
-    const seen = new Set<string>();
-    const recent: Entry[] = [];
-    for (const { key: rev, value } of this.log.getRange({ reverse: true })) {
-      for (const [code, key] of value) {
-        if (code !== 0 || seen.has(key)) continue;
-        seen.add(key);
-        const stored = this.kv.get(key);
-        if (stored && stored[1] === rev && !expiredStored(stored, now)) recent.push(toEntry(key, stored));
-      }
-      if (recent.length >= limit) return { entries: recent.slice(0, limit), total };
-    }
-    if (recent.length >= total) return { entries: recent, total };
-    const live: Entry[] = [];
-    for (const { key, value } of this.kv.getRange({}))
-      if (!expiredStored(value, now)) live.push(toEntry(key, value));
-    live.sort((a, b) => b.version - a.version);
-    return { entries: live.slice(0, limit), total: live.length };
+  count(): number {
+    return this.kv.getCount();
   }
 
   changesAfter(after: number, match: ChangeMatch, limit: number, scanLimit = 10_000): ChangesAnswer {
@@ -318,9 +320,9 @@ export class LmdbEngine implements Engine {
   /** Issues the removal of an expired key as its own revision; the caller commits it. */
   private issueExpire(entry: Entry): Change {
     const revision = ++this.assigned;
-    this.kv.remove(entry.key);
-    if (entry.expiresAt !== undefined) this.expiry.remove([entry.expiresAt, entry.key]);
-    this.turnWrite = this.log.put(revision, [[2, entry.key]]);
+    issued(this.kv.remove(entry.key));
+    if (entry.expiresAt !== undefined) issued(this.expiry.remove([entry.expiresAt, entry.key]));
+    this.turnWrite = issued(this.log.put(revision, [[2, entry.key]]));
     this.pending.set(entry.key, { entry: null, revision });
     return { type: 'expire', key: entry.key, version: 0, revision };
   }
@@ -334,10 +336,18 @@ export class LmdbEngine implements Engine {
     // Every write of this turn shares one lmdb transaction, so the log entry's promise is the whole write's. With
     // overlapping sync the commit resolves before the disk sync, so wait for the sync too: the answer means durable.
     const written = this.turnWrite;
+    // Taken now, in the writes' own turn, so it is this transaction's sync. lmdb never settles it when the commit
+    // fails, so it is only awaited after a successful commit.
     const flushed = new Promise<unknown>((resolve, reject) => this.root.flushed.then(resolve, reject));
-    this.lastWrite = flushed;
+    flushed.catch(() => {});
+    this.lastWrite = written.then(() => flushed);
+    this.lastWrite.catch(() => {});
     try {
-      await written;
+      try {
+        await written;
+      } catch (err) {
+        throw await writeFailure(err);
+      }
       await flushed;
     } finally {
       for (const change of changes) {
@@ -360,23 +370,27 @@ export class LmdbEngine implements Engine {
 
   private expireDue(): void {
     if (this.closed) return;
-    const now = Date.now();
+    const now = this.now();
     const due: Entry[] = [];
     for (const { key } of this.expiry.getRange({})) {
       const [at, name] = key;
       if (at > now) break;
       const entry = this.latest(name);
       if (entry?.expiresAt === at) due.push(entry);
-      else this.expiry.remove(key);
+      else issued(this.expiry.remove(key));
     }
     for (const p of this.pending.values())
       if (p.entry && isExpired(p.entry, now) && !due.some((e) => e.key === p.entry!.key)) due.push(p.entry);
     const changes = due.map((entry) => this.issueExpire(entry));
-    if (changes.length > 0) this.commit(changes).catch(() => this.queueExpiry());
+    // A disk that refused the expiry (full) is retried later, not in a tight loop.
+    if (changes.length > 0)
+      this.commit(changes).catch(() => {
+        if (!this.closed) this.expiryTimer.schedule(this.now() + EXPIRY_RETRY_MS);
+      });
     this.scheduleNextExpiry(now);
   }
 
-  private scheduleNextExpiry(now = Date.now()): void {
+  private scheduleNextExpiry(now = this.now()): void {
     let soonest = Number.POSITIVE_INFINITY;
     for (const { key } of this.expiry.getRange({ start: [now + 1] })) {
       soonest = key[0];
@@ -394,8 +408,8 @@ export class LmdbEngine implements Engine {
     const cutoff = Math.min(this.durable - keep, this.oldest + PRUNE_CHUNK);
     // Readers asking for pruned revisions must get 410 from now on, before the removal becomes visible.
     this.oldest = cutoff;
-    for (const rev of this.log.getKeys({ start: 0, end: cutoff + 1 })) this.log.remove(rev);
-    this.meta.put('oldest', cutoff);
+    for (const rev of this.log.getKeys({ start: 0, end: cutoff + 1 })) issued(this.log.remove(rev));
+    issued(this.meta.put('oldest', cutoff));
   }
 
   private assertOpen(): void {

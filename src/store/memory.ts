@@ -19,6 +19,8 @@ import { compareKeys, ExpiryTimer } from './expiry.js';
 export interface MemoryEngineOptions {
   /** How many changes the log keeps at least (default 100,000). */
   logRetention?: number;
+  /** The time in ms since the epoch, for expiry (tests pass their own clock). */
+  clock?: () => number;
 }
 
 interface LoggedRevision {
@@ -36,11 +38,14 @@ export class MemoryEngine implements Engine {
   private oldest = 0;
   private readonly retention: number;
   private readonly fanout = new ChangeFanout();
-  private readonly expiryTimer = new ExpiryTimer(() => this.expireDue());
+  private readonly now: () => number;
+  private readonly expiryTimer: ExpiryTimer;
   private closed = false;
 
   constructor(options: MemoryEngineOptions = {}) {
     this.retention = options.logRetention ?? DEFAULT_LOG_RETENTION;
+    this.now = options.clock ?? Date.now;
+    this.expiryTimer = new ExpiryTimer(() => this.expireDue(), this.now);
   }
 
   get revision(): number {
@@ -53,7 +58,7 @@ export class MemoryEngine implements Engine {
 
   get(key: string): Entry | undefined {
     const entry = this.entries.get(key);
-    if (entry?.expiresAt !== undefined && entry.expiresAt <= Date.now()) {
+    if (entry?.expiresAt !== undefined && entry.expiresAt <= this.now()) {
       // Reads never see an expired key, even if the timer has not fired yet.
       queueMicrotask(() => this.expireDue());
       return undefined;
@@ -70,9 +75,10 @@ export class MemoryEngine implements Engine {
     this.expireIfDue(key);
     const revision = ++this.rev;
     const entry: Entry = { key, value, version: revision };
-    if (!current) this.sortedKeys = undefined;
+    // Kept sorted in place: re-sorting every key after each new one would block a listing that runs alongside writes.
+    if (!current && this.sortedKeys) this.sortedKeys.splice(lowerBound(this.sortedKeys, key), 0, key);
     if (options.ttlMs !== undefined) {
-      entry.expiresAt = Date.now() + options.ttlMs;
+      entry.expiresAt = this.now() + options.ttlMs;
       this.expiring.set(key, entry.expiresAt);
       this.expiryTimer.schedule(entry.expiresAt);
     } else {
@@ -101,7 +107,7 @@ export class MemoryEngine implements Engine {
     this.assertOpen();
     if (this.entries.size === 0) return { revision: this.rev };
     const revision = ++this.rev;
-    const now = Date.now();
+    const now = this.now();
     const changes: Change[] = [];
     for (const key of this.sortedKeyList()) {
       const entry = this.entries.get(key)!;
@@ -118,7 +124,7 @@ export class MemoryEngine implements Engine {
   }
 
   keys(): string[] {
-    const now = Date.now();
+    const now = this.now();
     return this.sortedKeyList().filter((k) => {
       const e = this.entries.get(k)!;
       return e.expiresAt === undefined || e.expiresAt > now;
@@ -132,7 +138,7 @@ export class MemoryEngine implements Engine {
     const start = after !== undefined && compareKeys(after, prefix) > 0 ? after : prefix;
     let i = lowerBound(keys, start);
     if (keys[i] === after) i++;
-    const now = Date.now();
+    const now = this.now();
     const items: Entry[] = [];
     let next: string | null = null;
     for (; i < keys.length; i++) {
@@ -152,11 +158,8 @@ export class MemoryEngine implements Engine {
     return { items, next, revision: this.rev };
   }
 
-  newest(limit: number): { entries: Entry[]; total: number } {
-    const now = Date.now();
-    const live = [...this.entries.values()].filter((e) => e.expiresAt === undefined || e.expiresAt > now);
-    live.sort((a, b) => b.version - a.version);
-    return { entries: live.slice(0, limit), total: live.length };
+  count(): number {
+    return this.entries.size;
   }
 
   changesAfter(after: number, match: ChangeMatch, limit: number, scanLimit = 10_000): ChangesAnswer {
@@ -193,22 +196,22 @@ export class MemoryEngine implements Engine {
 
   private live(key: string): Entry | undefined {
     const entry = this.entries.get(key);
-    return entry?.expiresAt !== undefined && entry.expiresAt <= Date.now() ? undefined : entry;
+    return entry?.expiresAt !== undefined && entry.expiresAt <= this.now() ? undefined : entry;
   }
 
   /** A write to a key whose expiry is due but not yet processed first records the expiry, as watchers expect. */
   private expireIfDue(key: string): void {
     const entry = this.entries.get(key);
-    if (entry?.expiresAt === undefined || entry.expiresAt > Date.now()) return;
+    if (entry?.expiresAt === undefined || entry.expiresAt > this.now()) return;
     const revision = ++this.rev;
     this.remove(key);
     this.record(revision, [{ type: 'expire', key, version: 0, revision }]);
   }
 
   private remove(key: string): void {
-    this.entries.delete(key);
+    if (!this.entries.delete(key)) return;
     this.expiring.delete(key);
-    this.sortedKeys = undefined;
+    if (this.sortedKeys) this.sortedKeys.splice(lowerBound(this.sortedKeys, key), 1);
   }
 
   private sortedKeyList(): string[] {
@@ -232,7 +235,7 @@ export class MemoryEngine implements Engine {
 
   private expireDue(): void {
     if (this.closed) return;
-    const now = Date.now();
+    const now = this.now();
     let soonest = Number.POSITIVE_INFINITY;
     const due: string[] = [];
     for (const [key, at] of this.expiring) {

@@ -1,14 +1,23 @@
-// The store's HTML page (the bare URL): every key, value and version, newest first, escaped so stored markup is
-// shown and never run, with GET forms to set, get and unset that work in any browser, terminal ones included.
+// The store's HTML page (the bare URL): keys, values and versions in key order, a page of rows at a time (so the
+// page costs the same with ten keys or a million), escaped so stored markup is shown and never run, with forms to set, get and unset that work in any browser, terminal ones included (GET forms,
+// or POST when they carry the token).
 import type { Entry } from './engine.js';
 
-export const PAGE_ROWS = 1000;
+/** Rows per page. */
+export const PAGE_ROWS = 200;
+/** Longer values are cut on the page (get shows them whole), so a page stays small whatever is stored. */
+export const PAGE_VALUE_CHARS = 500;
 
 export interface PageOptions {
   /** The path the page was requested at, so the forms post back to it (/ or /IMServer.php...). */
   path: string;
+  /** This page's rows, in key order. */
   entries: Entry[];
   total: number;
+  /** The cursor of the next page, or null on the last one. */
+  next: string | null;
+  /** Whether this is a later page (so the page links back to the first). */
+  later: boolean;
   revision: number;
   /** One line about the last form action, e.g. "set greeting (version 7)". */
   notice?: string;
@@ -28,11 +37,33 @@ export function escapeHtml(s: string): string {
 
 function form(path: string, action: string, fields: string, tokenField: boolean, label: string): string {
   const token = tokenField ? ' <label>token <input name="token" type="password" size="10"></label>' : '';
+  // A form with the token posts it in the body: in a GET URL it would land in the history, logs and Referer.
+  const method = tokenField ? 'post' : 'get';
   return (
-    `<form method="get" action="${escapeHtml(path)}">` +
+    `<form method="${method}" action="${escapeHtml(path)}">` +
     `<input type="hidden" name="action" value="${action}"><input type="hidden" name="format" value="html">` +
     `${fields}${token} <button type="submit">${label}</button></form>`
   );
+}
+
+function shortValue(value: string): string {
+  if (value.length <= PAGE_VALUE_CHARS) return value;
+  return `${value.slice(0, PAGE_VALUE_CHARS)}... (${Buffer.byteLength(value)} bytes: get the key to see it all)`;
+}
+
+/** Next and first-page links; on a private store they are forms that post the token, as the other forms do. */
+function pageLinks(options: PageOptions): string {
+  const { path, next, later, readTokenField } = options;
+  if (next === null && !later) return '';
+  const href = escapeHtml(path);
+  const link = (cursor: string | null, label: string): string => {
+    if (!readTokenField)
+      return `<a href="${href}${cursor === null ? '' : `?cursor=${encodeURIComponent(cursor)}`}">${label}</a>`;
+    const hidden = cursor === null ? '' : `<input type="hidden" name="cursor" value="${escapeHtml(cursor)}">`;
+    return `<form method="post" action="${href}">${hidden}<label>token <input name="token" type="password" size="10"></label> <button type="submit">${label}</button></form>`;
+  };
+  const parts = [later ? link(null, 'first page') : '', next !== null ? link(next, 'next page') : ''];
+  return `<p>${options.entries.length} of ${options.total} keys on this page, in key order. ${parts.filter(Boolean).join(' ')}</p>\n`;
 }
 
 export function renderPage(options: PageOptions): string {
@@ -40,13 +71,10 @@ export function renderPage(options: PageOptions): string {
   const rows = entries
     .map(
       (e) =>
-        `<tr><td>${escapeHtml(e.key)}</td><td><pre>${escapeHtml(e.value)}</pre></td><td>${e.version}</td></tr>`,
+        `<tr><td>${escapeHtml(e.key)}</td><td><pre>${escapeHtml(shortValue(e.value))}</pre></td><td>${e.version}</td></tr>`,
     )
     .join('\n');
-  const more =
-    total > entries.length
-      ? `<p>Showing the ${entries.length} most recently changed of ${total} keys; use <code>?action=keys</code> or <code>?action=list&amp;format=json</code> for all.</p>`
-      : '';
+  const more = pageLinks(options);
   const notice = options.notice ? `<p><strong>${escapeHtml(options.notice)}</strong></p>\n` : '';
   const shown = options.shownValue
     ? options.shownValue.value === undefined

@@ -1,20 +1,30 @@
 // The store's HTTP transport: node:http with limits and timeouts, wiring api.ts (parse) -> an Engine (store) ->
 // responses, plus long-poll watches (watch.ts) and the HTML page (page.ts).
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { formatHostPort } from '../cli/options.js';
+import { formatHostPort } from '../text/host-port.js';
 import { type Logger, silentLogger } from '../log.js';
 import { ApiError, DEFAULT_MAX_VALUE_BYTES, encodeCursor, type Operation, parseRequest } from './api.js';
 import { assertUsableToken } from './client-protocol.js';
-import type { Change, Engine } from './engine.js';
+import {
+  type BodyLimits,
+  cappedListener,
+  DEFAULT_BODY_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  MIN_DISCARD_BYTES,
+  rawResponse,
+  readBody,
+} from './connections.js';
+import { type Change, type Engine, EngineWriteError } from './engine.js';
 import { openLmdbEngine } from './lmdb.js';
 import { MemoryEngine } from './memory.js';
+import { type AllowedOrigins, parseAllowedOrigin, refuseForeignWrite } from './origin.js';
 import { PAGE_ROWS, renderPage } from './page.js';
 import { WatchHub } from './watch.js';
 
 export { ApiError, MAX_KEY_BYTES, DEFAULT_MAX_VALUE_BYTES } from './api.js';
-export { EngineOpenError } from './engine.js';
+export { EngineOpenError, EngineWriteError } from './engine.js';
 export type { Change, ChangeMatch, Engine, Entry, WriteResult } from './engine.js';
 export { LmdbEngine, openLmdbEngine } from './lmdb.js';
 export { MemoryEngine } from './memory.js';
@@ -35,15 +45,26 @@ export interface StoreServerOptions {
   private?: boolean;
   /** Default 1 MiB. */
   maxValueBytes?: number;
+  /**
+   * Web origins (scheme://host[:port]) whose pages may write; '*' lets every page write. Writes that a browser
+   * marks as coming from another page are refused otherwise (see origin.ts).
+   */
+  allowOrigins?: string[];
   logger?: Logger;
   /** A client must send its request headers within this (default 10 s). */
   headersTimeoutMs?: number;
-  /** ... and its whole request within this (default 60 s). Watches are not affected: they wait after the request. */
+  /** ... and its whole request within this (default 30 s). Watches are not affected: they wait after the request. */
   requestTimeoutMs?: number;
+  /** A request body with no byte for this long is answered 408 (default 5 s). */
+  bodyIdleTimeoutMs?: number;
+  /** Open connections at most, watches included (default 1000); more are answered 503 with Retry-After. */
+  maxConnections?: number;
   /** Change log retention (default 100,000 revisions). */
   logRetention?: number;
   /** How often the lmdb log is pruned (default 5 s). */
   logPruneIntervalMs?: number;
+  /** lmdb: free disk space a set must leave (default 32 MiB); sets that would not are refused with 507. */
+  diskReserveBytes?: number;
 }
 
 export interface StoreServer {
@@ -61,6 +82,8 @@ const TEXT = 'text/plain; charset=utf-8';
 const JSON_TYPE = 'application/json';
 const HTML = 'text/html; charset=utf-8';
 const MAX_WATCH_CHANGES = 1000;
+/** Keys per batch of a keys listing: a batch is read and written in one turn of the event loop. */
+const KEYS_BATCH = 1000;
 const STOP_GRACE_MS = 2000;
 
 function sha256(s: string): Buffer {
@@ -86,12 +109,25 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
           path: options.dataDir,
           logRetention: options.logRetention,
           pruneIntervalMs: options.logPruneIntervalMs,
+          diskReserveBytes: options.diskReserveBytes,
         })
       : new MemoryEngine({ logRetention: options.logRetention }));
   const hub = new WatchHub(engine);
   const expectedToken = options.token !== undefined ? sha256(options.token) : undefined;
   const privateReads = options.private === true && expectedToken !== undefined;
+  const allowedOrigins: AllowedOrigins = new Set((options.allowOrigins ?? []).map(parseAllowedOrigin));
   const debug = log.isLevelEnabled('debug');
+  const bodyIdleTimeoutMs = options.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS;
+  /** How many body bytes a POST or PUT may carry: a form body percent-encodes, so up to three bytes per value byte. */
+  const bodyLimits = (contentType: string | undefined): BodyLimits => {
+    const form = (contentType ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
+    const maxBytes = form ? maxValueBytes * 3 + 8192 : maxValueBytes;
+    return {
+      maxBytes,
+      discardBytes: Math.max(MIN_DISCARD_BYTES, 2 * maxBytes),
+      idleTimeoutMs: bodyIdleTimeoutMs,
+    };
+  };
   let stopping = false;
 
   function tokenAccepted(given: string | undefined): boolean {
@@ -129,13 +165,15 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
     res: ServerResponse,
     path: string,
     head: boolean,
-    extra: Partial<Parameters<typeof renderPage>[0]> = {},
+    extra: Partial<Parameters<typeof renderPage>[0]> & { after?: string } = {},
   ) {
-    const { entries, total } = engine.newest(PAGE_ROWS);
+    const page = engine.list({ after: extra.after, limit: PAGE_ROWS });
     const body = renderPage({
       path,
-      entries,
-      total,
+      entries: page.items,
+      total: engine.count(),
+      next: page.next === null ? null : encodeCursor(page.next),
+      later: extra.after !== undefined,
       revision: engine.revision,
       tokenField: expectedToken !== undefined,
       readTokenField: privateReads,
@@ -153,7 +191,7 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
   ): Promise<void> {
     switch (op.kind) {
       case 'page':
-        return sendPage(res, path, head);
+        return sendPage(res, path, head, { after: op.after });
       case 'get': {
         const entry = engine.get(op.key);
         if (op.html) return sendPage(res, path, head, { shownValue: { key: op.key, value: entry?.value } });
@@ -184,10 +222,8 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
         if (op.html) return sendPage(res, path, head, { notice: `unset ${op.key}` });
         return send(res, 200, '', TEXT, { 'X-Plainwire-Version': 0 });
       }
-      case 'keys': {
-        const keys = engine.keys();
-        return send(res, 200, keys.length === 0 ? '' : `${keys.join('\n')}\n`, TEXT, undefined, head);
-      }
+      case 'keys':
+        return streamKeys(res, head);
       case 'clear':
         await engine.clear();
         return send(res, 200, '', TEXT);
@@ -205,6 +241,35 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
       case 'watch':
         return watch(op, head, req, res);
     }
+  }
+
+  /**
+   * Every key, one per line, a batch at a time: between batches the event loop serves other clients, and a reader
+   * that does not keep up pauses the listing (backpressure) instead of filling memory. A key changed during the
+   * listing may or may not be in it; every key is listed at most once, in key order.
+   */
+  async function streamKeys(res: ServerResponse, head: boolean): Promise<void> {
+    const headers: Record<string, string | number> = {
+      'Content-Type': TEXT,
+      'X-Plainwire-Revision': engine.revision,
+    };
+    if (stopping) headers.Connection = 'close';
+    res.writeHead(200, headers);
+    if (head) return void res.end();
+    let after: string | undefined;
+    for (;;) {
+      const page = engine.list({ after, limit: KEYS_BATCH });
+      const text = page.items.map((e) => `${e.key}\n`).join('');
+      if (res.destroyed) return;
+      const flowing = text === '' || res.write(text);
+      if (page.next === null) break;
+      after = page.next;
+      if (!flowing && !(await drained(res))) return;
+      // Always through the event loop: a write the socket took at once emits 'drain' on the next tick, and a chain
+      // of ticks would never let the other clients' requests in.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    res.end();
   }
 
   function conflict(res: ServerResponse, key: string, expected: number, actual: number): void {
@@ -286,19 +351,25 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
     const query = q < 0 ? '' : url.slice(q + 1);
     let body: Buffer | undefined;
     if (req.method === 'POST' || req.method === 'PUT') {
-      const read = await readBody(req, bodyLimit(req.headers['content-type'], maxValueBytes));
-      if (read === 'too-large') {
-        // Answer at once and drop the connection rather than read megabytes we will refuse.
+      const read = await readBody(req, bodyLimits(req.headers['content-type']));
+      if (read === 'too-large' || read === 'stalled') {
+        // The body was drained as far as the discard bound, so the client reads this rather than a reset.
         res.shouldKeepAlive = false;
         return sendError(
           res,
-          new ApiError(
-            413,
-            `the request body is over the limit: values are limited to ${maxValueBytes} bytes`,
-            {
-              Connection: 'close',
-            },
-          ),
+          read === 'too-large'
+            ? new ApiError(
+                413,
+                `the request body is over the limit: values are limited to ${maxValueBytes} bytes`,
+                {
+                  Connection: 'close',
+                },
+              )
+            : new ApiError(
+                408,
+                `the request body stalled (no byte for ${bodyIdleTimeoutMs / 1000} s): send it at once`,
+                { Connection: 'close' },
+              ),
         );
       }
       if (read === 'aborted') return;
@@ -316,6 +387,17 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
       { maxValueBytes },
     );
     if (parsed instanceof ApiError) return sendError(res, parsed, req.method === 'HEAD');
+    if (parsed.write) {
+      const foreign = refuseForeignWrite(
+        {
+          secFetchSite: req.headers['sec-fetch-site'] as string | undefined,
+          origin: req.headers.origin,
+          host: req.headers.host,
+        },
+        allowedOrigins,
+      );
+      if (foreign) return sendError(res, foreign);
+    }
     if ((parsed.write || privateReads) && !tokenAccepted(parsed.token)) {
       const what = parsed.write ? 'writing to this store' : 'this store';
       return sendError(
@@ -339,7 +421,7 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
   const server = createServer(
     {
       headersTimeout: options.headersTimeoutMs ?? 10_000,
-      requestTimeout: options.requestTimeoutMs ?? 60_000,
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
       keepAliveTimeout: 5000,
       // How often node checks the two timeouts above; the default (30 s) would let a trickler hold a socket long.
       connectionsCheckingInterval: Math.min(1000, options.headersTimeoutMs ?? 1000),
@@ -360,13 +442,18 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
             );
         },
         (err: unknown) => {
-          log.error({ err, method: req.method, url: req.url }, 'request failed');
-          if (!res.headersSent)
+          const storage = err instanceof EngineWriteError;
+          if (storage) log.warn({ code: err.code, method: req.method, url: req.url }, err.message);
+          else log.error({ err, method: req.method, url: req.url }, 'request failed');
+          if (res.headersSent) res.destroy();
+          else if (storage)
+            // 507 Insufficient Storage (RFC 4918): the write was refused whole; once the disk has room it may be retried.
+            sendError(res, new ApiError(507, err.message, { 'Retry-After': '10' }));
+          else
             sendError(
               res,
               new ApiError(500, `the store failed: ${(err as Error).message ?? err} (see the store's log)`),
             );
-          else res.destroy();
         },
       );
     },
@@ -388,21 +475,63 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
                 'the URL has characters that must be percent-encoded: encode spaces, non-ASCII text and controls as %XX',
               ]
             : [400, `malformed HTTP request (${err.code ?? err.message}): send HTTP/1.1`];
-    const body = `${text}\n`;
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${TEXT}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
+    socket.end(rawResponse(status as number, text as string));
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port: options.port ?? 0, backlog: 2048 }, () => {
-      server.off('error', reject);
-      resolve();
-    });
+  // A client that announces a body over the limit (Expect: 100-continue, as curl does for large bodies) is
+  // refused before it sends it.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const limits = bodyLimits(req.headers['content-type']);
+    if (Number(req.headers['content-length'] ?? 0) > limits.maxBytes) {
+      res.shouldKeepAlive = false;
+      return sendError(
+        res,
+        new ApiError(
+          413,
+          `the request body is over the limit: values are limited to ${maxValueBytes} bytes`,
+          {
+            Connection: 'close',
+          },
+        ),
+      );
+    }
+    res.writeContinue();
+    server.emit('request', req, res);
   });
-  server.on('error', (err) => log.error({ err }, 'server error'));
-  const address = server.address();
+
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  let refusedSince = 0;
+  const listener = cappedListener(server, maxConnections, () => {
+    // One line per burst, not one per refused connection.
+    if (refusedSince++ === 0)
+      setTimeout(() => {
+        log.warn(
+          { refused: refusedSince },
+          `connections over the cap (${maxConnections}) were refused with 503`,
+        );
+        refusedSince = 0;
+      }, 5000).unref();
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen({ host, port: options.port ?? 0, backlog: 2048 }, () => {
+        listener.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    // The server owns its engine from the start: a store that could not listen must not keep the database
+    // open (and locked) for whoever tries next in the same process.
+    hub.close();
+    await engine.close().catch(() => {});
+    throw err;
+  }
+  listener.on('error', (err) => log.error({ err }, 'server error'));
+  // node:http starts tracking connections (for its header and request timeouts) when it hears 'listening'; the
+  // capped listener does the listening for it.
+  server.emit('listening');
+  const address = listener.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   const url = `http://${formatHostPort(host, port)}`;
 
@@ -410,7 +539,10 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
       stopping = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // The listener's close waits for every connection it accepted to end.
+      const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
+      // Stops node:http's timeout checks; it answers "not running" since the listener is the one listening.
+      server.close(() => {});
       hub.wakeAll();
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
@@ -427,44 +559,17 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
   return { host, port, url, engine, watching: () => hub.size, stop };
 }
 
-/** How many body bytes a POST or PUT may carry: a form body percent-encodes, so up to three bytes per value byte. */
-function bodyLimit(contentType: string | undefined, maxValueBytes: number): number {
-  const form = (contentType ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
-  return form ? maxValueBytes * 3 + 8192 : maxValueBytes;
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large' | 'aborted'> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) return Promise.resolve('too-large');
+/** Resolves true once `res` can take more, false if the client went away first. */
+function drained(res: ServerResponse): Promise<boolean> {
   return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        resolve('too-large');
-        return;
-      }
-      chunks.push(chunk);
+    const done = (ok: boolean) => () => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(ok);
     };
-    const onEnd = () => {
-      cleanup();
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onAbort = () => {
-      cleanup();
-      resolve('aborted');
-    };
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onAbort);
-      req.off('aborted', onAbort);
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onAbort);
-    req.on('aborted', onAbort);
+    const onDrain = done(true);
+    const onClose = done(false);
+    res.on('drain', onDrain);
+    res.on('close', onClose);
   });
 }

@@ -1,5 +1,6 @@
 // The static file server's transport: a net.Server reads each connection's first line, answers HTTP/0.9 and
 // non-HTTP itself, and hands real HTTP/1.x connections to node:http. Decisions come from plan.ts.
+import { formatHostPort } from '../text/host-port.js';
 import { type FileHandle, realpath, stat } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
@@ -96,7 +97,7 @@ const LINGER_MS = 2_000;
 const SERVER_HEADER = 'plainwire';
 
 function formatUrl(host: string, port: number): string {
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return `http://${formatHostPort(host, port)}`;
 }
 
 /** A full HTTP/1.0 response in bytes, for the answers written before node:http sees the connection. */

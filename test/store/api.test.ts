@@ -67,6 +67,29 @@ describe('parseRequest', () => {
     expect(parseRequest(empty, limits)).toMatchObject({ op: { value: '' } });
   });
 
+  it('refuses a form-typed body without value= on a set, saying how to send raw bytes', () => {
+    // What `curl --data-binary @file URL?action=set&key=K` sends: a file's text labelled as a form.
+    const file = (body: string): ApiRequest => ({
+      method: 'POST',
+      path: '/',
+      query: 'action=set&key=k',
+      contentType: 'application/x-www-form-urlencoded',
+      body: Buffer.from(body),
+    });
+    for (const body of ['just some text\n', 'x=1&y=2', '100% sure']) {
+      const r = parseRequest(file(body), limits);
+      expect(r, body).toBeInstanceOf(ApiError);
+      expect((r as ApiError).status).toBe(400);
+      expect((r as ApiError).message).toMatch(/Content-Type: application\/octet-stream/);
+      expect((r as ApiError).message).not.toContain('\n');
+    }
+    expect(parseRequest(file('value=v'), limits)).toMatchObject({ op: { kind: 'set', value: 'v' } });
+    expect(parseRequest(file('value='), limits)).toMatchObject({ op: { kind: 'set', value: '' } });
+    expect(parseRequest({ ...file('text'), contentType: 'application/octet-stream' }, limits)).toMatchObject({
+      op: { kind: 'set', value: 'text' },
+    });
+  });
+
   it('the REST face', () => {
     const put = parseRequest(
       { method: 'PUT', path: '/kv/a%2Fb/c', query: 'ttl=2', body: Buffer.from('v') },
@@ -163,11 +186,13 @@ describe('encoding helpers', () => {
 });
 
 describe('renderPage', () => {
-  it('escapes everything it shows and notes when rows are cut', () => {
+  it('escapes everything it shows and links the next and first pages', () => {
     const html = renderPage({
       path: '/x"y',
       entries: [{ key: '<b>', value: '<?php system("rm") ?>', version: 3 }],
       total: 1500,
+      next: 'PDw-',
+      later: true,
       revision: 9,
       notice: 'set <i>',
       tokenField: true,
@@ -176,7 +201,9 @@ describe('renderPage', () => {
     expect(html).not.toMatch(/<b>|<\?php|<i>/);
     expect(html).toContain('&lt;?php system(&quot;rm&quot;) ?&gt;');
     expect(html).toContain('action="/x&quot;y"');
-    expect(html).toMatch(/Showing the 1 most recently changed of 1500 keys/);
+    expect(html).toMatch(/1 of 1500 keys on this page/);
+    expect(html).toContain('<a href="/x&quot;y?cursor=PDw-">next page</a>');
+    expect(html).toContain('<a href="/x&quot;y">first page</a>');
     expect(html.match(/name="token"/g)).toHaveLength(2);
   });
 });

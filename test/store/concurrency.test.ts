@@ -25,7 +25,11 @@ async function increment(client: StoreClient, key: string): Promise<number> {
   }
 }
 
-it('ends at exactly 1000 when 20 clients each increment one counter 50 times', async () => {
+// The run ends when the work does; the generous timeout only catches a hang (durable writes on a loaded machine
+// took more than the default 30 s).
+it('ends at exactly 1000 when 20 clients each increment one counter 50 times', {
+  timeout: 300_000,
+}, async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'plainwire-concurrency-'));
   const server = await startStoreServer({ host: '127.0.0.1', port: 0, dataDir });
   const url = `http://127.0.0.1:${server.port}/`;

@@ -1,10 +1,16 @@
 // The store's HTTP API end to end: a real server on port 0 with lmdb files in a temp dir, real HTTP requests.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StoreServer, type StoreServerOptions, startStoreServer } from '../../src/store/server.js';
+import {
+  MemoryEngine,
+  type StoreServer,
+  type StoreServerOptions,
+  startStoreServer,
+} from '../../src/store/server.js';
 import { http, q, rawGet, rawRequest, statusOf } from './http.js';
 
 const dirs: string[] = [];
@@ -20,6 +26,17 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop()));
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
+
+/** Runs the real curl, as a user would: resolves with the status and the body. */
+function curl(args: string[]): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    execFile('curl', ['-s', '-w', '\\n%{http_code}', ...args], { timeout: 15_000 }, (err, stdout) => {
+      if (err) return reject(err);
+      const cut = stdout.lastIndexOf('\n');
+      resolve({ status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) });
+    });
+  });
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -116,6 +133,26 @@ describe('the lab URL API', () => {
     expect(twice.text).toMatch(/given twice/);
   });
 
+  it('refuses a file sent with curl --data-binary (a form by default) instead of storing ""', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plainwire-curl-'));
+    dirs.push(dir);
+    const file = join(dir, 'notes.txt');
+    writeFileSync(file, 'line one\nline two\n');
+    const refused = await curl(['--data-binary', `@${file}`, `${s.url}/?action=set&key=curled`]);
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatch(/no value= field.*-H 'Content-Type: application\/octet-stream'/);
+    expect((await http(`${s.url}/?action=get&key=curled`)).headers.get('x-plainwire-version')).toBe('0');
+    const raw = await curl([
+      '--data-binary',
+      `@${file}`,
+      '-H',
+      'Content-Type: application/octet-stream',
+      `${s.url}/?action=set&key=curled`,
+    ]);
+    expect(raw.status).toBe(200);
+    expect((await http(`${s.url}/?action=get&key=curled`)).text).toBe('line one\nline two\n');
+  });
+
   it('compare-and-set with ifVersion (0 = only if absent), for set and unset', async () => {
     const first = await http(`${s.url}/?action=set&key=cas&value=a&ifVersion=0`);
     expect(first.status).toBe(200);
@@ -133,10 +170,13 @@ describe('the lab URL API', () => {
   });
 
   it('expires a key set with ttl', async () => {
-    await http(`${s.url}/?action=set&key=lease&value=held&ttl=0.3`);
-    expect((await http(`${s.url}/?action=get&key=lease`)).text).toBe('held');
-    await sleep(400);
-    const gone = await http(`${s.url}/?action=get&key=lease`);
+    // The engine's clock is the test's, so a busy machine cannot expire the lease before the first get.
+    let time = Date.UTC(2026, 0, 1);
+    const timed = await start({ engine: new MemoryEngine({ clock: () => time }) });
+    await http(`${timed.url}/?action=set&key=lease&value=held&ttl=0.3`);
+    expect((await http(`${timed.url}/?action=get&key=lease`)).text).toBe('held');
+    time += 400;
+    const gone = await http(`${timed.url}/?action=get&key=lease`);
     expect(gone.text).toBe('');
     expect(gone.headers.get('x-plainwire-version')).toBe('0');
   });
@@ -173,7 +213,7 @@ describe('the lab URL API', () => {
 });
 
 describe('the HTML page', () => {
-  it('shows every key, value and version newest first, escaped, with working forms', async () => {
+  it('shows keys, values and versions in key order, escaped, with working forms', async () => {
     const s = await start();
     await http(`${s.url}/?${q({ action: 'set', key: 'old', value: 'first' })}`);
     await http(`${s.url}/?${q({ action: 'set', key: 'xss', value: '<script>alert("x")</script>' })}`);
@@ -188,7 +228,8 @@ describe('the HTML page', () => {
     expect(page.text).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
     expect(page.text).toContain('&lt;?php echo 1; ?&gt;');
     expect(page.text).toContain('a &amp; b');
-    const order = ['&lt;?php', '&lt;script', 'first'].map((t) => page.text.indexOf(t));
+    // In key order: "<?php..." < "old" < "xss".
+    const order = ['&lt;?php', 'first', '&lt;script'].map((t) => page.text.indexOf(t));
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(page.text).toMatch(/<form method="get"/);
     expect(page.text).not.toMatch(/<script/i);
@@ -202,6 +243,58 @@ describe('the HTML page', () => {
     const unset = await http(`${s.url}/?action=unset&format=html&key=from+form`);
     expect(unset.text).toContain('unset from form');
     expect((await http(`${s.url}/?action=get&key=from+form`)).text).toBe('');
+  });
+});
+
+describe('long listings', () => {
+  it('pages the HTML page and cuts long values there', async () => {
+    const s = await start({ memory: true });
+    for (let i = 0; i < 450; i++)
+      await s.engine.set(`page/${String(i).padStart(3, '0')}`, i === 0 ? 'x'.repeat(5000) : 'v');
+    const first = await http(`${s.url}/`);
+    expect(first.text.match(/<tr><td>/g)).toHaveLength(200);
+    expect(first.text).toContain('<td>page/000</td>');
+    expect(first.text).toMatch(/\.\.\. \(5000 bytes: get the key to see it all\)/);
+    const next = /<a href="\/(\?cursor=[^"]+)">next page<\/a>/.exec(first.text)![1]!;
+    const second = await http(`${s.url}/${next}`);
+    expect(second.text).toContain('<td>page/200</td>');
+    expect(second.text).not.toContain('<td>page/199</td>');
+    expect(second.text).toContain('first page</a>');
+  });
+
+  it('streams keys in batches: a reader that stops reading pauses the listing, other clients go on', async () => {
+    const s = await start({ memory: true });
+    // Enough lines that the kernel's socket buffers cannot take them all while the reader is paused.
+    const n = 100_000;
+    const pad = 'k'.repeat(200);
+    for (let i = 0; i < n; i++) await s.engine.set(`${pad}/${String(i).padStart(6, '0')}`, '');
+    const socket = connect(s.port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    let firstData: () => void;
+    const started = new Promise<void>((resolve) => (firstData = resolve));
+    socket.on('data', (d) => {
+      chunks.push(d);
+      firstData();
+      socket.pause();
+    });
+    const ended = new Promise<void>((resolve) => socket.on('end', resolve));
+    socket.write('GET /?action=keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    await started;
+    // While the listing waits for its reader, other clients are served, and a key added beyond where the listing
+    // has got to is listed when it gets there (nothing was built up front).
+    const late = `${pad}/zzz-late`;
+    expect((await http(`${s.url}/?${q({ action: 'set', key: late, value: 'x' })}`)).status).toBe(200);
+    expect((await http(`${s.url}/?action=get&key=${encodeURIComponent(`${pad}/000001`)}`)).status).toBe(200);
+    // Read at full speed now: another client's get is still answered between batches, before the listing ends.
+    socket.on('data', () => socket.resume());
+    socket.resume();
+    const got = http(`${s.url}/?action=get&key=${encodeURIComponent(late)}`).then(() => 'get');
+    expect(await Promise.race([got, ended.then(() => 'listing')])).toBe('get');
+    await ended;
+    const body = Buffer.concat(chunks).toString();
+    const keys = body.slice(body.indexOf('\r\n\r\n') + 4).replace(/\r\n[0-9a-f]+\r\n/g, '');
+    expect(keys).toContain(`${late}\n`);
+    expect(keys.split(`${pad}/`).length - 1).toBe(n + 1);
   });
 });
 
@@ -266,6 +359,95 @@ describe('--token and --private', () => {
     expect((await http(`${s.url}/?action=watch&key=k&timeout=0`)).status).toBe(401);
     expect((await http(`${s.url}/?action=keys&token=tok`)).status).toBe(200);
     expect((await http(`${s.url}/kv/k`, { headers: { authorization: 'Bearer tok' } })).status).toBe(404);
+  });
+});
+
+describe('writes from other web pages', () => {
+  /** A raw request with the headers a browser would add; resolves with the status and body. */
+  async function browser(
+    port: number,
+    method: string,
+    target: string,
+    headers: Record<string, string>,
+    body = '',
+  ): Promise<{ status: number; body: string }> {
+    const head = Object.entries({ Host: `127.0.0.1:${port}`, ...headers, 'Content-Length': body.length })
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('');
+    const reply = await rawRequest(
+      port,
+      `${method} ${target} HTTP/1.1\r\n${head}Connection: close\r\n\r\n${body}`,
+    );
+    return { status: statusOf(reply), body: reply.slice(reply.indexOf('\r\n\r\n') + 4) };
+  }
+
+  it('refuses state changes a browser marks as cross-site or from another origin, with 403 naming --allow-origin', async () => {
+    const s = await start();
+    await http(`${s.url}/?action=set&key=k&value=kept`);
+    const img = { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Dest': 'image' };
+    const form = {
+      'Sec-Fetch-Site': 'cross-site',
+      Origin: 'http://evil.example',
+      'Content-Type': 'application/x-www-form-urlencoded',
+    };
+    const refused = [
+      await browser(s.port, 'GET', '/?action=set&key=k&value=pwned', img),
+      await browser(s.port, 'GET', '/?action=clear', img),
+      await browser(s.port, 'GET', '/?action=unset&key=k', { 'Sec-Fetch-Site': 'same-site' }),
+      await browser(s.port, 'POST', '/', form, 'action=set&key=k&value=pwned'),
+      await browser(s.port, 'PUT', '/kv/k', { Origin: 'http://localhost:3000' }, 'pwned'),
+      await browser(s.port, 'DELETE', '/kv/k', { Origin: 'null' }),
+    ];
+    for (const r of refused) {
+      expect(r.status).toBe(403);
+      expect(r.body).toMatch(/^refused: .*--allow-origin \S+\n$/);
+    }
+    expect(refused[3]!.body).toMatch(/--allow-origin http:\/\/evil\.example/);
+    expect((await http(`${s.url}/?action=get&key=k`)).text).toBe('kept');
+    // Reads from anywhere, the store's own page, a typed URL and programs (no such headers) still work.
+    expect((await browser(s.port, 'GET', '/?action=get&key=k', img)).body).toBe('kept');
+    const own = { 'Sec-Fetch-Site': 'same-origin', Origin: `http://127.0.0.1:${s.port}` };
+    expect((await browser(s.port, 'GET', '/?action=set&format=html&key=k&value=page', own)).status).toBe(200);
+    expect(
+      (await browser(s.port, 'GET', '/?action=set&key=k&value=typed', { 'Sec-Fetch-Site': 'none' })).status,
+    ).toBe(200);
+    expect((await http(`${s.url}/?action=set&key=k&value=program`)).status).toBe(200);
+  });
+
+  it('--allow-origin lets the named origins (or every one, with *) write', async () => {
+    const s = await start({ allowOrigins: ['http://LOCALHOST:3000/'] });
+    const from = (origin: string) => ({ 'Sec-Fetch-Site': 'same-site', Origin: origin });
+    expect((await browser(s.port, 'PUT', '/kv/k', from('http://localhost:3000'), 'ok')).status).toBe(200);
+    expect((await browser(s.port, 'PUT', '/kv/k', from('http://localhost:3001'), 'no')).status).toBe(403);
+    const any = await start({ allowOrigins: ['*'] });
+    expect((await browser(any.port, 'PUT', '/kv/k', from('http://evil.example'), 'ok')).status).toBe(200);
+    expect(
+      (await browser(any.port, 'GET', '/?action=clear', { 'Sec-Fetch-Site': 'cross-site' })).status,
+    ).toBe(200);
+  });
+
+  it('with --token the page posts the token in a form body, never in a GET URL', async () => {
+    const s = await start({ token: 'pagetoken', private: true });
+    const page = await http(`${s.url}/?token=pagetoken`);
+    const forms = page.text.match(/<form [^>]*>/g) ?? [];
+    expect(forms).toHaveLength(3);
+    for (const f of forms) expect(f).toMatch(/method="post"/);
+    const own = {
+      'Sec-Fetch-Site': 'same-origin',
+      Origin: `http://127.0.0.1:${s.port}`,
+      'Content-Type': 'application/x-www-form-urlencoded',
+    };
+    const set = await browser(
+      s.port,
+      'POST',
+      '/',
+      own,
+      'action=set&format=html&key=k&value=v&token=pagetoken',
+    );
+    expect(set.status).toBe(200);
+    expect(set.body).toContain('set k (version');
+    const got = await browser(s.port, 'POST', '/', own, 'action=get&format=html&key=k&token=pagetoken');
+    expect(got.body).toContain('<pre>v</pre>');
   });
 });
 
@@ -361,11 +543,11 @@ describe('watch (long poll)', () => {
     const pending = fetch(`${s.url}/?action=watch&key=never&timeout=60`, { signal: controller.signal }).catch(
       () => 'aborted',
     );
-    for (let i = 0; i < 100 && s.watching() === 0; i++) await sleep(10);
+    while (s.watching() === 0) await sleep(10);
     expect(s.watching()).toBe(1);
     controller.abort();
     expect(await pending).toBe('aborted');
-    for (let i = 0; i < 100 && s.watching() > 0; i++) await sleep(10);
+    while (s.watching() > 0) await sleep(10);
     expect(s.watching()).toBe(0);
   });
 
@@ -375,7 +557,7 @@ describe('watch (long poll)', () => {
     const all = Array.from({ length: n }, (_, i) =>
       watchOnce(s.url, { key: `many/${i % 10}`, after, timeout: 20 }),
     );
-    for (let i = 0; i < 200 && s.watching() < n; i++) await sleep(10);
+    while (s.watching() < n) await sleep(10);
     expect(s.watching()).toBe(n);
     for (let i = 0; i < 10; i++) await http(`${s.url}/?action=set&key=many/${i}&value=x`);
     const answers = await Promise.all(all);
@@ -388,7 +570,7 @@ describe('watch (long poll)', () => {
     for (let i = 0; i < 30; i++) await http(`${small.url}/?action=set&key=k&value=${i}`);
     // The log is pruned in the background: wait for it.
     let gone = 0;
-    for (let i = 0; i < 100 && gone !== 410; i++) {
+    while (gone !== 410) {
       gone = (await http(`${small.url}/?action=watch&key=k&after=1&timeout=0`)).status;
       if (gone !== 410) await sleep(100);
     }
@@ -407,17 +589,27 @@ describe('stopping', () => {
     const s = await startStoreServer({ dataDir: join(dir, 'nested', 'data') });
     await http(`${s.url}/?action=set&key=k&value=v`);
     const waiting = http(`${s.url}/?action=watch&key=other&timeout=60`);
-    for (let i = 0; i < 100 && s.watching() === 0; i++) await sleep(10);
+    while (s.watching() === 0) await sleep(10);
     await s.stop();
     const answer = await waiting;
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.text).changes).toEqual([]);
     const again = await start({ dataDir: join(dir, 'nested', 'data') });
     expect((await http(`${again.url}/?action=get&key=k`)).text).toBe('v');
-    // The page, read from the log backwards, still shows the newest first after a restart.
     await http(`${again.url}/?action=set&key=second&value=2`);
     const page = (await http(`${again.url}/`)).text;
-    expect(page.indexOf('<td>second</td>')).toBeLessThan(page.indexOf('<td>k</td>'));
+    expect(page.indexOf('<td>k</td>')).toBeLessThan(page.indexOf('<td>second</td>'));
+  });
+
+  it('a store that cannot listen closes its database, so the next one can open it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plainwire-store-'));
+    dirs.push(dir);
+    const holder = await start({ memory: true });
+    await expect(startStoreServer({ dataDir: dir, port: holder.port })).rejects.toMatchObject({
+      code: 'EADDRINUSE',
+    });
+    const next = await start({ dataDir: dir });
+    expect((await http(`${next.url}/?action=set&key=k&value=v`)).status).toBe(200);
   });
 });
 
@@ -530,7 +722,7 @@ describe('bad input', () => {
     const trickle = setInterval(() => {
       if (!socket.destroyed) socket.write('X-Slow: 1\r\n');
     }, 100);
-    for (let i = 0; i < 60 && !closed; i++) await sleep(100);
+    while (!closed) await sleep(100);
     clearInterval(trickle);
     socket.destroy();
     expect(closed).toBe(true);
@@ -552,6 +744,82 @@ describe('bad input', () => {
     expect(replies.filter((r) => statusOf(r) === 200)).toHaveLength(n);
     const list = JSON.parse((await http(`${s.url}/?action=list&prefix=conn/&limit=2000`)).text);
     expect(list.items).toHaveLength(n);
+  });
+
+  it('lets a client still sending a refused body read the 413 (no broken pipe)', async () => {
+    // Python's urllib sends the whole body before it reads the answer, as many clients do.
+    const script = [
+      'import sys, urllib.request, urllib.error',
+      "req = urllib.request.Request(sys.argv[1], data=b'v' * 3_000_000, method='POST')",
+      "req.add_header('Content-Type', 'application/octet-stream')",
+      'try:',
+      '    urllib.request.urlopen(req, timeout=10)',
+      "    print('200')",
+      'except urllib.error.HTTPError as e:',
+      '    print(e.code, e.read().decode().strip())',
+      'except Exception as e:',
+      "    print('failed', type(e).__name__, e)",
+    ].join('\n');
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(
+        'python3',
+        ['-c', script, `${s.url}/?action=set&key=big`],
+        { timeout: 20_000 },
+        (err, stdout) => (err ? reject(err) : resolve(stdout.trim())),
+      ),
+    );
+    expect(out).toMatch(/^413 the request body is over the limit/);
+    // A client that asks first (Expect: 100-continue) is refused before it sends anything.
+    const asked = await rawRequest(
+      s.port,
+      'POST /?action=set&key=k HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\nExpect: 100-continue\r\n\r\n',
+    );
+    expect(statusOf(asked)).toBe(413);
+    expect(asked).not.toMatch(/100 Continue/);
+  });
+
+  it('answers 408 to a body that stops arriving', async () => {
+    const slow = await start({ bodyIdleTimeoutMs: 300 });
+    const reply = await rawRequest(
+      slow.port,
+      'POST /?action=set&key=k HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nabc',
+      20_000,
+    );
+    expect(statusOf(reply)).toBe(408);
+    expect(reply).toMatch(/the request body stalled/);
+    expect((await http(`${slow.url}/?action=get&key=k`)).headers.get('x-plainwire-version')).toBe('0');
+  });
+
+  it('caps open connections: the one over the cap gets 503 with Retry-After, and the store goes on', async () => {
+    const capped = await start({ maxConnections: 5 });
+    // Five clients that hold their connection mid-request (headers not finished).
+    const holders = await Promise.all(
+      Array.from(
+        { length: 5 },
+        () =>
+          new Promise<ReturnType<typeof connect>>((resolve) => {
+            const socket = connect(capped.port, '127.0.0.1', () => {
+              socket.write('GET /?action=keys HTTP/1.1\r\nHost: x\r\n');
+              resolve(socket);
+            });
+            socket.on('error', () => {});
+          }),
+      ),
+    );
+    const refused = await rawRequest(capped.port, 'GET /?action=keys HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(statusOf(refused)).toBe(503);
+    expect(refused).toMatch(/Retry-After: 1/);
+    expect(refused).toMatch(/too many connections open \(5\)/);
+    const gone = holders.map((socket) => new Promise((resolve) => socket.on('close', resolve)));
+    for (const socket of holders) socket.destroy();
+    await Promise.all(gone);
+    // The store notices the closes in its own time: ask until a slot is free (each try waits for its answer).
+    let status = 0;
+    for (let i = 0; i < 100 && status !== 200; i++)
+      status = statusOf(
+        await rawRequest(capped.port, 'GET /?action=keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+      );
+    expect(status).toBe(200);
   });
 
   it('survives garbage that is not HTTP', async () => {

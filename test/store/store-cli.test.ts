@@ -13,6 +13,8 @@ it('--help explains the options with an example', async () => {
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/--data <dir>/);
   expect(r.stdout).toMatch(/--token <secret>/);
+  for (const flag of ['--allow-origin <origin>', '--max-connections <n>', '--disk-reserve <bytes>'])
+    expect(r.stdout).toContain(flag);
   expect(r.stdout).toMatch(/Examples:/);
 });
 
@@ -52,5 +54,28 @@ it('a data directory in use and a busy port give errors a person can act on; SIG
     expect(await (await fetch(`${again.url}/?action=get&key=k`)).text()).toBe('v');
   } finally {
     await again.stop();
+  }
+});
+
+it('warns loudly, in one line, when it listens beyond this machine without a token', async () => {
+  const open = await startCliServer(['store', '--memory', '--host', '0.0.0.0', '--port', '0']);
+  try {
+    const warning = open.stderr.lines.find((l) => l.includes('WARNING'));
+    expect(warning).toMatch(
+      /^plainwire store: WARNING: bound to 0\.0\.0\.0 without --token, so anyone .* add --token/,
+    );
+  } finally {
+    await open.stop();
+  }
+  for (const args of [
+    ['--host', '0.0.0.0', '--token', 's3cret'],
+    ['--host', '127.0.0.1'],
+  ]) {
+    const quiet = await startCliServer(['store', '--memory', '--port', '0', ...args]);
+    try {
+      expect(quiet.stderr.text()).not.toMatch(/WARNING/);
+    } finally {
+      await quiet.stop();
+    }
   }
 });
