@@ -6,7 +6,8 @@ import { ChatServer, DEFAULT_IDLE_MS, DEFAULT_PING_TIMEOUT_MS } from '../chat/se
 import { normalizeOrigin } from '../chat/web/origin.js';
 import { ChatWebServer, DEFAULT_WEB_PORT } from '../chat/web/server.js';
 import { createLogger, type Logger } from '../log.js';
-import { formatHostPort, parsePort, parsePositiveInt } from './options.js';
+import { formatHostPort } from '../text/host-port.js';
+import { parsePort, parsePositiveInt } from './options.js';
 import { describeListenError, type RunningServer, runServer } from './server-run.js';
 
 interface ChatServerCliOptions {
