@@ -1,11 +1,14 @@
 // `plainwire chat-server`: the TCP chat server (docs/PROTOCOL.md), with its limits as options.
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_FLOOD_LIMITS } from '../chat/flood.js';
 import { DEFAULT_ROOM_LIMITS } from '../chat/room.js';
 import { ChatServer, DEFAULT_IDLE_MS, DEFAULT_PING_TIMEOUT_MS } from '../chat/server.js';
-import { createLogger } from '../log.js';
+import { normalizeOrigin } from '../chat/web/origin.js';
+import { ChatWebServer, DEFAULT_WEB_PORT } from '../chat/web/server.js';
+import { createLogger, type Logger } from '../log.js';
+import { formatHostPort } from '../text/host-port.js';
 import { parsePort, parsePositiveInt } from './options.js';
-import { runServer } from './server-run.js';
+import { describeListenError, type RunningServer, runServer } from './server-run.js';
 
 interface ChatServerCliOptions {
   host: string;
@@ -20,6 +23,8 @@ interface ChatServerCliOptions {
   maxGroupsPerUser: number;
   listLimit: number;
   presenceLimit: number;
+  web?: number | true;
+  webOrigin: string[];
 }
 
 export function register(program: Command): void {
@@ -75,6 +80,17 @@ export function register(program: Command): void {
       parsePositiveInt,
       DEFAULT_ROOM_LIMITS.presenceLimit,
     )
+    .option(
+      '--web [port]',
+      `also serve the web client (default port ${DEFAULT_WEB_PORT}; docs/WEB.md)`,
+      parsePort,
+    )
+    .option(
+      '--web-origin <origin>',
+      'another origin whose pages may open the WebSocket (http://host:port; repeat or separate with commas)',
+      collectOrigins,
+      [],
+    )
     .addHelpText(
       'after',
       `
@@ -86,6 +102,9 @@ Example:
   OK REGISTERED ada
   MESSAGE hello, everyone
   OK SENT 0
+
+Web client (same room, names and limits as TCP users):
+  $ plainwire chat-server --web    then open http://127.0.0.1:8080/
 
 Logs go to stderr (human-readable on a terminal, JSON lines on a pipe; PLAINWIRE_LOG_LEVEL=warn quiets them).`,
     )
@@ -108,8 +127,52 @@ Logs go to stderr (human-readable on a terminal, JSON lines on a pipe; PLAINWIRE
         port: opts.port,
         start: async () => {
           await server.start({ host: opts.host, port: opts.port });
-          return server;
+          if (opts.web === undefined) return server;
+          return startWeb(server, opts, opts.web === true ? DEFAULT_WEB_PORT : opts.web, logger);
         },
       });
     });
+}
+
+/** --web-origin, given once or more, each time one origin or several separated by commas. */
+function collectOrigins(value: string, previous: string[]): string[] {
+  const origins = value.split(',').filter((o) => o.trim() !== '');
+  try {
+    return [...previous, ...origins.map((o) => normalizeOrigin(o.trim()))];
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+/** Serves the web client beside the chat; a failure to start it stops the chat too, with a line saying why. */
+async function startWeb(
+  chat: ChatServer,
+  opts: ChatServerCliOptions,
+  port: number,
+  logger: Logger,
+): Promise<RunningServer> {
+  let web: ChatWebServer;
+  try {
+    web = new ChatWebServer(chat, {
+      maxLineBytes: opts.maxLineBytes,
+      allowedOrigins: opts.webOrigin,
+      logger,
+    });
+    const address = await web.start({ host: opts.host, port });
+    logger.info(`web client on http://${formatHostPort(address.host, address.port)}/`);
+  } catch (err) {
+    await chat.stop();
+    const listen = (err as NodeJS.ErrnoException).code !== undefined;
+    const line = listen
+      ? describeListenError('chat-server', opts.host, port, err).replace('use --port', 'use --web PORT')
+      : `plainwire chat-server: ${(err as Error).message}`;
+    process.stderr.write(`${line}\n`);
+    process.exit(1);
+  }
+  return {
+    stop: async () => {
+      await chat.stop();
+      await web.stop();
+    },
+  };
 }

@@ -1,6 +1,7 @@
 // LineServer: a TCP server of newline-terminated text lines with a small lifecycle of overridable hooks. It
 // owns sockets, framing, per-connection hook ordering, inbound and outbound bounds, and a clean stop.
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { type Logger, silentLogger } from '../log.js';
 import { Connection, DEFAULT_LINGER_MS, DEFAULT_MAX_OUTPUT_BYTES } from './connection.js';
 import { DEFAULT_MAX_LINE_BYTES, LineDecoder } from './decoder.js';
@@ -27,6 +28,13 @@ export interface LineServerOptions {
    */
   telnet?: boolean;
 }
+
+/** A connection that is not a TCP socket (a WebSocket adapted to "\n"-ended lines): a Duplex plus its peer. */
+export type PeerStream = Duplex & {
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  readonly bytesRead: number;
+};
 
 export type DisconnectReason =
   | 'client-closed'
@@ -145,6 +153,14 @@ export class LineServer<S extends object = Record<string, unknown>> {
     return this.stopping;
   }
 
+  /**
+   * Serves a stream exactly as an accepted socket: same hooks, framing, limits, backpressure and stop(). The
+   * stream must emit 'close' once it is over, as a socket does.
+   */
+  acceptStream(stream: PeerStream): void {
+    this.accept(stream as Socket);
+  }
+
   // ----- hooks: override these -----
 
   /** Makes the typed per-connection state, before onConnect. */
@@ -188,7 +204,7 @@ export class LineServer<S extends object = Record<string, unknown>> {
       socket.destroy();
       return;
     }
-    socket.setKeepAlive(true, 60_000);
+    socket.setKeepAlive?.(true, 60_000);
     const conn = new Connection<S>(this.nextId++, socket, {
       maxOutputBytes: this.maxOutputBytes,
       scheduler: this.scheduler,
