@@ -37,7 +37,7 @@ export function register(program: Command): void {
     .addOption(
       new Option(
         '--ports <ports>',
-        `${PORT_ORDER.join(',')} ports, or "auto" for free ones (the fourth is reserved for the chat web client, which is not there yet)`,
+        `${PORT_ORDER.join(',')} ports, or "auto" for free ones (with three, the web client takes 8080)`,
       )
         .argParser(portsOption)
         .default(parsePorts(defaultPorts), defaultPorts),

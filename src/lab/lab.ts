@@ -67,6 +67,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
         logger: options.loggerFor(service.name),
         dataDir: options.dataDir,
         siteDir: options.siteDir,
+        started: new Map(started.map(({ service, running }) => [service.name, running])),
       });
       started.push({ service, running });
     } catch (err) {

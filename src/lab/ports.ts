@@ -1,9 +1,6 @@
 // The lab's --ports value: one port per service in a fixed order, or "auto" for ports the system picks.
 
-/**
- * The order of the numbers in --ports. The fourth is reserved for the chat server's web client, which does not
- * exist yet: it is accepted (and checked) now so that scripts written today keep working when it comes.
- */
+/** The order of the numbers in --ports; the fourth (the chat's web client) may be left out for its default. */
 export const PORT_ORDER = ['serve', 'store', 'chat-server', 'chat-web'] as const;
 
 export type PortName = (typeof PORT_ORDER)[number];

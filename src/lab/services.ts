@@ -1,7 +1,8 @@
 // What the lab runs: one entry per service (its port slot, how to start it, what to show, how it stops). Adding a
-// service (the chat server's web client, say) is one more entry here.
+// service is one more entry here.
 import { formatHostPort } from '../text/host-port.js';
 import { ChatServer } from '../chat/server.js';
+import { ChatWebServer } from '../chat/web/server.js';
 import type { Logger } from '../log.js';
 import { startStoreServer } from '../store/server.js';
 import { startStaticServer } from '../web/server.js';
@@ -17,6 +18,8 @@ export interface ServiceContext {
   dataDir: string;
   /** The sample site that serve shows. */
   siteDir: string;
+  /** The services started before this one, by name (the web client serves the chat server's room). */
+  started: ReadonlyMap<PortName, RunningService>;
 }
 
 export interface RunningService {
@@ -24,6 +27,8 @@ export interface RunningService {
   port: number;
   /** Resolves once the service has said goodbye to its clients, closed its files and stopped listening. */
   stop(): Promise<void>;
+  /** The chat server's room, for the services that serve it another way. */
+  chat?: ChatServer;
 }
 
 export interface LabService {
@@ -85,7 +90,7 @@ const chatServer: LabService = {
     try {
       const address = await server.start({ host, port });
       // stop() tells every user "BYE server stopping" before closing.
-      return { ...address, stop: () => server.stop() };
+      return { ...address, stop: () => server.stop(), chat: server };
     } catch (err) {
       await server.stop();
       throw err;
@@ -95,5 +100,26 @@ const chatServer: LabService = {
   tryThis: (address) => `telnet ${reachableHost(address.host)} ${address.port}`,
 };
 
+const chatWeb: LabService = {
+  name: 'chat-web',
+  async start({ host, port, logger, started }) {
+    const chat = started.get('chat-server')?.chat;
+    if (!chat) throw new Error('the chat web client needs the chat server, which did not start');
+    // Web users are connections of the same ChatServer: one room, one name space, the same limits.
+    const web = new ChatWebServer(chat, { logger });
+    const address = await web.start({ host, port });
+    logger.info(`listening on ${httpUrl(address).slice(0, -1)} (the chat server's web client)`);
+    return {
+      ...address,
+      stop: async () => {
+        await web.stop();
+        logger.info('stopped');
+      },
+    };
+  },
+  where: httpUrl,
+  tryThis: (address) => `open ${httpUrl(address)} in a web browser`,
+};
+
 /** Started in this order, stopped all at once. */
-export const LAB_SERVICES: readonly LabService[] = [serve, store, chatServer];
+export const LAB_SERVICES: readonly LabService[] = [serve, store, chatServer, chatWeb];

@@ -1,5 +1,6 @@
 // `plainwire lab`, the real executable: every service driven from its real client, then stopped by a signal with
 // nothing left listening; a port in use; the data kept across runs.
+import { WebSocket } from 'ws';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -43,11 +44,11 @@ function storeUrl(l: RunningLab): string {
 
 describe('plainwire lab', () => {
   it(
-    'runs serve, store and chat-server, each usable from its own client, and SIGINT stops them all (130)',
+    'runs serve, store, chat-server and its web client, each usable from its own client, and SIGINT stops them all (130)',
     async () => {
       const data = tempDataDir(dirs);
       const l = await lab('--ports', 'auto', '--data', data);
-      expect(l.rows.map((r) => r.service)).toEqual(['serve', 'store', 'chat-server']);
+      expect(l.rows.map((r) => r.service)).toEqual(['serve', 'store', 'chat-server', 'chat-web']);
       expect(l.stdout.text()).toContain(`data: ${data}`);
       for (const port of Object.values(l.ports)) expect(port).toBeGreaterThan(0);
       // Every service is listening by the time the ready line is out.
@@ -72,6 +73,31 @@ describe('plainwire lab', () => {
       expect(await bob.next()).toBe('JOINED carol');
       expect(await bob.next()).toBe('MESSAGE carol hi from carol');
 
+      // chat-web: the page, and a WebSocket user in the same room as the TCP users
+      const webUrl = `http://127.0.0.1:${l.ports['chat-web']}`;
+      const html = await fetch(`${webUrl}/`);
+      expect(html.status).toBe(200);
+      expect(await html.text()).toContain('<title>');
+      const dee = new WebSocket(`ws://127.0.0.1:${l.ports['chat-web']}/ws`, { origin: webUrl });
+      running.push({ stop: async () => dee.terminate() });
+      const heard: string[] = [];
+      const hear = (want: string) =>
+        new Promise<void>((resolve) => {
+          const check = () => heard.includes(want) && resolve();
+          dee.on('message', (data) => {
+            heard.push(String(data));
+            check();
+          });
+          check();
+        });
+      await new Promise((resolve, reject) => dee.once('open', resolve).once('error', reject));
+      dee.send('REGISTER dee');
+      await hear('OK REGISTERED dee');
+      expect(await bob.next()).toBe('LEFT carol');
+      expect(await bob.next()).toBe('JOINED dee');
+      expect(await bob.reply('MESSAGE hi dee')).toBe('OK SENT 2');
+      await hear('MESSAGE bob hi dee');
+
       // store, from Python's urllib
       expect((await python(URLLIB_SET, storeUrl(l), 'greeting', 'héllo wörld')).trim()).toBe('200 1');
       expect(await python(URLLIB_GET, storeUrl(l), 'greeting')).toBe('héllo wörld');
@@ -82,7 +108,7 @@ describe('plainwire lab', () => {
       expect(page.stdout).toContain('Page 1: Hello from plainwire');
 
       // Every service logs into the one stream, its name on each line.
-      for (const name of ['serve', 'store', 'chat-server'])
+      for (const name of ['serve', 'store', 'chat-server', 'chat-web'])
         expect(l.stderr.text()).toMatch(new RegExp(`INFO \\(${name}\\): listening on`));
       expect(l.stderr.text()).toMatch(/INFO \(serve\): GET \/page1\.html 200/);
 
@@ -91,7 +117,9 @@ describe('plainwire lab', () => {
       expect(ada.lines).toContain('BYE server stopping');
       expect(bob.lines).toContain('BYE server stopping');
       for (const port of Object.values(l.ports)) expect(await accepts(port)).toBe(false);
-      expect(l.stderr.text()).toContain('plainwire lab: SIGINT: stopping serve, store, chat-server');
+      expect(l.stderr.text()).toContain(
+        'plainwire lab: SIGINT: stopping serve, store, chat-server, chat-web',
+      );
       expect(l.stderr.text()).toMatch(/INFO \(store\): stopped/);
       expect(l.stderr.lines.at(-1)).toBe('plainwire lab: stopped');
     },
@@ -172,7 +200,7 @@ describe('plainwire lab', () => {
   it('says in --help what the fourth port is for', async () => {
     const result = await runCli(['lab', '--help']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/reserved for the chat web client/);
+    expect(result.stdout).toMatch(/with three, the web client takes 8080/);
     expect(result.stdout).toContain('8000,8001,8090,8080');
   });
 });

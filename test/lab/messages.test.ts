@@ -17,12 +17,15 @@ function listenError(code: string): Error {
 
 describe('the start-up table', () => {
   it('shows each service, where it is and a command to try, lined up', () => {
-    expect(formatStartup(started('127.0.0.1', [8000, 8001, 8090]), '/d/plainwire-data', 'plainwire')).toBe(
+    expect(
+      formatStartup(started('127.0.0.1', [8000, 8001, 8090, 8080]), '/d/plainwire-data', 'plainwire'),
+    ).toBe(
       [
         'service      where                   try',
         'serve        http://127.0.0.1:8000/  plainwire browse http://127.0.0.1:8000/',
         "store        http://127.0.0.1:8001/  curl 'http://127.0.0.1:8001/?action=set&key=greeting&value=hello'",
         'chat-server  127.0.0.1:8090          telnet 127.0.0.1 8090',
+        'chat-web     http://127.0.0.1:8080/  open http://127.0.0.1:8080/ in a web browser',
         '',
         'data: /d/plainwire-data (kept across runs; --data DIR to use another)',
         '',
@@ -31,10 +34,10 @@ describe('the start-up table', () => {
   });
 
   it('shows a loopback address to try when the services listen on every interface', () => {
-    const text = formatStartup(started('0.0.0.0', [1, 2, 3]), '/d', 'npx plainwire');
+    const text = formatStartup(started('0.0.0.0', [1, 2, 3, 4]), '/d', 'npx plainwire');
     expect(text).toContain('npx plainwire browse http://127.0.0.1:1/');
     expect(text).toContain('telnet 127.0.0.1 3');
-    const v6 = formatStartup(started('::', [1, 2, 3]), '/d', 'plainwire');
+    const v6 = formatStartup(started('::', [1, 2, 3, 4]), '/d', 'plainwire');
     expect(v6).toContain('http://[::1]:2/');
     expect(v6).toContain('[::1]:3  ');
     expect(reachableHost('::1')).toBe('::1');

@@ -27,7 +27,7 @@ describe('plainwire lab, when a service crashes', { timeout: 60_000 }, () => {
   it('stops every other service with a message and exits 1', async () => {
     const lab: RunningLab = await startLab(['crash', tempDataDir(dirs)], { script: SCRIPT });
     running.push(lab);
-    expect(lab.rows.map((r) => r.service)).toEqual(['serve', 'store', 'chat-server', 'crasher']);
+    expect(lab.rows.map((r) => r.service)).toEqual(['serve', 'store', 'chat-server', 'chat-web', 'crasher']);
     const ada = await RawClient.join(lab.ports['chat-server']!, 'ada');
     running.push({ stop: async () => ada.destroy() });
 
@@ -40,7 +40,7 @@ describe('plainwire lab, when a service crashes', { timeout: 60_000 }, () => {
       'plainwire lab: a service crashed: Error: crasher: cannot handle that',
     );
     expect(lab.stderr.text()).toContain(
-      'plainwire lab: stopping serve, store, chat-server, crasher after the crash',
+      'plainwire lab: stopping serve, store, chat-server, chat-web, crasher after the crash',
     );
     expect(lab.stderr.text()).toMatch(/INFO \(store\): stopped/);
     // The crasher's stop waits for its client for ever: the lab gives up on it and exits.
@@ -86,14 +86,14 @@ describe('plainwire lab, stopped while it starts', { timeout: 60_000 }, () => {
 
     expect(await lab.exited).toBe(130);
     expect(lab.stderr.text()).toContain(
-      'plainwire lab: SIGINT: stopping serve, store, chat-server, slow (Ctrl-C again exits at once)',
+      'plainwire lab: SIGINT: stopping serve, store, chat-server, chat-web, slow (Ctrl-C again exits at once)',
     );
     expect(lab.stderr.lines.at(-1)).toBe('plainwire lab: stopped');
     expect(lab.stdout.text()).not.toContain(READY);
     const ports = [...lab.stderr.text().matchAll(/listening on (?:http:\/\/)?127\.0\.0\.1:(\d+)/g)].map((m) =>
       Number(m[1]),
     );
-    expect(ports).toHaveLength(3);
+    expect(ports).toHaveLength(4);
     for (const port of ports) expect(await accepts(port)).toBe(false);
   });
 });
