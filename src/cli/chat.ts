@@ -2,7 +2,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { notAName } from '../chat/input.js';
 import { runChatSession } from '../chat/terminal.js';
-import { runChatTui } from '../chat/tui/index.js';
 import { shouldColour } from '../term/style.js';
 import { isValidName, NAME_RULE } from '../text/names.js';
 import { parseServerAddress } from './options.js';
@@ -50,6 +49,11 @@ with "!!" on stdout; the count goes to stderr); 2 for bad usage.`,
         process.exit(2);
       }
       if (opts.tui) {
+        // As for browse --tui: ink reads CI when it loads and then draws only the last frame (a blank screen);
+        // --tui runs only on a terminal, so someone is watching. Loaded here, so other commands never load ink.
+        delete process.env.CI;
+        delete process.env.CONTINUOUS_INTEGRATION;
+        const { runChatTui } = await import('../chat/tui/index.js');
         const code = await runChatTui({
           ...address,
           ...(opts.name !== undefined ? { name: opts.name } : {}),
