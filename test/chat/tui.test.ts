@@ -158,6 +158,17 @@ describe.skipIf(!HAS_TMUX)('chat --tui in tmux', () => {
     // bob is in no group: he never saw the group talk.
     expect(capture(bob)).not.toContain('deploy at noon');
 
+    // A narrower window: laid out again at the new size, the side pane gone below 40 columns.
+    tmux('resize-window', '-t', bob, '-x', '36', '-y', '12');
+    const narrow = await waitForPane(
+      bob,
+      (s) => s.includes('[to ada] <bob> psst, ada') && !s.includes('\u2502'),
+      "bob's narrow layout",
+    );
+    expect(Math.max(...narrow.split('\n').map((l) => l.trimEnd().length))).toBeLessThanOrEqual(36);
+    tmux('resize-window', '-t', bob, '-x', '100', '-y', '24');
+    await waitForPane(bob, (s) => /\u2502Users \(3\)/.test(s), "bob's side pane again");
+
     // The screenshot for docs/CHAT-TUI.md, when asked for.
     const shot = capture(ada);
     if (process.env.CHAT_TUI_SCREENSHOT) writeFileSync(process.env.CHAT_TUI_SCREENSHOT, shot);
