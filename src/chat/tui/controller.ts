@@ -1,6 +1,7 @@
 // Wires the state machine to a registered ChatClient: keys, resizes, server events and replies go in; the lines
 // it asks for go out. The screen subscribes to the state. No terminal here.
 import type { TuiKey } from '../../browser/tui/state.js';
+import { sanitizeLine } from '../../text/sanitize.js';
 import type { ChatClient } from '../client.js';
 import {
   type ChatTuiEffect,
@@ -31,13 +32,21 @@ export class ChatTuiController {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.current = initialState(server, client.name ?? '', columns, rows);
-    client.onEvent = (event) => this.dispatch({ type: 'event', event, time: this.now() });
+    // The server's goodbye is drawn in the pane, which leaves with the alternate screen: kept for the exit line.
+    let bye: string | undefined;
+    client.onEvent = (event) => {
+      if (event.type === 'BYE') bye = sanitizeLine(event.text);
+      this.dispatch({ type: 'event', event, time: this.now() });
+    };
     client.onClose = (reason) => {
       this.dispatch({ type: 'closed', reason, time: this.now() });
-      this.end({
-        code: 1,
-        message: `lost the connection to ${server} (${reason === 'server-closed' ? 'the server closed it' : reason})`,
-      });
+      const why =
+        bye !== undefined
+          ? `the server said: ${bye}`
+          : reason === 'server-closed'
+            ? 'the server closed it'
+            : reason;
+      this.end({ code: 1, message: `lost the connection to ${server} (${why})` });
     };
     for (const effect of startEffects()) this.perform(effect);
   }
