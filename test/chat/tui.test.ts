@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_PATH, type CliServer, runCli, startCliServer } from '../helpers/cli.js';
 import { RawClient } from './raw-client.js';
@@ -204,9 +205,27 @@ describe.skipIf(!HAS_TMUX)('chat --tui in tmux', () => {
     await waitForPane(cy, (s) => exitedWith(s, 143), 'exit on SIGTERM');
     expect(screenState(cy)).toBe('0 1');
   }, 60_000);
+
+  it('restores the terminal and names plainwire chat in the one line a crash leaves', async () => {
+    const terminal = fileURLToPath(new URL('../../dist/src/browser/tui/terminal.js', import.meta.url));
+    // A program that takes the terminal as chat --tui does, turns on raw mode and then throws.
+    const script =
+      `const { takeTerminal } = await import(${JSON.stringify(terminal)});` +
+      'takeTerminal(process.stdin, process.stdout, process.stderr, "plainwire chat"); process.stdin.setRawMode(true);' +
+      'process.stdout.write("FULL SCREEN"); setTimeout(() => { throw new Error("boom \\u001b[2J here"); }, 300);';
+    const session = 'chat-crash';
+    const command =
+      `${shellQuote(process.execPath)} --input-type=module -e ${shellQuote(script)}; ` +
+      `echo "EXITED $?"; stty -a | grep -o -- '-*icanon' | sed 's/^/TTY /'; sleep 60`;
+    tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '24', command);
+    const after = await waitForPane(session, (s) => exitedWith(s, 1), 'the crash exit');
+    expect(after).toContain('plainwire chat: unexpected error in full-screen mode: boom  here');
+    expect(after).not.toContain('FULL SCREEN');
+    expect(screenState(session)).toBe('0 1');
+  });
 });
 
-describe('chat --tui without a terminal or a name', () => {
+describe('chat --tui without a terminal', () => {
   it('says it needs a terminal and exits 2', async () => {
     const result = await runCli(['chat', '127.0.0.1:1', '--tui', '--name', 'ada']);
     expect(result.code).toBe(2);
