@@ -4,6 +4,7 @@
 import { createElement } from 'react';
 import { takeTerminal } from '../../browser/tui/terminal.js';
 import { formatHostPort } from '../../cli/options.js';
+import { sanitizeLine } from '../../text/sanitize.js';
 import { ChatClient, ChatReplyError } from '../client.js';
 import { notAName } from '../input.js';
 import { ChatApp } from './app.js';
@@ -68,6 +69,12 @@ export async function runChatTui(options: ChatTuiOptions): Promise<number> {
     // The server may have gone while ink was loading.
     if (ended) app.unmount();
     await app.waitUntilExit();
+  } catch (err) {
+    // An error ink caught while drawing ends the app here rather than as an uncaught exception.
+    end = {
+      code: 1,
+      message: `unexpected error in full-screen mode: ${sanitizeLine((err as Error)?.message ?? String(err))}`,
+    };
   } finally {
     client.close();
     guard.restore();
