@@ -251,6 +251,22 @@ describe('chat --tui screen', () => {
     for (const row of frame.body) expect(stringWidth(row)).toBe(30);
   });
 
+  it('dims system lines and colours private and group messages; under NO_COLOR only the status is inverse', () => {
+    const s = run(
+      fresh(),
+      ev({ type: 'JOINED', name: 'bob' }),
+      ev({ type: 'PRIVATE', from: 'bob', text: 'psst' }),
+      ev({ type: 'GROUP', group: 'ops', from: 'bob', text: 'hi' }),
+    ).state;
+    const body = composeFrame(s, true).body.join('\n');
+    expect(body).toMatch(/\u001b\[2m12:00:00 -- bob joined the chat/);
+    expect(body).toMatch(/\u001b\[35m12:00:00 \[private\] <bob> psst/);
+    expect(body).toMatch(/\u001b\[34m12:00:00 \[ops\] <bob> hi/);
+    const plain = composeFrame(s, false);
+    expect(plain.body.join('\n')).not.toContain('\u001b');
+    expect(plain.status.startsWith('\u001b[7m')).toBe(true);
+  });
+
   it('shows a closed connection in the status line', () => {
     const s = run(fresh(), { type: 'closed', reason: 'server-closed', time: TIME }).state;
     expect(composeFrame(s, false).status).toContain('| disconnected');
