@@ -18,6 +18,10 @@ export function register(program: Command): void {
     .description('chat client: connect to a chat-server, register a name, talk')
     .argument('[server]', 'HOST[:PORT] of the chat server', '127.0.0.1:8090')
     .option('--name <name>', `your screen name (${NAME_RULE}); asked for on a terminal if missing`, parseName)
+    .option(
+      '--tui',
+      'full-screen mode: messages, the users and groups beside them, an input line (needs --name)',
+    )
     .addHelpText(
       'after',
       `
@@ -28,12 +32,14 @@ Examples:
   $ plainwire chat --name ada                       (server on 127.0.0.1:8090)
   $ plainwire chat chat.example:9000 --name ada
   $ printf 'hello\\n/users\\n' | plainwire chat --name bot     (scripted: replies and events on stdout)
+  $ plainwire chat --tui --name ada                 (full screen: Enter sends, Up/Down recall, PgUp/PgDn
+                                                     scroll, Tab completes a name, Ctrl-C or /quit leaves)
 
 Exit status: 0 after /quit, end of input or SIGTERM; 1 if the server cannot be reached, the name is taken or
 the server goes away, and for piped input also if any command was refused (each refusal is a line starting
 with "!!" on stdout; the count goes to stderr); 2 for bad usage.`,
     )
-    .action(async (server: string, opts: { name?: string }) => {
+    .action(async (server: string, opts: { name?: string; tui?: boolean }) => {
       let address: { host: string; port: number };
       try {
         const parsed = parseServerAddress(server);
@@ -41,6 +47,20 @@ with "!!" on stdout; the count goes to stderr); 2 for bad usage.`,
       } catch (err) {
         process.stderr.write(`plainwire chat: ${(err as Error).message}\n`);
         process.exit(2);
+      }
+      if (opts.tui) {
+        // As for browse --tui: ink reads CI when it loads and then draws only the last frame (a blank screen);
+        // --tui runs only on a terminal, so someone is watching. Loaded here, so other commands never load ink.
+        delete process.env.CI;
+        delete process.env.CONTINUOUS_INTEGRATION;
+        const { runChatTui } = await import('../chat/tui/index.js');
+        const code = await runChatTui({
+          ...address,
+          ...(opts.name !== undefined ? { name: opts.name } : {}),
+          colour: shouldColour(process.stdout),
+        });
+        process.stderr.write('', () => process.exit(code));
+        return;
       }
       const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
       // Killed politely (SIGTERM, or the terminal closing: SIGHUP): say QUIT and exit 0, like end of input.

@@ -19,6 +19,8 @@ export function takeTerminal(
   stdin: NodeJS.ReadStream,
   stdout: NodeJS.WriteStream,
   stderr: NodeJS.WriteStream,
+  /** Names the program in the crash message (`plainwire chat` uses this guard too). */
+  program = 'plainwire browse',
 ): TerminalGuard {
   let restored = false;
   const restore = (): void => {
@@ -49,7 +51,7 @@ export function takeTerminal(
   function onCrash(err: unknown): void {
     restore();
     const message = err instanceof Error ? err.message : String(err);
-    stderr.write(`plainwire browse: unexpected error in full-screen mode: ${sanitizeLine(message)}\n`);
+    stderr.write(`${program}: unexpected error in full-screen mode: ${sanitizeLine(message)}\n`);
     process.exit(1);
   }
   process.on('uncaughtException', onCrash);
