@@ -1,7 +1,7 @@
 // The full-screen browser's pure parts: the key/state machine, the frame it draws, and the key translation.
 import type { Key } from 'ink';
 import { describe, expect, it } from 'vitest';
-import { keysFromInk } from '../../src/browser/tui/keys.js';
+import { keysFromInk } from '../../src/term/keys.js';
 import { composeFrame, fitWidth, highlightColumns, plainText } from '../../src/browser/tui/screen.js';
 import {
   type Effect,

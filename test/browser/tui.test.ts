@@ -144,7 +144,7 @@ describe.skipIf(!HAS_TMUX)('browse --tui in tmux', () => {
   });
 
   it('restores the terminal and reports one line when the program crashes', async () => {
-    const terminal = fileURLToPath(new URL('../../dist/src/browser/tui/terminal.js', import.meta.url));
+    const terminal = fileURLToPath(new URL('../../dist/src/term/terminal.js', import.meta.url));
     // A program that takes the terminal the way --tui does, turns on raw mode and then throws.
     const script =
       `const { takeTerminal } = await import(${JSON.stringify(terminal)});` +

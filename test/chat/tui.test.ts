@@ -207,7 +207,7 @@ describe.skipIf(!HAS_TMUX)('chat --tui in tmux', () => {
   }, 120_000);
 
   it('restores the terminal and names plainwire chat in the one line a crash leaves', async () => {
-    const terminal = fileURLToPath(new URL('../../dist/src/browser/tui/terminal.js', import.meta.url));
+    const terminal = fileURLToPath(new URL('../../dist/src/term/terminal.js', import.meta.url));
     // A program that takes the terminal as chat --tui does, turns on raw mode and then throws.
     const script =
       `const { takeTerminal } = await import(${JSON.stringify(terminal)});` +

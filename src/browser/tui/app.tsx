@@ -1,9 +1,7 @@
-// The ink component of the full-screen browser: it feeds keys and resizes to the controller and draws the
-// frame that screen.ts composes from the controller's state. Nothing else lives here.
-import { Box, Text, useInput, useStdout } from 'ink';
-import { useEffect, useSyncExternalStore } from 'react';
+// The ink component of the full-screen browser: the shared full-screen component, drawing the frame that
+// screen.ts composes from the controller's state.
+import { ScreenApp } from '../../term/screen-app.js';
 import type { TuiController } from './controller.js';
-import { keysFromInk } from './keys.js';
 import { composeFrame } from './screen.js';
 
 export interface AppProps {
@@ -12,32 +10,14 @@ export interface AppProps {
 }
 
 export function App({ controller, colour }: AppProps) {
-  const { stdout } = useStdout();
-  const state = useSyncExternalStore(controller.subscribe, controller.getState);
-
-  useEffect(() => {
-    const onResize = (): void => controller.resize(stdout.columns || 80, stdout.rows || 24);
-    stdout.on('resize', onResize);
-    return () => {
-      stdout.off('resize', onResize);
-    };
-  }, [stdout, controller]);
-
-  useInput((input, key) => {
-    for (const k of keysFromInk(input, key)) controller.key(k);
-  });
-
-  const frame = composeFrame(state, colour);
   return (
-    <Box flexDirection="column" width={state.columns}>
-      {frame.page.map((line, i) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: rows of the screen are identified by their position
-        <Text key={i} wrap="truncate">
-          {line === '' ? ' ' : line}
-        </Text>
-      ))}
-      <Text wrap="truncate">{frame.status}</Text>
-      <Text wrap="truncate">{frame.prompt === '' ? ' ' : frame.prompt}</Text>
-    </Box>
+    <ScreenApp
+      controller={controller}
+      columns={(state) => state.columns}
+      compose={(state) => {
+        const frame = composeFrame(state, colour);
+        return [...frame.page, frame.status, frame.prompt];
+      }}
+    />
   );
 }

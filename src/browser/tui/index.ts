@@ -2,7 +2,7 @@
 import { createElement } from 'react';
 import { App } from './app.js';
 import { TuiController } from './controller.js';
-import { takeTerminal } from './terminal.js';
+import { takeTerminal } from '../../term/terminal.js';
 
 export interface TuiOptions {
   url: string | null;

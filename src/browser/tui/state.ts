@@ -74,29 +74,9 @@ export interface TuiState {
   help: boolean;
 }
 
-export type KeyName =
-  | 'up'
-  | 'down'
-  | 'left'
-  | 'right'
-  | 'pageUp'
-  | 'pageDown'
-  | 'home'
-  | 'end'
-  | 'tab'
-  | 'backTab'
-  | 'enter'
-  | 'backspace'
-  | 'escape'
-  | 'clearLine'
-  | 'interrupt'
-  | 'char';
+import type { TuiKey } from '../../term/keys.js';
 
-export interface TuiKey {
-  name: KeyName;
-  /** For 'char': the text typed (one character, or a pasted run in a prompt). */
-  char?: string;
-}
+export type { KeyName, TuiKey } from '../../term/keys.js';
 
 export type Effect =
   | { type: 'open'; address: string; from: Position }

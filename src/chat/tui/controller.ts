@@ -1,6 +1,6 @@
 // Wires the state machine to a registered ChatClient: keys, resizes, server events and replies go in; the lines
 // it asks for go out. The screen subscribes to the state. No terminal here.
-import type { TuiKey } from '../../browser/tui/state.js';
+import type { TuiKey } from '../../term/keys.js';
 import { sanitizeLine } from '../../text/sanitize.js';
 import type { ChatClient } from '../client.js';
 import {

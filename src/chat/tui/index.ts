@@ -2,8 +2,8 @@
 // first, on the plain terminal, so a refusal is an ordinary error line; then takes the terminal, and puts it
 // back however the session ends (/quit, Ctrl-C, a signal, a crash, the server going away).
 import { createElement } from 'react';
-import { takeTerminal } from '../../browser/tui/terminal.js';
-import { formatHostPort } from '../../cli/options.js';
+import { takeTerminal } from '../../term/terminal.js';
+import { formatHostPort } from '../../text/host-port.js';
 import { sanitizeLine } from '../../text/sanitize.js';
 import { ChatClient, ChatReplyError } from '../client.js';
 import { notAName } from '../input.js';

@@ -2,7 +2,7 @@
 // and socket-free: events are the server's events, the replies to what was sent, keys and resizes, so a whole
 // session is testable without a terminal. Text is stored as the line client would print it (display.ts, with
 // colour off) and sanitised there; the screen (screen.ts) only lays it out.
-import type { TuiKey } from '../../browser/tui/state.js';
+import type { TuiKey } from '../../term/keys.js';
 import { parseListing } from '../client.js';
 import { ChatDisplay } from '../display.js';
 import { type Echo, parseInput, slashHelp } from '../input.js';

@@ -1,6 +1,7 @@
-// Owns the terminal while the full-screen browser runs: the alternate screen in, and everything put back
-// (main screen, cursor, cooked mode) however the program ends: q, a signal, or an uncaught error.
-import { sanitizeLine } from '../../text/sanitize.js';
+// Owns the terminal while a full-screen program (browse --tui, chat --tui) runs: the alternate screen in, and
+// everything put back (main screen, cursor, cooked mode) however the program ends: quit, a signal, or an
+// uncaught error.
+import { sanitizeLine } from '../text/sanitize.js';
 
 export const ENTER_ALTERNATE_SCREEN = '\u001b[?1049h';
 export const LEAVE_ALTERNATE_SCREEN = '\u001b[?1049l';

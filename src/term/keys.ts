@@ -1,8 +1,32 @@
-// Turns ink's key reports into the state machine's keys. Terminals disagree on Backspace (DEL 0x7f, which ink
-// calls "delete", or BS 0x08), so both mean Backspace here; the Delete key does too.
+// The keys plainwire's full-screen programs understand, and ink's key reports turned into them. Terminals
+// disagree on Backspace (DEL 0x7f, which ink calls "delete", or BS 0x08), so both mean Backspace here; the
+// Delete key does too.
 import type { Key } from 'ink';
-import { sanitizeLine } from '../../text/sanitize.js';
-import type { TuiKey } from './state.js';
+import { sanitizeLine } from '../text/sanitize.js';
+
+export type KeyName =
+  | 'up'
+  | 'down'
+  | 'left'
+  | 'right'
+  | 'pageUp'
+  | 'pageDown'
+  | 'home'
+  | 'end'
+  | 'tab'
+  | 'backTab'
+  | 'enter'
+  | 'backspace'
+  | 'escape'
+  | 'clearLine'
+  | 'interrupt'
+  | 'char';
+
+export interface TuiKey {
+  name: KeyName;
+  /** For 'char': the text typed (one character, or a pasted run in a prompt). */
+  char?: string;
+}
 
 export function keysFromInk(input: string, key: Key): TuiKey[] {
   if (key.upArrow) return [{ name: 'up' }];
