@@ -23,7 +23,6 @@ import { Keyring } from './keyring.js';
 import {
   cursorKey,
   formatLogValue,
-  formatTurnValue,
   type LogRecord,
   logKey,
   MAX_TEXT_CHARS,
@@ -35,8 +34,6 @@ import {
   publicKeyKey,
   roomPrefix,
   sameName,
-  seatKey,
-  turnKey,
 } from './keys.js';
 import {
   type EntryCheck,
@@ -50,8 +47,7 @@ import { Lifecycle } from './phase.js';
 import { Presence, publishKey } from './presence.js';
 import { retry } from './retry.js';
 import { checkLog, signLog } from './signature.js';
-import { type TurnAction, TurnMachine } from './turn.js';
-import { SeatedNotices } from './turn-notices.js';
+import { TurnDriver, type TurnEvent } from './turn-driver.js';
 
 export { ImchatError, type ImchatErrorCode } from './errors.js';
 
@@ -63,7 +59,7 @@ export const DEFAULT_PRESENCE_TTL_SECONDS = 6;
 export type SessionEvent =
   | RoomEvent
   | { kind: 'welcome'; room: string; name: string; present: string[]; turns: boolean }
-  | { kind: 'turn'; state: 'mine' | 'partner' | 'other'; other?: string; turn: number };
+  | TurnEvent;
 
 export interface ImchatSessionOptions {
   url: string;
@@ -124,7 +120,7 @@ export class ImchatSession {
   private ownSeqs: number[] = [];
   private pumping: Promise<void> | undefined;
   private leavingPromise: Promise<void> | undefined;
-  private readonly turn: TurnDriverState | undefined;
+  private readonly turn: TurnDriver | undefined;
 
   private constructor(options: ImchatSessionOptions) {
     this.options = options;
@@ -181,16 +177,24 @@ export class ImchatSession {
       },
     });
     if (this.turns) {
-      const machine = new TurnMachine(this.room, this.name);
-      this.turn = {
-        machine,
-        seated: new SeatedNotices((name) => machine.isSeated(name)),
-        driving: false,
-        again: false,
-        lastSpokenTurn: undefined,
-        lastWait: '',
-        full: undefined,
-      };
+      this.turn = new TurnDriver({
+        client: this.client,
+        room: this.room,
+        name: this.name,
+        heartbeatMs: this.heartbeatMs,
+        signal,
+        lifecycle: this.lifecycle,
+        presence: this.presence,
+        // The queue is replaced when the session closes: read it at each call.
+        nextLine: () => this.queue[0],
+        dropLine: () => void this.queue.shift(),
+        append: (text, turn) => this.append(text, turn),
+        leave: () => void this.leave(),
+        markUp: () => this.markUp(),
+        markDown: (err) => this.markDown(err),
+        status: (message) => this.status(message),
+        show: (event) => options.onEvent(event),
+      });
     }
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
@@ -229,14 +233,13 @@ export class ImchatSession {
       return;
     }
     this.queue.push(text);
-    if (this.turn) void this.drive();
+    if (this.turn) void this.turn.drive();
     else void this.pump();
   }
 
   /** Turn mode: the turn key names our seat (as far as we have seen). */
   get myTurn(): boolean {
-    const seat = this.turn?.machine.mySeat;
-    return seat !== undefined && this.turn?.machine.turn?.seat === seat;
+    return this.turn?.myTurn ?? false;
   }
 
   /** Lines queued and not yet acknowledged by the store. */
@@ -252,7 +255,7 @@ export class ImchatSession {
     if (this.lifecycle.stopped) return this.done;
     this.lifecycle.leave();
     if (this.turn) {
-      void this.drive();
+      void this.turn.drive();
     } else {
       while (this.pumping) await this.pumping;
       // Our own messages are shown when the watch brings them back; give it a moment so piped output is whole.
@@ -271,7 +274,7 @@ export class ImchatSession {
     this.queue = [];
     this.lifecycle.leave();
     if (this.turn) {
-      void this.drive();
+      void this.turn.drive();
       await Promise.race([this.done, sleep(LEAVE_TIMEOUT_MS)]);
     }
     await this.leave();
@@ -327,7 +330,7 @@ export class ImchatSession {
     if (turn) {
       turn.lastSpokenTurn = newestTurn;
       turn.machine.load(listing.items, listing.revision);
-      await this.drive();
+      await turn.drive();
       if (turn.full) {
         await this.leave();
         throw new ImchatError(
@@ -350,7 +353,7 @@ export class ImchatSession {
     void this.feed.run(listing.revision);
     this.cursor.moveTo(this.view.revision);
     this.pruneOwnLog();
-    if (this.turn) void this.drive();
+    void this.turn?.drive();
   }
 
   /** The public key published for a name; waits out a store outage (the feed waits on it meanwhile). */
@@ -432,7 +435,7 @@ export class ImchatSession {
         this.turn?.machine.load(listing.items, listing.revision);
         this.showRoomEvents(loaded.events);
         this.cursor.moveTo(this.view.revision);
-        if (this.turn) void this.drive();
+        void this.turn?.drive();
         return listing.revision;
       },
       {
@@ -461,7 +464,7 @@ export class ImchatSession {
     // write every few seconds, and a restart only looks at log entries above the cursor anyway.
     if (events.some((e) => e.kind === 'message') && this.view.revision > this.cursor.revision)
       this.cursor.moveTo(this.view.revision);
-    if (this.turn) void this.drive();
+    void this.turn?.drive();
   }
 
   private pump(): Promise<void> {
@@ -536,127 +539,6 @@ export class ImchatSession {
     })();
   }
 
-  /** Runs TurnMachine's decisions until one is a wait; a call while running makes it look again. */
-  private async drive(): Promise<void> {
-    const turn = this.turn;
-    if (!turn) return;
-    if (turn.driving) {
-      turn.again = true;
-      return;
-    }
-    turn.driving = true;
-    try {
-      let conflicts = 0;
-      for (;;) {
-        turn.again = false;
-        if (this.lifecycle.stopped) return;
-        const action = turn.machine.decide({
-          hasLine: this.queue.length > 0,
-          leaving: this.lifecycle.leaving,
-          lastSpokenTurn: turn.lastSpokenTurn,
-        });
-        const outcome = await this.execute(turn, action);
-        if (outcome === 'conflict') {
-          conflicts++;
-          if (conflicts > 3) await sleep(Math.min(500, 20 * conflicts), this.abort.signal);
-        } else if (outcome === 'progress') conflicts = 0;
-        if (outcome === 'idle' && !turn.again) return;
-      }
-    } finally {
-      turn.driving = false;
-    }
-  }
-
-  private async execute(
-    turn: TurnDriverState,
-    action: TurnAction,
-  ): Promise<'progress' | 'conflict' | 'idle'> {
-    const machine = turn.machine;
-    let key: string | undefined;
-    try {
-      switch (action.kind) {
-        case 'claim-seat': {
-          key = seatKey(this.room, action.seat);
-          const r = await this.client.set(key, this.name, { ifVersion: action.ifVersion });
-          machine.applyWrite({ type: 'set', key, value: this.name, version: r.version, revision: r.version });
-          machine.seated(action.seat);
-          break;
-        }
-        case 'confirm-turn':
-          // Fresh presence first (unless just written): whoever sees our confirmation has then seen us present,
-          // with most of the TTL still to run.
-          if (this.presence.ageMs > this.heartbeatMs / 2) await this.presence.write();
-          key = turnKey(this.room);
-          await this.writeTurn(machine, key, formatTurnValue(action.turn), action.ifVersion);
-          break;
-        case 'set-turn':
-          key = turnKey(this.room);
-          await this.writeTurn(machine, key, formatTurnValue(action.turn), action.ifVersion);
-          break;
-        case 'release-seat': {
-          key = seatKey(this.room, action.seat);
-          const r = await this.client.unset(key, { ifVersion: action.ifVersion });
-          machine.applyWrite({ type: 'unset', key, version: 0, revision: r.revision });
-          break;
-        }
-        case 'speak': {
-          const text = this.queue[0];
-          if (text !== undefined && (await this.append(text, action.turn))) turn.lastSpokenTurn = action.turn;
-          this.queue.shift();
-          break;
-        }
-        case 'room-full':
-          turn.full = action.holders;
-          return 'idle';
-        case 'wait':
-          this.showWait(turn, action);
-          return 'idle';
-        case 'done':
-          void this.leave();
-          return 'idle';
-      }
-      this.markUp();
-      return 'progress';
-    } catch (err) {
-      if (this.lifecycle.stopped) return 'idle';
-      if (err instanceof VersionConflictError && key !== undefined) {
-        // Someone changed the key since we last saw it: read it now rather than wait for the watch.
-        const entry = await this.client.getEntry(key).catch(() => undefined);
-        machine.refresh(key, entry);
-        return 'conflict';
-      }
-      if (err instanceof StoreUnavailableError) {
-        this.markDown(err);
-        await sleep(500, this.abort.signal);
-        return 'conflict';
-      }
-      this.status(`turn step failed: ${(err as Error).message}`);
-      await sleep(1000, this.abort.signal);
-      return 'conflict';
-    }
-  }
-
-  private async writeTurn(
-    machine: TurnMachine,
-    key: string,
-    value: string,
-    ifVersion: number,
-  ): Promise<void> {
-    const r = await this.client.set(key, value, { ifVersion });
-    machine.applyWrite({ type: 'set', key, value, version: r.version, revision: r.version });
-  }
-
-  private showWait(turn: TurnDriverState, action: Extract<TurnAction, { kind: 'wait' }>): void {
-    if (!this.lifecycle.opened) return;
-    const key = `${action.reason} ${action.other ?? ''} ${action.turn ?? ''}`;
-    if (key === turn.lastWait) return;
-    turn.lastWait = key;
-    const state = action.reason === 'line' ? 'mine' : action.reason;
-    const event: SessionEvent = { kind: 'turn', state, turn: action.turn ?? 0 };
-    if (action.other !== undefined) event.other = action.other;
-    this.options.onEvent(event);
-  }
-
   /** Says goodbye (presence removed, cursor saved) within a bounded time, then stops. */
   private leave(): Promise<void> {
     this.leavingPromise ??= (async () => {
@@ -671,19 +553,4 @@ export class ImchatSession {
     })();
     return this.leavingPromise;
   }
-}
-
-/** Turn mode's part of the session: the machine, what it has shown, and the driver's loop state. */
-interface TurnDriverState {
-  readonly machine: TurnMachine;
-  /** Joins and leaves are shown for the seated two only. */
-  readonly seated: SeatedNotices;
-  driving: boolean;
-  /** A drive() call came while driving: look again before going idle. */
-  again: boolean;
-  lastSpokenTurn: number | undefined;
-  /** The last wait shown, so that the same wait is not shown twice. */
-  lastWait: string;
-  /** The room was full: its two seat holders. */
-  full: string[] | undefined;
 }
