@@ -1,18 +1,12 @@
 // One imchat client's I/O loop on StoreClient: claims the name, shows the room, appends lines to its own log
 // idempotently, and in turn mode executes what TurnMachine decides. Signs what it says with the user's key
 // (identity.ts). The parts with one job each live beside it: the lifecycle (phase.ts), the room feed and its
-// verification hand-off (feed.ts, keyring.ts), the outage correction (held-leaves.ts), presence and the name's
-// key (presence.ts), the cursor (cursor.ts), waiting out the store (retry.ts); the pure logic in keys.ts,
-// live.ts, turn.ts, signature.ts.
+// verification hand-off (feed.ts, keyring.ts), the outage correction (held-leaves.ts), presence and the
+// name's key (presence.ts), our own log (own-log.ts), the cursor (cursor.ts), turn mode's driver
+// (turn-driver.ts), waiting out the store (retry.ts); the pure logic in keys.ts, live.ts, turn.ts, signature.ts.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import {
-  NotAStoreError,
-  StoreClient,
-  StoreError,
-  StoreUnavailableError,
-  VersionConflictError,
-} from '../store/client.js';
+import { NotAStoreError, StoreClient, StoreError, StoreUnavailableError } from '../store/client.js';
 import { sleep } from '../store/retry.js';
 import { CursorWriter } from './cursor.js';
 import { ImchatError } from './errors.js';
@@ -22,31 +16,20 @@ import { defaultConfigDir, type Identity, IdentityError, loadIdentity } from './
 import { Keyring } from './keyring.js';
 import {
   cursorKey,
-  formatLogValue,
-  type LogRecord,
-  logKey,
   MAX_TEXT_CHARS,
   nameProblem,
   parseCursorValue,
-  parseLogValue,
-  parseRoomKey,
   presenceKey,
   publicKeyKey,
   roomPrefix,
   sameName,
 } from './keys.js';
-import {
-  type EntryCheck,
-  logSenders,
-  type RoomChange,
-  type RoomEvent,
-  RoomView,
-  seqsToPrune,
-} from './live.js';
+import { type EntryCheck, logSenders, type RoomChange, type RoomEvent, RoomView } from './live.js';
+import { OwnLog } from './own-log.js';
 import { Lifecycle } from './phase.js';
 import { Presence, publishKey } from './presence.js';
 import { retry } from './retry.js';
-import { checkLog, signLog } from './signature.js';
+import { checkLog } from './signature.js';
 import { TurnDriver, type TurnEvent } from './turn-driver.js';
 
 export { ImchatError, type ImchatErrorCode } from './errors.js';
@@ -115,9 +98,7 @@ export class ImchatSession {
   private storeDown = false;
   /** Lines to send (live) or to speak on our turns (turn mode), oldest first. */
   private queue: string[] = [];
-  private nextSeq = 1;
-  /** The numbers of our own log's entries still in the store (the writer prunes its own log). */
-  private ownSeqs: number[] = [];
+  private readonly log: OwnLog;
   private pumping: Promise<void> | undefined;
   private leavingPromise: Promise<void> | undefined;
   private readonly turn: TurnDriver | undefined;
@@ -167,10 +148,22 @@ export class ImchatSession {
       ttlSeconds: this.ttlSeconds,
       heartbeatMs: this.heartbeatMs,
     });
+    this.log = new OwnLog(this.client, {
+      room: this.room,
+      name: this.name,
+      history: this.history,
+      signal,
+      onAppended: () => {
+        this.markUp();
+        this.cursor.schedule();
+      },
+      onUnavailable: (err) => this.markDown(err),
+      onStatus: (message) => this.status(message),
+    });
     this.cursor = new CursorWriter(this.client, {
       room: this.room,
       name: this.name,
-      nextSeq: () => this.nextSeq,
+      nextSeq: () => this.log.nextSeq,
       signal,
       onRetry: (err) => {
         if (err instanceof StoreUnavailableError) this.markDown(err);
@@ -259,7 +252,7 @@ export class ImchatSession {
     } else {
       while (this.pumping) await this.pumping;
       // Our own messages are shown when the watch brings them back; give it a moment so piped output is whole.
-      const sent = this.ownSeqs[this.ownSeqs.length - 1] ?? 0;
+      const sent = this.log.newest;
       const deadline = performance.now() + ECHO_WAIT_MS;
       while (this.view.seenSeq(this.name) < sent && performance.now() < deadline && !this.lifecycle.stopped)
         await sleep(10, this.abort.signal);
@@ -306,22 +299,7 @@ export class ImchatSession {
     ]);
     await this.keyring.ensure(logSenders(this.room, listing.items));
     const cursor = cursorEntry ? parseCursorValue(cursorEntry.value) : undefined;
-    let maxSeq = 0;
-    let newestTurn: number | undefined;
-    for (const item of listing.items) {
-      const key = parseRoomKey(this.room, item.key);
-      if (key?.kind !== 'log' || !sameName(key.name, this.name)) continue;
-      // Only entries we signed are ours: a forger's entry in our log must not move our numbering or our turn.
-      const record = parseLogValue(item.value);
-      if (!record || this.checkEntry(key.name, key.seq, record) !== undefined) continue;
-      this.ownSeqs.push(key.seq);
-      if (key.seq > maxSeq) {
-        maxSeq = key.seq;
-        newestTurn = record.turn;
-      }
-    }
-    this.ownSeqs.sort((a, b) => a - b);
-    this.nextSeq = Math.max(cursor?.next ?? 1, maxSeq + 1);
+    const newestTurn = this.log.load(listing.items, this.checkEntry, cursor?.next);
     const loadOptions: { history: number; shownUpTo?: number } = { history: this.history };
     if (cursor) loadOptions.shownUpTo = cursor.revision;
     const loaded = this.view.load(listing.items, listing.revision, loadOptions);
@@ -352,7 +330,7 @@ export class ImchatSession {
     // Only now: a change must not be shown before the welcome and the history it follows.
     void this.feed.run(listing.revision);
     this.cursor.moveTo(this.view.revision);
-    this.pruneOwnLog();
+    this.log.prune();
     void this.turn?.drive();
   }
 
@@ -428,7 +406,7 @@ export class ImchatSession {
               this.status(err.message),
             );
           this.view = new RoomView(this.room, this.name, this.checkEntry);
-          this.ownSeqs = [];
+          this.log.forget();
           void this.refreshPresence();
         }
         const loaded = this.view.load(listing.items, listing.revision, { history: this.history });
@@ -478,65 +456,9 @@ export class ImchatSession {
     return this.pumping;
   }
 
-  /**
-   * Appends one message to our own log. ifVersion=0 makes a retry after a lost answer harmless: if the key is
-   * already there with our value, our earlier attempt landed; with another value, another run of our name took
-   * that number, and we move on to the next one. Resolves false if the store refused the message itself.
-   */
-  private async append(text: string, turn?: number): Promise<boolean> {
-    const record: LogRecord = { at: Date.now(), name: this.name, text };
-    if (turn !== undefined) record.turn = turn;
-    const write = async (): Promise<true> => {
-      for (;;) {
-        const seq = this.nextSeq;
-        const key = logKey(this.room, this.name, seq);
-        // The signature covers the sequence number, so it is made for each number tried (Ed25519 is
-        // deterministic: a retry of the same number writes the same value).
-        const value = formatLogValue(signLog(this.identity!.privateKey, this.room, seq, record));
-        try {
-          await this.client.set(key, value, { ifVersion: 0 });
-        } catch (err) {
-          if (!(err instanceof VersionConflictError)) throw err;
-          const entry = await this.client.getEntry(key);
-          if (entry?.value !== value) {
-            this.nextSeq = Math.max(this.nextSeq, seq + 1);
-            continue;
-          }
-        }
-        this.markUp();
-        this.nextSeq = Math.max(this.nextSeq, seq + 1);
-        this.ownSeqs.push(seq);
-        this.pruneOwnLog();
-        this.cursor.schedule();
-        return true;
-      }
-    };
-    try {
-      const sent = await retry(write, {
-        signal: this.abort.signal,
-        retryable: (err) => err instanceof StoreUnavailableError,
-        onRetry: (err) => this.markDown(err as StoreUnavailableError),
-      });
-      return sent ?? false;
-    } catch (err) {
-      if (this.lifecycle.stopped) return false;
-      this.status(`message not sent: ${(err as Error).message}`);
-      return false;
-    }
-  }
-
-  /** Old messages of our own log go: the writer prunes, so no two clients delete the same key. */
-  private pruneOwnLog(): void {
-    const newest = this.ownSeqs[this.ownSeqs.length - 1] ?? 0;
-    const old = seqsToPrune(this.ownSeqs, newest, this.history);
-    if (old.length === 0) return;
-    this.ownSeqs = this.ownSeqs.filter((seq) => seq > newest - this.history);
-    void (async () => {
-      for (const seq of old) {
-        if (this.lifecycle.stopped) return;
-        await this.client.unset(logKey(this.room, this.name, seq)).catch(() => {});
-      }
-    })();
+  /** Appends one line to our own log (own-log.ts), signed with our key. */
+  private append(text: string, turn?: number): Promise<boolean> {
+    return this.log.append(this.identity!.privateKey, text, turn);
   }
 
   /** Says goodbye (presence removed, cursor saved) within a bounded time, then stops. */
