@@ -1,7 +1,7 @@
 // The one way imchat waits out a failing store: attempt, and on a retryable failure sleep a capped exponential
 // backoff with jitter, until it works or the session stops. Jitter keeps the clients of one room, which all lose
 // the store at the same moment, from all coming back at the same moment.
-import { RETRY_FIRST_MS, RETRY_MAX_MS, sleep } from '../store/retry.js';
+import { retryDelay, sleep } from '../store/retry.js';
 
 export interface RetryOptions {
   /** Aborting it ends the waiting: retry resolves undefined instead of trying again. */
@@ -10,8 +10,6 @@ export interface RetryOptions {
   retryable?: (err: unknown) => boolean;
   /** Called before each wait, with the failure and the number of failures so far (1 for the first). */
   onRetry?: (err: unknown, failures: number) => void;
-  firstMs?: number;
-  maxMs?: number;
   /** Injectable for tests: a number in [0, 1), as Math.random. */
   random?: () => number;
   /** Injectable for tests: the wait, which must resolve early when the signal aborts (as store/retry's sleep). */
@@ -19,16 +17,11 @@ export interface RetryOptions {
 }
 
 /**
- * The wait after `failures` failures: doubling from firstMs, capped at maxMs, then jittered down by up to a
- * half ("equal jitter"), so a client never waits longer than the plain doubling would make it.
+ * The wait after `failures` failures: the store's shared backoff (store/retry.ts: doubling from 100 ms, capped at
+ * 2 s), jittered down by up to a half ("equal jitter"), so a client never waits longer than the plain doubling.
  */
-export function backoffDelay(
-  failures: number,
-  random: number,
-  firstMs = RETRY_FIRST_MS,
-  maxMs = RETRY_MAX_MS,
-): number {
-  const capped = Math.min(maxMs, firstMs * 2 ** Math.max(0, failures - 1));
+export function backoffDelay(failures: number, random: number): number {
+  const capped = retryDelay(failures);
   return Math.round(capped / 2 + (capped / 2) * random);
 }
 
@@ -45,7 +38,7 @@ export async function retry<T>(
       if (signal?.aborted) return undefined;
       if (!retryable(err)) throw err;
       onRetry?.(err, failures);
-      await wait(backoffDelay(failures, random(), options.firstMs, options.maxMs), signal);
+      await wait(backoffDelay(failures, random()), signal);
     }
   }
   return undefined;
