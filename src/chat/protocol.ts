@@ -6,14 +6,28 @@ import { COMMANDS, type CommandSpec } from './commands.js';
 
 export { isValidName, NAME_PATTERN, NAME_RULE, nameKey } from '../text/names.js';
 
-/** A command line that could not be accepted; `code` is the stable word after ERROR. */
-export class ProtocolError {
+export type ProtocolErrorCode = 'UNKNOWN_COMMAND' | 'BAD_ARGUMENTS';
+
+/**
+ * A command line that could not be accepted. parseCommand returns it rather than throwing (a bad line is an
+ * expected answer, not a failure), but it is a real Error with a stable `code` (the word after ERROR), like
+ * the coded errors of undici and ws, so it can also be thrown, logged with a stack and matched by code.
+ */
+export class ProtocolError extends Error {
   constructor(
-    readonly code: string,
-    readonly text: string,
+    readonly code: ProtocolErrorCode,
+    message: string,
     /** The command the line named, when it named a known one (its arguments were wrong). */
     readonly spec?: CommandSpec,
-  ) {}
+  ) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+
+  /** The text sent after the code on the ERROR line (the message: kept under this name for callers). */
+  get text(): string {
+    return this.message;
+  }
 }
 
 export interface Command {

@@ -39,6 +39,20 @@ describe('parseCommand', () => {
     expect(parseCommand('MESSAGE    ')).toMatchObject({ code: 'BAD_ARGUMENTS' });
   });
 
+  it('answers a bad line with a coded Error (stable code, message, stack), like the rest of the project', () => {
+    const bad = parseCommand('REGISTER');
+    expect(bad).toBeInstanceOf(Error);
+    expect(bad).toBeInstanceOf(ProtocolError);
+    const err = bad as ProtocolError;
+    expect(err.name).toBe('ProtocolError');
+    expect(err.code).toBe('BAD_ARGUMENTS');
+    expect(err.message).toBe('name is missing; usage: REGISTER <name>');
+    expect(err.text).toBe(err.message);
+    expect(err.spec?.verb).toBe('REGISTER');
+    expect(err.stack).toContain('ProtocolError');
+    expect(String(parseCommand('FLY'))).toBe('ProtocolError: unknown command "FLY" (type HELP)');
+  });
+
   it('names unknown verbs safely', () => {
     expect(parseCommand('FLY away')).toMatchObject({
       code: 'UNKNOWN_COMMAND',
