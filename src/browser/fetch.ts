@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sanitizeLine, sanitizeText } from '../text/sanitize.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, MAX_REDIRECTS } from './limits.js';
+import { escapeHtml } from '../text/html.js';
 
 export { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, MAX_REDIRECTS };
 const USER_AGENT = 'plainwire-browse/0.1 (text browser)';
@@ -340,10 +341,6 @@ async function fetchFile(url: URL, maxBytes: number): Promise<FetchedPage> {
   }
   if (bytes.byteLength > maxBytes) throw new TooLargeError(url.href, maxBytes);
   return fileAnswer(url, mimeFromPath(path, bytes), bytes);
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 async function directoryListing(path: string, url: URL): Promise<string> {

@@ -1,6 +1,7 @@
 // The line framework's errors: classes with stable codes (like ws's WS_ERR_*), so callers branch on `code`,
 // never on message text.
 import { formatHostPort } from '../text/host-port.js';
+import { describeSocketError } from '../text/socket-errors.js';
 
 export type LineErrorCode =
   | 'LINE_TOO_LONG'
@@ -58,24 +59,7 @@ export class LineConnectError extends LineError {
 /** What a failed connect means, in words a person can act on. */
 export function describeConnectFailure(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'ECONNREFUSED':
-      return 'connection refused (is the server running?)';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'unknown host (check the name)';
-    case 'ETIMEDOUT':
-      return 'timed out (is the host reachable?)';
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return 'host unreachable (check the address and your network)';
-    case 'ECONNRESET':
-      return 'connection reset by the server';
-    case 'EADDRNOTAVAIL':
-      return 'address not available (check the host)';
-    default:
-      return (err as Error | undefined)?.message ?? String(err);
-  }
+  return describeSocketError(code, { check: true }) ?? (err as Error | undefined)?.message ?? String(err);
 }
 
 /** Why a socket went away, from its error: the disconnect reason the hooks see. */

@@ -1,6 +1,7 @@
 // The errors StoreClient throws, and how an HTTP answer or a socket failure maps onto them.
 // Callers branch on the class (or its stable `code`), never on message text.
 import { sanitizeLine } from '../text/sanitize.js';
+import { describeSocketError } from '../text/socket-errors.js';
 
 export class StoreError extends Error {
   readonly code: string;
@@ -122,29 +123,16 @@ export function errorForAnswer(
   return new StoreError(code, explanation || `the store answered ${status}`, status);
 }
 
-const SOCKET_ERROR_WORDS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection closed while sending',
-  ETIMEDOUT: 'connection timed out',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ENOTFOUND: 'no such host',
-  EAI_AGAIN: 'host name lookup failed',
-  EADDRNOTAVAIL: 'address not available',
-  ECONNABORTED: 'connection aborted',
-};
-
 /** Error codes of failures that mean "the store is not there (now)", as opposed to a programming error. */
 export function isUnreachableCode(code: string | undefined): boolean {
-  return code !== undefined && (code in SOCKET_ERROR_WORDS || code === 'UND_ERR_SOCKET');
+  return describeSocketError(code) !== undefined || code === 'UND_ERR_SOCKET';
 }
 
 /** A socket-level failure as a StoreUnavailableError naming the store: "cannot reach URL: connection refused". */
 export function unavailableFromSocketError(err: unknown, where: string): StoreUnavailableError {
   const code = (err as { code?: string } | undefined)?.code;
   const words =
-    (code && SOCKET_ERROR_WORDS[code]) ||
+    describeSocketError(code) ||
     (err instanceof Error && err.message === 'socket hang up'
       ? 'connection closed before an answer'
       : undefined) ||

@@ -2,6 +2,7 @@
 // page costs the same with ten keys or a million), escaped so stored markup is shown and never run, with forms to set, get and unset that work in any browser, terminal ones included (GET forms,
 // or POST when they carry the token).
 import type { Entry } from './engine.js';
+import { escapeHtml } from '../text/html.js';
 
 /** Rows per page. */
 export const PAGE_ROWS = 200;
@@ -27,12 +28,6 @@ export interface PageOptions {
   tokenField: boolean;
   /** Show a token field on the get form too (the store is --private). */
   readTokenField: boolean;
-}
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) =>
-    c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;',
-  );
 }
 
 function form(path: string, action: string, fields: string, tokenField: boolean, label: string): string {

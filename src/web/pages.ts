@@ -1,12 +1,7 @@
 // The HTML the server writes itself: error pages and directory listings. Every name from the file system or
 // the request is escaped, so a file called "<script>.html" is shown, never run.
 import { STATUS_CODES } from 'node:http';
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) =>
-    c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;',
-  );
-}
+import { escapeHtml } from '../text/html.js';
 
 /** Control characters in a file name are shown as U+FFFD; the link (percent-encoded) still reaches the file. */
 function displayName(name: string): string {

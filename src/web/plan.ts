@@ -2,7 +2,8 @@
 // then (what the lookup found, If-Modified-Since) -> status, headers and body. The transport only carries it out.
 import type { Found } from './files.js';
 import { contentTypeFor } from './mime.js';
-import { errorPage, escapeHtml, listingPage } from './pages.js';
+import { escapeHtml } from '../text/html.js';
+import { errorPage, listingPage } from './pages.js';
 import { chooseRange, rangeStillApplies } from './range.js';
 import { formatUrlPath, parseRequestTarget } from './request-target.js';
 
