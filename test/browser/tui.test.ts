@@ -1,6 +1,5 @@
 // `plainwire browse --tui` end to end: the built CLI in a real terminal (tmux), driven by keys sent to it and
 // checked by what the pane shows, against a real `plainwire serve` of examples/site.
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,51 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_PATH, type CliServer, runCli, startCliServer } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
+import { exitedWith, HAS_TMUX, shellQuote, tmuxIn } from '../helpers/tmux.js';
 
 const SITE = fileURLToPath(new URL('../../examples/site/', import.meta.url));
-const HAS_TMUX = spawnSync('which', ['tmux']).status === 0;
-function tmux(...args: string[]): string {
-  // A private tmux server whose socket lives in the test's own directory (removed afterwards), so the test never
-  // touches a tmux the developer is using and leaves nothing behind in /tmp/tmux-UID.
-  const socket = join(workDir, 'tmux.sock');
-  return execFileSync('tmux', ['-S', socket, '-f', '/dev/null', ...args], {
-    encoding: 'utf8',
-    timeout: 5000,
-  });
-}
-
-function capture(session: string, escapes = false): string {
-  return tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', session);
-}
-
-/** Polls the pane until `test` holds, or fails with what the pane showed. */
-async function waitForPane(
-  session: string,
-  test: (screen: string) => boolean,
-  what: string,
-  options: { escapes?: boolean; timeoutMs?: number } = {},
-): Promise<string> {
-  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
-  let screen = '';
-  while (Date.now() < deadline) {
-    screen = capture(session, options.escapes);
-    if (test(screen)) return screen;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}; the pane shows:\n${screen}`);
-}
-
-/** The shell after the program: its exit code, then the terminal's mode (stty) once that has been printed. */
-function exitedWith(screen: string, code: number): boolean {
-  return screen.includes(`EXITED ${code}`) && /^TTY -*icanon$/m.test(screen);
-}
-
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 let server: CliServer;
 let workDir: string;
+
+const { tmux, waitForPane, start } = tmuxIn(() => workDir);
 let sessionCount = 0;
 
 /** Starts the browser in a new 100x30 tmux session; the shell reports its exit code and the tty's mode. */
@@ -61,13 +22,12 @@ function startBrowser(url: string): { session: string; pidFile: string } {
   const pidFile = join(workDir, `${session}.pid`);
   // CI=true as on a CI machine or in a shell that exports it: ink took that to mean "draw only the last frame",
   // which left --tui blank; the browser must draw regardless.
-  const browse = ['env', 'CI=true', process.execPath, CLI_PATH, 'browse', '--tui', url]
-    .map(shellQuote)
-    .join(' ');
-  const command =
-    `sh -c 'echo $$ > ${pidFile}; exec "$@"' sh ${browse}; ` +
-    `echo "EXITED $?"; stty -a | grep -o -- '-*icanon' | sed 's/^/TTY /'; sleep 60`;
-  tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', command);
+  start(
+    session,
+    ['env', 'CI=true', process.execPath, CLI_PATH, 'browse', '--tui', url],
+    { columns: 100, rows: 30 },
+    pidFile,
+  );
   return { session, pidFile };
 }
 

@@ -1,78 +1,30 @@
 // `plainwire chat --tui` end to end: two full-screen clients (the built CLI in real terminals, tmux) and a raw
 // TCP client, as telnet would be, in one room on a real chat-server; checked by what the panes show.
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_PATH, type CliServer, runCli, startCliServer } from '../helpers/cli.js';
+import { exitedWith, HAS_TMUX, shellQuote, tmuxIn } from '../helpers/tmux.js';
 import { RawClient } from './raw-client.js';
-
-const HAS_TMUX = spawnSync('which', ['tmux']).status === 0;
 
 let server: CliServer | undefined;
 let workDir: string;
 
-function tmux(...args: string[]): string {
-  // A private tmux server whose socket lives in the test's own directory, so a developer's tmux is never touched.
-  return execFileSync('tmux', ['-S', join(workDir, 'tmux.sock'), '-f', '/dev/null', ...args], {
-    encoding: 'utf8',
-    timeout: 5000,
-  });
-}
-
-function capture(session: string): string {
-  return tmux('capture-pane', '-p', '-t', session);
-}
-
-/** Polls the pane until `test` holds, or fails with what the pane showed. */
-async function waitForPane(
-  session: string,
-  test: (screen: string) => boolean,
-  what: string,
-): Promise<string> {
-  const deadline = Date.now() + 60_000;
-  let screen = '';
-  while (Date.now() < deadline) {
-    screen = capture(session);
-    if (test(screen)) return screen;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what} in ${session}; the pane shows:\n${screen}`);
-}
-
-/** The shell after the program: its exit code, then the terminal's mode (stty) once that has been printed. */
-function exitedWith(screen: string, code: number): boolean {
-  return screen.includes(`EXITED ${code}`) && /^TTY -*icanon$/m.test(screen);
-}
-
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+const { tmux, capture, waitForPane, start } = tmuxIn(() => workDir);
 
 /** Starts `chat --tui` in a new 100x24 tmux session; the shell then reports its exit code and the tty's mode. */
 function startTui(name: string, port: number): string {
   const session = `chat-${name}`;
   const pidFile = join(workDir, `${session}.pid`);
   // CI=true as on a CI machine: ink must draw every frame regardless.
-  const chat = [
-    'env',
-    'CI=true',
-    process.execPath,
-    CLI_PATH,
-    'chat',
-    `127.0.0.1:${port}`,
-    '--tui',
-    '--name',
-    name,
-  ]
-    .map(shellQuote)
-    .join(' ');
-  const command =
-    `sh -c 'echo $$ > ${pidFile}; exec "$@"' sh ${chat}; ` +
-    `echo "EXITED $?"; stty -a | grep -o -- '-*icanon' | sed 's/^/TTY /'; sleep 60`;
-  tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '24', command);
+  start(
+    session,
+    ['env', 'CI=true', process.execPath, CLI_PATH, 'chat', `127.0.0.1:${port}`, '--tui', '--name', name],
+    { columns: 100, rows: 24 },
+    pidFile,
+  );
   return session;
 }
 
