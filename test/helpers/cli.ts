@@ -137,6 +137,11 @@ export function spawnCli(args: string[], options: RunCliOptions = {}): CliProces
     cwd: options.cwd,
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env },
   });
+  return watchProcess(child);
+}
+
+/** A spawned process's output as lines, its exit, and a stop that signals it (SIGKILL after 5 s). */
+export function watchProcess(child: ChildProcessWithoutNullStreams): CliProcess {
   child.stdin.on('error', () => {});
   const stdout = new LineCollector(child.stdout);
   const stderr = new LineCollector(child.stderr);

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CliProcess, LineCollector, type RunCliOptions, spawnCli } from '../helpers/cli.js';
+import { type CliProcess, type RunCliOptions, spawnCli, watchProcess } from '../helpers/cli.js';
 
 export const READY = 'plainwire lab: ready';
 
@@ -95,17 +95,5 @@ export function spawnScript(script: string, args: string[]): CliProcess {
   const child = spawn(process.execPath, [script, ...args], {
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined },
   });
-  child.stdin.on('error', () => {});
-  const stdout = new LineCollector(child.stdout);
-  const stderr = new LineCollector(child.stderr);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
-    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    const code = await exited;
-    clearTimeout(timer);
-    return code;
-  };
-  return { child, stdout, stderr, exited, stop };
+  return watchProcess(child);
 }
