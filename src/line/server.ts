@@ -1,8 +1,9 @@
 // LineServer: a TCP server of newline-terminated text lines with a small lifecycle of overridable hooks. It
 // owns sockets, framing, per-connection hook ordering, inbound and outbound bounds, and a clean stop.
-import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type Logger, silentLogger } from '../log.js';
+import { listen } from '../net/listen.js';
 import { Connection, DEFAULT_LINGER_MS, DEFAULT_MAX_OUTPUT_BYTES } from './connection.js';
 import { DEFAULT_MAX_LINE_BYTES, LineDecoder } from './decoder.js';
 import { TelnetFilter } from './telnet.js';
@@ -116,19 +117,12 @@ export class LineServer<S extends object = Record<string, unknown>> {
     // allowHalfOpen: a client that sends its last lines and then shuts down its side still gets the replies.
     const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error) => {
-        this.server = undefined;
-        reject(err);
-      };
-      server.once('error', onError);
-      server.listen(port, host, () => {
-        server.off('error', onError);
-        resolve();
-      });
+    const address = await listen(server, { port, host }, (err) =>
+      this.logger.error({ err }, 'listener error'),
+    ).catch((err: unknown) => {
+      this.server = undefined;
+      throw err;
     });
-    server.on('error', (err) => this.logger.error({ err }, 'listener error'));
-    const address = server.address() as AddressInfo;
     this.listening = { host: address.address, port: address.port };
     return { ...this.listening };
   }

@@ -7,6 +7,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
+import { listen } from '../net/listen.js';
 import { formatHostPort } from '../text/host-port.js';
 import { SmallFileCache } from './file-cache.js';
 import type { SmallFile } from './files.js';
@@ -136,16 +137,9 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
     socket.on('error', () => socket.destroy());
     if (gate.admit(socket)) intake.accept(socket);
   });
-  await new Promise<void>((resolve, reject) => {
-    netServer.once('error', reject);
-    netServer.listen(options.port ?? 8000, host, () => {
-      netServer.off('error', reject);
-      resolve();
-    });
-  });
-  netServer.on('error', (err) => logger.error({ err }, 'server error'));
-  const address = netServer.address();
-  const port = typeof address === 'object' && address ? address.port : (options.port ?? 8000);
+  const { port } = await listen(netServer, { port: options.port ?? 8000, host }, (err) =>
+    logger.error({ err }, 'server error'),
+  );
   const url = `http://${formatHostPort(host, port)}`;
 
   let stopped: Promise<void> | undefined;

@@ -1,9 +1,10 @@
 // The chat's web side: an HTTP server that serves the page (from memory, with a strict Content-Security-Policy)
 // and upgrades /ws to a WebSocket that becomes one more connection of the chat server, with its limits.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { DEFAULT_MAX_LINE_BYTES } from '../../line/decoder.js';
+import { listen } from '../../net/listen.js';
 import type { PeerStream } from '../../line/server.js';
 import { type Logger, silentLogger } from '../../log.js';
 import { type Asset, defaultAssetsDir, loadAssets } from './assets.js';
@@ -76,19 +77,14 @@ export class ChatWebServer {
       this.upgrade(req, socket, head),
     );
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error) => {
-        this.server = undefined;
-        reject(err);
-      };
-      server.once('error', onError);
-      server.listen(opts.port ?? DEFAULT_WEB_PORT, opts.host ?? '127.0.0.1', () => {
-        server.off('error', onError);
-        resolve();
-      });
+    const address = await listen(
+      server,
+      { port: opts.port ?? DEFAULT_WEB_PORT, host: opts.host ?? '127.0.0.1' },
+      (err) => this.logger.error({ err }, 'web listener error'),
+    ).catch((err: unknown) => {
+      this.server = undefined;
+      throw err;
     });
-    server.on('error', (err) => this.logger.error({ err }, 'web listener error'));
-    const address = server.address() as AddressInfo;
     this.listening = { host: address.address, port: address.port };
     return { ...this.listening };
   }
