@@ -1,21 +1,13 @@
 // `plainwire connect HOST PORT`: a line client like telnet, for trying every plainwire protocol by hand or
 // from a script. Server lines are sanitised before they reach the terminal.
 import { createInterface } from 'node:readline';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { printAboveInput } from '../chat/terminal.js';
 import { ConnectClient } from '../connect/client.js';
 import { LineConnectError } from '../line/errors.js';
 import { sanitizeLine } from '../text/sanitize.js';
 import { formatHostPort } from '../text/host-port.js';
-import { parsePositiveInt, parseServerAddress, parseServerPort } from './options.js';
-
-function parseSeconds(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
-    throw new InvalidArgumentError(`"${value}" is not a number of seconds (e.g. 2 or 0.5).`);
-  }
-  return n;
-}
+import { parsePositiveInt, parseSeconds, parseServerAddress, parseServerPort } from './options.js';
 
 const CLOSE_MESSAGES: Record<string, string> = {
   reset: 'connection reset by the server',
@@ -40,10 +32,10 @@ export function register(program: Command): void {
     .option(
       '--wait <seconds>',
       'when input ends, how long to wait for the server to finish answering',
-      parseSeconds,
+      parseSeconds({ zero: true }),
       2,
     )
-    .option('--timeout <seconds>', 'give up connecting after this long', parseSeconds, 10)
+    .option('--timeout <seconds>', 'give up connecting after this long', parseSeconds(), 10)
     .option('--max-line-bytes <n>', 'longest line accepted from the server', parsePositiveInt, 1024 * 1024)
     .option('--lf', 'end the lines you send with "\\n" alone instead of "\\r\\n"')
     .addHelpText(

@@ -76,3 +76,32 @@ export function parseServerAddress(value: string): { host: string; port: number 
     throw new InvalidArgumentError(`"${value}" has no port after the ":" (e.g. ${value}8090).`);
   return { host: parsed.host, port: undefined };
 }
+
+export interface SecondsRule {
+  /** Whole seconds only (a store TTL is counted in whole seconds). */
+  whole?: boolean;
+  /** Accept 0 ("do not wait"). */
+  zero?: boolean;
+  /** The largest value that makes sense, in seconds. */
+  max?: number;
+}
+
+/**
+ * The one grammar of every option given in seconds: a plain decimal number ("15", "0.5"; "1e3" or "15s" are
+ * refused), positive unless `zero`, whole when `whole`, at most `max`.
+ */
+export function parseSeconds(rule: SecondsRule = {}): (value: string) => number {
+  const example = rule.whole ? 'e.g. 15' : 'e.g. 15 or 0.5';
+  return (value: string) => {
+    const n = Number(value);
+    if (!(rule.whole ? /^\d+$/ : /^\d+(\.\d+)?$/).test(value))
+      throw new InvalidArgumentError(
+        `"${value}" is not a ${rule.whole ? 'whole ' : ''}number of seconds (${example}).`,
+      );
+    if (n === 0 && !rule.zero)
+      throw new InvalidArgumentError(`"${value}" is too short: give more than 0 seconds.`);
+    if (rule.max !== undefined && n > rule.max)
+      throw new InvalidArgumentError(`"${value}" is too long: at most ${rule.max} seconds.`);
+    return n;
+  };
+}

@@ -1,8 +1,8 @@
 // `plainwire serve [DIR]`: the lab's `python -m SimpleHTTPServer`, telnet-friendly down to HTTP/0.9.
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { createLogger } from '../log.js';
 import { DEFAULT_LIMITS, ServeRootError, type ServeLimits, startStaticServer } from '../web/server.js';
-import { parsePort, parsePositiveInt } from './options.js';
+import { parsePort, parsePositiveInt, parseSeconds } from './options.js';
 import { runServer } from './server-run.js';
 
 interface ServeOptions {
@@ -14,12 +14,6 @@ interface ServeOptions {
 }
 
 /** Whole seconds, at most a day (a timer of more than about 24.8 days would fire at once). */
-function parseSeconds(value: string): number {
-  const seconds = parsePositiveInt(value);
-  if (seconds > 86_400) throw new InvalidArgumentError(`"${value}" is over a day (86400 seconds).`);
-  return seconds;
-}
-
 function limitsOf(options: ServeOptions): Partial<ServeLimits> {
   return {
     headersTimeoutMs: options.headerTimeout * 1000,
@@ -38,13 +32,13 @@ export function register(program: Command): void {
     .option(
       '--header-timeout <seconds>',
       'a client must send its request line and headers within this many seconds of connecting',
-      parseSeconds,
+      parseSeconds({ max: 86_400 }),
       DEFAULT_LIMITS.headersTimeoutMs / 1000,
     )
     .option(
       '--keep-alive-timeout <seconds>',
       'an idle kept-alive connection is closed after this many seconds',
-      parseSeconds,
+      parseSeconds({ max: 86_400 }),
       DEFAULT_LIMITS.keepAliveTimeoutMs / 1000,
     )
     .option(
