@@ -8,6 +8,7 @@ import {
   VersionConflictError,
 } from '../store/client-errors.js';
 import { type Change, type Entry, StoreClient } from '../store/client.js';
+import { splitUrlList } from '../store/client-protocol.js';
 import { sanitizeLine, sanitizeText } from '../text/sanitize.js';
 
 const OPERATIONS = ['get', 'set', 'unset', 'keys', 'list', 'watch', 'clear', 'revision'] as const;
@@ -46,13 +47,20 @@ unreachable, not a plainwire store, missing key, version conflict, refused), 2 b
 with "-" goes after "--". An answer without the store's X-Plainwire-Revision header (a web server at the URL)
 fails; --any-server accepts one, for another server of the lab's ?action= API such as its PHP page.
 
+Several URLs separated by commas are the nodes of one store (\`plainwire store --etcd\`): kv uses the first that
+answers and moves to the next when a node refuses, resets, times out or answers 503, for up to --timeout.
+Reads and plain sets simply go again on the next node; a --if-version write, an unset or a clear is sent again
+only if it cannot have landed, or (set, unset) once reading the key back shows it did not; otherwise kv exits 1
+saying it "may or may not have been applied".
+
 Examples:
   plainwire kv http://127.0.0.1:8001/ set greeting 'hello world'
   plainwire kv http://127.0.0.1:8001/ get greeting
   plainwire kv http://127.0.0.1:8001/ set notes - < notes.txt
   plainwire kv http://127.0.0.1:8001/ set counter 8 --if-version 41
   plainwire kv http://127.0.0.1:8001/ watch --prefix chat/ --json
-  PLAINWIRE_TOKEN=secret plainwire kv http://127.0.0.1:8001/ clear`;
+  PLAINWIRE_TOKEN=secret plainwire kv http://127.0.0.1:8001/ clear
+  plainwire kv http://10.0.0.1:8001,http://10.0.0.2:8001 get greeting`;
 
 function parseCount(value: string): number {
   if (!/^\d{1,15}$/.test(value))
@@ -278,7 +286,10 @@ export function register(program: Command): void {
   program
     .command('kv')
     .description("read, write and watch a plainwire store (or the lab's ?action= URL API) from the shell")
-    .argument('<url>', 'the store, e.g. http://127.0.0.1:8001/ (http:// may be left out)')
+    .argument(
+      '<url>',
+      'the store, e.g. http://127.0.0.1:8001/ (http:// may be left out); the nodes of one store: URL,URL,...',
+    )
     .argument('<operation>', `one of: ${OPERATIONS.join(', ')}`)
     .argument('[args...]', "the operation's arguments (see below)")
     .option('--json', 'print answers as JSON (watch: one JSON object per line)')
@@ -291,7 +302,7 @@ export function register(program: Command): void {
     .option('--after <revision>', 'watch: changes after this revision (default: from now)', parseCount)
     .option(
       '--timeout <seconds>',
-      'give up on an unanswered request after this long (default 10)',
+      'give up on an unanswered request (and on finding a working node) after this long (default 10)',
       parseSeconds,
     )
     .option(
@@ -308,11 +319,13 @@ export function register(program: Command): void {
       }
       let client: StoreClient;
       try {
+        const urls = splitUrlList(url);
         const clientOpts: ConstructorParameters<typeof StoreClient>[1] = {};
         if (opts.anyServer) clientOpts.requireStore = false;
         if (opts.token !== undefined) clientOpts.token = opts.token;
         if (opts.timeout !== undefined) clientOpts.timeoutMs = opts.timeout * 1000;
-        client = new StoreClient(url, clientOpts);
+        if (opts.timeout !== undefined) clientOpts.failoverMs = opts.timeout * 1000;
+        client = new StoreClient(urls.length === 1 ? urls[0]! : urls, clientOpts);
       } catch (err) {
         command.error(`plainwire kv: ${describeFailure(err, url)}`, { exitCode: 2, code: 'kv.usage' });
         return;
@@ -323,7 +336,7 @@ export function register(program: Command): void {
         if (err instanceof UsageError && err.exitCode === 2) {
           command.error(`plainwire kv: ${err.message}`, { exitCode: 2, code: 'kv.usage' });
         }
-        process.stderr.write(`plainwire kv: ${sanitizeLine(describeFailure(err, client.url))}\n`);
+        process.stderr.write(`plainwire kv: ${sanitizeLine(describeFailure(err, url))}\n`);
         process.exitCode = 1;
       } finally {
         client.close();

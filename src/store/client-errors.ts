@@ -39,9 +39,47 @@ export class VersionConflictError extends StoreError {
 
 /** The store could not be reached or did not answer in time: refused, reset, timed out, or 503. */
 export class StoreUnavailableError extends StoreError {
-  constructor(message: string, status?: number) {
-    super('UNAVAILABLE', message, status);
+  /**
+   * Whether the store may have carried out the request: false when it cannot have (the connection was never
+   * made, or the store answered 503, which it does before doing anything), true when the connection failed
+   * after the request went out. A write with this true must not be sent again blindly.
+   */
+  readonly maybeApplied: boolean;
+
+  constructor(message: string, status?: number, options: { maybeApplied?: boolean; code?: string } = {}) {
+    super(options.code ?? 'UNAVAILABLE', message, status);
     this.name = 'StoreUnavailableError';
+    this.maybeApplied = options.maybeApplied ?? status !== 503;
+  }
+}
+
+/**
+ * A write whose connection broke after it was sent, which the client could not settle by reading the key back:
+ * the store may or may not have applied it. A StoreUnavailableError too (the store went away), but unlike a
+ * plain one it is not safe to retry as it is: read the key and decide.
+ */
+export class WriteOutcomeUnknownError extends StoreUnavailableError {
+  readonly operation: 'set' | 'unset' | 'clear';
+  readonly key: string | undefined;
+
+  constructor(
+    operation: 'set' | 'unset' | 'clear',
+    key: string | undefined,
+    failure: StoreUnavailableError,
+    guard: string,
+  ) {
+    const what = key === undefined ? operation : `${operation} of "${key}"${guard}`;
+    super(
+      `the ${what} may or may not have been applied: ${failure.message}; ${
+        key === undefined ? 'list the keys' : 'read the key'
+      } to see, then decide whether to write again`,
+      failure.status,
+      { maybeApplied: true, code: 'OUTCOME_UNKNOWN' },
+    );
+    this.name = 'WriteOutcomeUnknownError';
+    this.operation = operation;
+    this.key = key;
+    this.cause = failure;
   }
 }
 
@@ -128,8 +166,15 @@ export function isUnreachableCode(code: string | undefined): boolean {
   return describeSocketError(code) !== undefined || code === 'UND_ERR_SOCKET';
 }
 
-/** A socket-level failure as a StoreUnavailableError naming the store: "cannot reach URL: connection refused". */
-export function unavailableFromSocketError(err: unknown, where: string): StoreUnavailableError {
+/**
+ * A socket-level failure as a StoreUnavailableError naming the store: "cannot reach URL: connection refused".
+ * `maybeApplied`: whether the connection was up, so the request may have gone out.
+ */
+export function unavailableFromSocketError(
+  err: unknown,
+  where: string,
+  maybeApplied = true,
+): StoreUnavailableError {
   const code = (err as { code?: string } | undefined)?.code;
   const words =
     describeSocketError(code) ||
@@ -137,7 +182,7 @@ export function unavailableFromSocketError(err: unknown, where: string): StoreUn
       ? 'connection closed before an answer'
       : undefined) ||
     (err instanceof Error ? err.message : String(err));
-  const error = new StoreUnavailableError(`cannot reach ${where}: ${words}`);
+  const error = new StoreUnavailableError(`cannot reach ${where}: ${words}`, undefined, { maybeApplied });
   if (err instanceof Error) error.cause = err;
   return error;
 }
