@@ -7,12 +7,28 @@ import {
   StoreUnavailableError,
   VersionConflictError,
 } from '../store/client-errors.js';
+import { type ActionName, type KvFlag, STORE_ACTIONS, findAction } from '../store/actions.js';
 import { type Change, type Entry, StoreClient } from '../store/client.js';
 import { splitUrlList } from '../store/client-protocol.js';
 import { sanitizeLine, sanitizeText } from '../text/sanitize.js';
 
-const OPERATIONS = ['get', 'set', 'unset', 'keys', 'list', 'watch', 'clear', 'revision'] as const;
-type Operation = (typeof OPERATIONS)[number];
+/** kv's operations are the store's actions (src/store/actions.ts), with their arguments and help. */
+type Operation = ActionName;
+const OPERATIONS: readonly string[] = STORE_ACTIONS.map((action) => action.name);
+
+/** The help's operation list, from the action table: usage on the left, its help lines on the right. */
+function operationsHelp(): string {
+  const column = 31;
+  const lines: string[] = [];
+  for (const { name, kv } of STORE_ACTIONS) {
+    const usage = `  ${name}${kv.args ? ` ${kv.args}` : ''}`;
+    const [first, ...more] = kv.help;
+    if (usage.length < column - 1) lines.push(`${usage.padEnd(column)}${first}`);
+    else lines.push(usage, `${' '.repeat(column)}${first}`);
+    for (const line of more) lines.push(`${' '.repeat(column)}${line}`);
+  }
+  return lines.join('\n');
+}
 
 /** Values read from stdin (`set KEY -`) above this are refused rather than held in memory. */
 const MAX_STDIN_BYTES = 64 * 1024 * 1024;
@@ -30,17 +46,7 @@ interface KvOptions {
 
 const HELP_AFTER = `
 Operations:
-  get KEY                      print the value (raw); a missing key exits 1 with "no such key" on stderr
-  set KEY VALUE|-              store VALUE ("-" reads it from stdin); prints the key's new version
-        [--if-version N] [--ttl S]   write only if the key is at version N (0: only if absent); expire after S s
-  unset KEY [--if-version N]   remove the key (fine if absent)
-  keys                         every key, one per line
-  list [PREFIX]                "KEY<tab>VALUE" per line, sorted (\\n, \\t and \\\\ in them are escaped)
-  watch [KEY | --prefix P] [--after REV]
-                               print each change as "REVISION<tab>TYPE<tab>KEY[<tab>VALUE]" until Ctrl-C;
-                               keeps retrying while the store restarts
-  clear                        remove every key
-  revision                     the store's current revision
+${operationsHelp()}
 
 With --json every answer is JSON (watch: one JSON object per line). Exit status: 0 ok, 1 failure (store
 unreachable, not a plainwire store, missing key, version conflict, refused), 2 bad usage. A value starting
@@ -161,17 +167,26 @@ function describeFailure(err: unknown, url: string): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Which operations each operation-specific option applies to; anywhere else it is a usage error. */
-const OPTION_USE: ReadonlyArray<readonly [keyof KvOptions, string, readonly Operation[]]> = [
-  ['ifVersion', '--if-version', ['set', 'unset']],
-  ['ttl', '--ttl', ['set']],
-  ['prefix', '--prefix', ['watch', 'list']],
-  ['after', '--after', ['watch']],
+/** Each operation-specific option's flag; an operation whose table entry does not list it refuses it. */
+const OPTION_FLAGS: ReadonlyArray<readonly [keyof KvOptions, KvFlag]> = [
+  ['ifVersion', '--if-version'],
+  ['ttl', '--ttl'],
+  ['prefix', '--prefix'],
+  ['after', '--after'],
 ];
 
-function expectArgs(operation: Operation, args: string[], min: number, max: number, usage: string): void {
-  if (args.length < min || args.length > max)
-    throw new UsageError(`usage: plainwire kv URL ${operation} ${usage}`);
+/** Refuses options the operation does not take and a wrong number of arguments, as its table entry says. */
+function checkUsage(operation: Operation, args: string[], opts: KvOptions): void {
+  const { kv } = findAction(operation)!;
+  for (const [option, flag] of OPTION_FLAGS) {
+    if (opts[option] === undefined || kv.flags.includes(flag)) continue;
+    const allowed = STORE_ACTIONS.filter((action) => action.kv.flags.some((f) => f === flag)).map(
+      (a) => a.name,
+    );
+    throw new UsageError(`${flag} does not apply to ${operation} (only to ${allowed.join(' and ')})`);
+  }
+  if (args.length < kv.minArgs || args.length > kv.maxArgs)
+    throw new UsageError(`usage: plainwire kv URL ${operation}${kv.args ? ` ${kv.args}` : ''}`);
 }
 
 async function runOperation(
@@ -181,13 +196,9 @@ async function runOperation(
   opts: KvOptions,
   out: Output,
 ): Promise<void> {
-  for (const [option, flag, allowed] of OPTION_USE) {
-    if (opts[option] !== undefined && !allowed.includes(operation))
-      throw new UsageError(`${flag} does not apply to ${operation} (only to ${allowed.join(' and ')})`);
-  }
+  checkUsage(operation, args, opts);
   switch (operation) {
     case 'get': {
-      expectArgs(operation, args, 1, 1, 'KEY');
       const entry = await client.getEntry(args[0]!);
       if (!entry) throw new UsageError(`no such key: ${args[0]}`, 1);
       if (opts.json) out.json(entry);
@@ -195,7 +206,6 @@ async function runOperation(
       return;
     }
     case 'set': {
-      expectArgs(operation, args, 2, 2, 'KEY VALUE (or - to read the value from stdin)');
       const value = args[1] === '-' ? await readStdin() : args[1]!;
       const setOpts: { ifVersion?: number; ttl?: number } = {};
       if (opts.ifVersion !== undefined) setOpts.ifVersion = opts.ifVersion;
@@ -206,7 +216,6 @@ async function runOperation(
       return;
     }
     case 'unset': {
-      expectArgs(operation, args, 1, 1, 'KEY [--if-version N]');
       const result = await client.unset(
         args[0]!,
         opts.ifVersion === undefined ? {} : { ifVersion: opts.ifVersion },
@@ -215,14 +224,12 @@ async function runOperation(
       return;
     }
     case 'keys': {
-      expectArgs(operation, args, 0, 0, '');
       const keys = await client.keys();
       if (opts.json) out.json(keys);
       else for (const key of keys) out.line(escapeField(key));
       return;
     }
     case 'list': {
-      expectArgs(operation, args, 0, 1, '[PREFIX]');
       const prefix = args[0] ?? opts.prefix;
       const listing = await client.listAll(prefix);
       if (opts.json) out.json(listing);
@@ -230,18 +237,15 @@ async function runOperation(
       return;
     }
     case 'watch':
-      expectArgs(operation, args, 0, 1, '[KEY | --prefix P] [--after REV]');
       if (args[0] !== undefined && opts.prefix !== undefined)
         throw new UsageError('watch takes a KEY or --prefix, not both');
       return watch(client, args[0], opts, out);
     case 'clear': {
-      expectArgs(operation, args, 0, 0, '');
       await client.clear();
       if (opts.json) out.json({ cleared: true });
       return;
     }
     case 'revision': {
-      expectArgs(operation, args, 0, 0, '');
       const revision = await client.revision();
       if (opts.json) out.json({ revision });
       else out.line(String(revision));
@@ -311,7 +315,7 @@ export function register(program: Command): void {
     )
     .addHelpText('after', HELP_AFTER)
     .action(async (url: string, operation: string, args: string[], opts: KvOptions, command: Command) => {
-      if (!(OPERATIONS as readonly string[]).includes(operation)) {
+      if (!OPERATIONS.includes(operation)) {
         command.error(`plainwire kv: unknown operation "${operation}" (one of: ${OPERATIONS.join(', ')})`, {
           exitCode: 2,
           code: 'kv.usage',

@@ -2,6 +2,7 @@
 // Callers branch on the class (or its stable `code`), never on message text.
 import { sanitizeLine } from '../text/sanitize.js';
 import { describeSocketError } from '../text/socket-errors.js';
+import { codeForStatus } from './status-codes.js';
 
 export class StoreError extends Error {
   readonly code: string;
@@ -105,16 +106,6 @@ export class NotAStoreError extends StoreError {
   }
 }
 
-const CODE_BY_STATUS: Record<number, string> = {
-  400: 'BAD_REQUEST',
-  401: 'UNAUTHORIZED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  405: 'METHOD_NOT_ALLOWED',
-  413: 'TOO_LARGE',
-  429: 'TOO_MANY_REQUESTS',
-};
-
 /** The longest server explanation kept in an error message: the body is meant to be one line. */
 const MAX_EXPLANATION_CHARS = 500;
 
@@ -157,7 +148,8 @@ export function errorForAnswer(
   if (status === 502 || status === 503 || status === 504) {
     return new StoreUnavailableError(explanation || `the store answered ${status}`, status);
   }
-  const code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'SERVER_ERROR' : 'HTTP_ERROR');
+  // A 409 to anything but a compare-and-set has no meaning the client knows.
+  const code = status === 409 ? 'HTTP_ERROR' : codeForStatus(status);
   return new StoreError(code, explanation || `the store answered ${status}`, status);
 }
 
