@@ -5,6 +5,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  NotAStoreError,
   StoreError,
   StoreUnavailableError,
   VersionConflictError,
@@ -256,6 +257,16 @@ describe('a write whose connection is cut after it was sent', () => {
     expect(await b.client.get('k')).toBe('theirs');
   });
 
+  it('settles a compare-and-set unset by the changes after its version, then sends it once more', async () => {
+    const cut = await cuttingNode();
+    const b = await storeInProcess();
+    const { version } = await b.client.set('k', 'v');
+    const { revision } = await clientOf([cut.url, b.url]).unset('k', { ifVersion: version });
+    expect(await b.client.getEntry('k')).toBeUndefined();
+    expect(revision).toBe(await b.client.revision());
+    expect(cut.seen.filter((line) => line.includes('action=unset'))).toHaveLength(1);
+  });
+
   it('settles an unset by reading back: absent is done, present is unknown', async () => {
     const cut = await cuttingNode();
     const b = await storeInProcess();
@@ -273,6 +284,21 @@ describe('a write whose connection is cut after it was sent', () => {
 });
 
 describe('several URLs, checked', () => {
+  it('does not move on from a node that is not a store: the list is wrong, and the error names it', async () => {
+    const web = http.createServer((_req, res) => res.end('<html>hello</html>'));
+    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => web.close(() => resolve())));
+    cleanups.push(() => web.closeAllConnections());
+    const webUrl = `http://127.0.0.1:${(web.address() as net.AddressInfo).port}/`;
+    const b = await storeInProcess();
+    const err = await clientOf([webUrl, b.url])
+      .set('k', 'v')
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotAStoreError);
+    expect((err as Error).message).toContain(webUrl);
+    expect(await b.client.get('k')).toBeUndefined();
+  });
+
   it('names the bad one in a list', () => {
     expect(() => new StoreClient(['http://127.0.0.1:1/', 'ftp://x/'])).toThrow(
       new StoreError('BAD_URL', 'store URL 2 of 2: "ftp://x/" is not an http:// or https:// URL'),
