@@ -251,6 +251,11 @@ async function runOperation(
       else out.line(String(revision));
       return;
     }
+    default: {
+      // A new entry in the store's action table fails to compile here until kv knows how to print its answer.
+      const unhandled: never = operation;
+      throw new UsageError(`kv cannot run ${String(unhandled)} yet`);
+    }
   }
 }
 
