@@ -172,6 +172,30 @@ describe('StoreClient with several nodes', () => {
     expect(setsIn(busy.seen)).toHaveLength(1);
   });
 
+  it('moves on from a node that accepts but never answers, after the request timeout', async () => {
+    const held: net.Socket[] = [];
+    const silent = net.createServer((socket) => void held.push(socket.on('error', () => {})));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const socket of held) socket.destroy();
+          silent.close(() => resolve());
+        }),
+    );
+    const silentUrl = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}/`;
+    const b = await storeInProcess();
+    await b.client.set('k', 'on B');
+    const client = clientOf([silentUrl, b.url], { timeoutMs: 300 });
+    expect(await client.get('k')).toBe('on B');
+    expect(client.url).toBe(b.url);
+    // A compare-and-set sent to the silent node may have landed there: it is settled, not resent blindly.
+    const fresh = clientOf([silentUrl, b.url], { timeoutMs: 300 });
+    const { version } = (await b.client.getEntry('k'))!;
+    const written = await fresh.set('k', 'cas', { ifVersion: version });
+    expect(await b.client.getEntry('k')).toEqual({ key: 'k', value: 'cas', version: written.version });
+  });
+
   it('sends a plain set again on the next node when its connection is cut after sending', async () => {
     const cut = await cuttingNode();
     const b = await storeInProcess();
