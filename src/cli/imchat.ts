@@ -14,6 +14,7 @@ import {
   ImchatSession,
 } from '../imchat/session.js';
 import { makeStyle, shouldColour } from '../term/style.js';
+import { splitUrlList } from '../store/client-protocol.js';
 import { NAME_RULE } from '../text/names.js';
 import { sanitizeLine } from '../text/sanitize.js';
 import { parsePositiveInt } from './options.js';
@@ -45,11 +46,33 @@ function parseStoreUrl(value: string): string {
   }
 }
 
+/** One store URL, or the nodes of one clustered store separated by commas. */
+function parseStoreUrls(value: string): string | string[] {
+  let urls: string[];
+  try {
+    urls = splitUrlList(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  if (urls.length === 1) return parseStoreUrl(urls[0]!);
+  return urls.map((url, i) => {
+    try {
+      return parseStoreUrl(url);
+    } catch (err) {
+      throw new InvalidArgumentError(`store URL ${i + 1} of ${urls.length}: ${(err as Error).message}`);
+    }
+  });
+}
+
 export function register(program: Command): void {
   program
     .command('imchat')
     .description('chat with others through a plainwire store: live (default), or two people taking turns')
-    .argument('<store-url>', 'the store to talk through, e.g. http://127.0.0.1:8001', parseStoreUrl)
+    .argument(
+      '<store-url>',
+      'the store to talk through, e.g. http://127.0.0.1:8001; the nodes of a clustered store separated by commas',
+      parseStoreUrls,
+    )
     .requiredOption(
       '--name <name>',
       `your name in the room (${NAME_RULE}; case does not count)`,
@@ -83,20 +106,22 @@ Examples:
   plainwire imchat http://127.0.0.1:8001 --name alice            # live room "lobby"
   plainwire imchat http://127.0.0.1:8001 --name bob --turns --room pair
   printf 'hello\\nbye\\n' | plainwire imchat 127.0.0.1:8001 --name carol
+  plainwire imchat http://10.0.0.1:8001,http://10.0.0.2:8001 --name dave   # nodes of one clustered store
 
 Lines look like "[12:00:01] alice: hello" and "[12:00:02] * bob joined". Every message is signed with your key
 (made on first use in the config directory); a line that is not verifiably its sender's reads
 "[unverified: why] alice: ...", and deleted messages show as "* 2 messages from alice missing". Type /who to list who is present,
 /help for the commands, /quit (or Ctrl-D) to leave; "//" says a line that starts with "/". Piped input: every line is sent (in turn mode: spoken on your turns), then the
 client leaves once the store has acknowledged them all. Restarting with the same name continues where you
-left off. Key layout and protocol: docs/IMCHAT.md.`,
+left off. With several store URLs (the nodes of one store started with --etcd) the client stays on a node that
+answers and moves to the next when it fails. Key layout and protocol: docs/IMCHAT.md.`,
     )
-    .action(async (url: string, options: ImchatOptions) => {
+    .action(async (url: string | string[], options: ImchatOptions) => {
       process.exit(await runImchat(url, options));
     });
 }
 
-async function runImchat(url: string, options: ImchatOptions): Promise<number> {
+async function runImchat(url: string | string[], options: ImchatOptions): Promise<number> {
   const stdout = process.stdout;
   const interactive = process.stdin.isTTY === true && stdout.isTTY === true;
   const style = makeStyle(shouldColour(stdout));

@@ -45,7 +45,8 @@ export type SessionEvent =
   | TurnEvent;
 
 export interface ImchatSessionOptions {
-  url: string;
+  /** The store's URL, or the URLs of the nodes of one clustered store (StoreClient fails over between them). */
+  url: string | readonly string[];
   name: string;
   room?: string;
   turns?: boolean;
@@ -117,7 +118,8 @@ export class ImchatSession {
     this.configDir = options.configDir ?? defaultConfigDir();
     this.keyring = new Keyring(
       (name) => this.fetchPublicKey(name),
-      options.url,
+      // Pins belong to the store, whichever of its nodes answers: several URLs are one store, named by all of them.
+      typeof options.url === 'string' ? options.url : this.client.urls.join(','),
       join(this.configDir, 'imchat', 'known-keys.json'),
     );
     this.checkEntry = (keyName, seq, record) =>
@@ -358,7 +360,7 @@ export class ImchatSession {
     if (err instanceof StoreError && err.code === 'BAD_RESPONSE')
       return new ImchatError(
         'STORE',
-        `${this.options.url} does not answer like a plainwire store (${err.message}); check the URL and port`,
+        `${this.client.url} does not answer like a plainwire store (${err.message}); check the URL and port`,
       );
     return new ImchatError('STORE', `the store answered with an error: ${(err as Error).message}`);
   }

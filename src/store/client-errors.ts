@@ -2,6 +2,7 @@
 // Callers branch on the class (or its stable `code`), never on message text.
 import { sanitizeLine } from '../text/sanitize.js';
 import { describeSocketError } from '../text/socket-errors.js';
+import { codeForStatus } from './status-codes.js';
 
 export class StoreError extends Error {
   readonly code: string;
@@ -39,9 +40,47 @@ export class VersionConflictError extends StoreError {
 
 /** The store could not be reached or did not answer in time: refused, reset, timed out, or 503. */
 export class StoreUnavailableError extends StoreError {
-  constructor(message: string, status?: number) {
-    super('UNAVAILABLE', message, status);
+  /**
+   * Whether the store may have carried out the request: false when it cannot have (the connection was never
+   * made, or the store answered 503, which it does before doing anything), true when the connection failed
+   * after the request went out. A write with this true must not be sent again blindly.
+   */
+  readonly maybeApplied: boolean;
+
+  constructor(message: string, status?: number, options: { maybeApplied?: boolean; code?: string } = {}) {
+    super(options.code ?? 'UNAVAILABLE', message, status);
     this.name = 'StoreUnavailableError';
+    this.maybeApplied = options.maybeApplied ?? status !== 503;
+  }
+}
+
+/**
+ * A write whose connection broke after it was sent, which the client could not settle by reading the key back:
+ * the store may or may not have applied it. A StoreUnavailableError too (the store went away), but unlike a
+ * plain one it is not safe to retry as it is: read the key and decide.
+ */
+export class WriteOutcomeUnknownError extends StoreUnavailableError {
+  readonly operation: 'set' | 'unset' | 'clear';
+  readonly key: string | undefined;
+
+  constructor(
+    operation: 'set' | 'unset' | 'clear',
+    key: string | undefined,
+    failure: StoreUnavailableError,
+    guard: string,
+  ) {
+    const what = key === undefined ? operation : `${operation} of "${key}"${guard}`;
+    super(
+      `the ${what} may or may not have been applied: ${failure.message}; ${
+        key === undefined ? 'list the keys' : 'read the key'
+      } to see, then decide whether to write again`,
+      failure.status,
+      { maybeApplied: true, code: 'OUTCOME_UNKNOWN' },
+    );
+    this.name = 'WriteOutcomeUnknownError';
+    this.operation = operation;
+    this.key = key;
+    this.cause = failure;
   }
 }
 
@@ -66,16 +105,6 @@ export class NotAStoreError extends StoreError {
     this.name = 'NotAStoreError';
   }
 }
-
-const CODE_BY_STATUS: Record<number, string> = {
-  400: 'BAD_REQUEST',
-  401: 'UNAUTHORIZED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  405: 'METHOD_NOT_ALLOWED',
-  413: 'TOO_LARGE',
-  429: 'TOO_MANY_REQUESTS',
-};
 
 /** The longest server explanation kept in an error message: the body is meant to be one line. */
 const MAX_EXPLANATION_CHARS = 500;
@@ -119,7 +148,8 @@ export function errorForAnswer(
   if (status === 502 || status === 503 || status === 504) {
     return new StoreUnavailableError(explanation || `the store answered ${status}`, status);
   }
-  const code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'SERVER_ERROR' : 'HTTP_ERROR');
+  // A 409 to anything but a compare-and-set has no meaning the client knows.
+  const code = status === 409 ? 'HTTP_ERROR' : codeForStatus(status);
   return new StoreError(code, explanation || `the store answered ${status}`, status);
 }
 
@@ -128,8 +158,15 @@ export function isUnreachableCode(code: string | undefined): boolean {
   return describeSocketError(code) !== undefined || code === 'UND_ERR_SOCKET';
 }
 
-/** A socket-level failure as a StoreUnavailableError naming the store: "cannot reach URL: connection refused". */
-export function unavailableFromSocketError(err: unknown, where: string): StoreUnavailableError {
+/**
+ * A socket-level failure as a StoreUnavailableError naming the store: "cannot reach URL: connection refused".
+ * `maybeApplied`: whether the connection was up, so the request may have gone out.
+ */
+export function unavailableFromSocketError(
+  err: unknown,
+  where: string,
+  maybeApplied = true,
+): StoreUnavailableError {
   const code = (err as { code?: string } | undefined)?.code;
   const words =
     describeSocketError(code) ||
@@ -137,7 +174,7 @@ export function unavailableFromSocketError(err: unknown, where: string): StoreUn
       ? 'connection closed before an answer'
       : undefined) ||
     (err instanceof Error ? err.message : String(err));
-  const error = new StoreUnavailableError(`cannot reach ${where}: ${words}`);
+  const error = new StoreUnavailableError(`cannot reach ${where}: ${words}`, undefined, { maybeApplied });
   if (err instanceof Error) error.cause = err;
   return error;
 }

@@ -40,7 +40,11 @@ export interface StoreHttpOptions {
    * Looks at an answer's status and headers before its body is read; an error returned here fails the
    * exchange at once, so a server that is not a store is not read to the end.
    */
-  checkHead?: (status: number, headers: http.IncomingHttpHeaders) => StoreError | undefined;
+  checkHead?: (
+    status: number,
+    headers: http.IncomingHttpHeaders,
+    target: StoreTarget,
+  ) => StoreError | undefined;
 }
 
 function abortReason(signal: AbortSignal): unknown {
@@ -104,6 +108,14 @@ export class StoreHttp {
         headers,
       });
 
+      // Until the connection is up nothing of the request can have reached the store: a failure before then
+      // (refused, no route, a connect that timed out) leaves it untouched, so any request may go elsewhere.
+      let connected = false;
+      req.on('socket', (socket) => {
+        if (!socket.connecting) connected = true;
+        else socket.once('connect', () => (connected = true));
+      });
+
       const finish = (err: unknown, answer?: Answer) => {
         if (settled) return;
         settled = true;
@@ -119,7 +131,9 @@ export class StoreHttp {
       const timer = setTimeout(() => {
         finish(
           new StoreUnavailableError(
-            `cannot reach ${this.target.display}: no answer within ${exchange.timeoutMs} ms`,
+            `cannot reach ${this.target.display}: ${connected ? 'no answer' : 'no connection'} within ${exchange.timeoutMs} ms`,
+            undefined,
+            { maybeApplied: connected },
           ),
         );
         req.destroy();
@@ -134,7 +148,7 @@ export class StoreHttp {
           ? new StoreError('CLOSED', 'this StoreClient was closed')
           : notHttp
             ? new NotAStoreError(this.target.display, undefined)
-            : unavailableFromSocketError(err, this.target.display);
+            : unavailableFromSocketError(err, this.target.display, connected);
         // Node's documented race: a kept-alive socket the server closed while idle fails at reuse.
         if (req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
           (error as { staleConnection?: boolean }).staleConnection = true;
@@ -142,7 +156,7 @@ export class StoreHttp {
         finish(error);
       });
       req.on('response', (res) => {
-        const refused = this.options.checkHead?.(res.statusCode ?? 0, res.headers);
+        const refused = this.options.checkHead?.(res.statusCode ?? 0, res.headers, this.target);
         if (refused) {
           finish(refused);
           req.destroy();

@@ -90,6 +90,43 @@ export function parseStoreUrl(baseUrl: string): StoreTarget {
   };
 }
 
+/**
+ * The nodes of one store: one URL, or several (each node of a clustered store), each checked as parseStoreUrl
+ * does, with the failing one named in the message.
+ */
+export function parseStoreUrls(urls: string | readonly string[]): StoreTarget[] {
+  if (typeof urls === 'string') return [parseStoreUrl(urls)];
+  if (urls.length === 0) throw new StoreError('BAD_URL', 'no store URL given (try http://127.0.0.1:8001/)');
+  const targets: StoreTarget[] = [];
+  for (const [i, url] of urls.entries()) {
+    let target: StoreTarget;
+    try {
+      target = parseStoreUrl(url);
+    } catch (err) {
+      if (urls.length === 1 || !(err instanceof StoreError)) throw err;
+      throw new StoreError('BAD_URL', `store URL ${i + 1} of ${urls.length}: ${err.message}`);
+    }
+    if (targets.some((t) => t.display === target.display))
+      throw new StoreError('BAD_URL', `${target.display} is listed twice: give each node of the store once`);
+    targets.push(target);
+  }
+  return targets;
+}
+
+/**
+ * "http://a:8001,http://b:8001" as the URLs it lists (how the CLI takes several nodes in one argument). A URL
+ * whose query holds a comma cannot be given this way; the library takes an array.
+ */
+export function splitUrlList(text: string): string[] {
+  const urls = text.split(',').map((url) => url.trim());
+  if (urls.some((url) => url === ''))
+    throw new StoreError(
+      'BAD_URL',
+      `"${text}" has an empty entry: separate the store's URLs with single commas, e.g. http://a:8001,http://b:8001`,
+    );
+  return urls;
+}
+
 /** The request target for an action: the base path with the action's query appended. */
 export function actionPath(target: StoreTarget, params: QueryParams): string {
   const query = formatQuery(params);

@@ -1,15 +1,19 @@
 // StoreClient: a program's handle on a plainwire store (or, with requireStore: false, any server speaking the
 // lab's ?action= URL API), with versions, compare-and-set, paged listing and a watch iterator that outlives
-// store restarts.
+// store restarts. Given the URLs of several nodes of one store, it fails over between them (client-nodes.ts).
 import {
   CompactedError,
   NotAStoreError,
   StoreError,
   StoreUnavailableError,
+  VersionConflictError,
+  WriteOutcomeUnknownError,
   errorForAnswer,
 } from './client-errors.js';
 import { retryDelay, sleep } from './retry.js';
-import { type Answer, StoreHttp } from './client-http.js';
+import type { Answer } from './client-http.js';
+import { type Resend, StoreNodes } from './client-nodes.js';
+import { type Outcome, casOutcome, createOutcome, unsetOutcome } from './client-settle.js';
 import {
   type Change,
   type Entry,
@@ -23,7 +27,7 @@ import {
   parseKeys,
   parseListAnswer,
   parseRevisionAnswer,
-  parseStoreUrl,
+  parseStoreUrls,
   parseWatchAnswer,
   setRequest,
 } from './client-protocol.js';
@@ -36,6 +40,7 @@ export {
   StoreError,
   StoreUnavailableError,
   VersionConflictError,
+  WriteOutcomeUnknownError,
 } from './client-errors.js';
 
 export interface StoreClientOptions {
@@ -43,6 +48,11 @@ export interface StoreClientOptions {
   token?: string;
   /** Per request, default 10000. A watch's long poll gets its own server timeout plus this. */
   timeoutMs?: number;
+  /**
+   * With several nodes: after a first failure, how long one call keeps trying the others, default 10000. Each
+   * try still has timeoutMs. One node: no failover, a failure is thrown at once.
+   */
+  failoverMs?: number;
   /** Bound on one answer's body, default 64 MiB (the store's own value limit defaults to 1 MiB). */
   maxResponseBytes?: number;
   /** Kept-alive connections to the store at most; default unlimited, as node:http's agent. */
@@ -79,6 +89,7 @@ export interface WatchOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_FAILOVER_MS = 10_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 const DEFAULT_WATCH_SECONDS = 30;
 const LIST_PAGE = 1000;
@@ -123,31 +134,58 @@ function watchParams(opts: WatchOnceOptions): QueryParams {
   ];
 }
 
+interface RequestContext {
+  key?: string;
+  expected?: number | undefined;
+}
+
+interface CallExtra {
+  timeoutMs?: number;
+  signal?: AbortSignal | undefined;
+  /** Default `any` (reads); see Resend. */
+  resend?: Resend;
+}
+
+/** A failure after which the write may or may not have landed: settled by reading back, never by resending. */
+function maybeApplied(err: unknown): err is StoreUnavailableError {
+  return err instanceof StoreUnavailableError && err.maybeApplied;
+}
+
 export class StoreClient {
-  /** The store's base URL as parsed, e.g. "http://127.0.0.1:8001/". */
-  readonly url: string;
-  private readonly target: StoreTarget;
-  private readonly http: StoreHttp;
+  /** Every node's base URL as parsed, e.g. ["http://127.0.0.1:8001/"]; one for a single store. */
+  readonly urls: readonly string[];
+  private readonly nodes: StoreNodes;
   private readonly timeoutMs: number;
   /** Aborted by close(), so running watch iterations end instead of retrying for ever. */
   private readonly closing = new AbortController();
 
-  constructor(baseUrl: string, options: StoreClientOptions = {}) {
-    this.target = parseStoreUrl(baseUrl);
+  /**
+   * One URL for a store, or an array with the URL of each node of a clustered store: requests go to the node
+   * that answered last and move to the next when it fails (see docs/STORE-API.md, "Several nodes").
+   */
+  constructor(baseUrl: string | readonly string[], options: StoreClientOptions = {}) {
+    const targets = parseStoreUrls(baseUrl);
     if (options.token !== undefined) assertUsableToken(options.token);
-    this.url = this.target.display;
+    this.urls = targets.map((target) => target.display);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const httpOptions: ConstructorParameters<typeof StoreHttp>[1] = {
+    const httpOptions: ConstructorParameters<typeof StoreNodes>[1] = {
       maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     };
     if (options.token !== undefined) httpOptions.token = options.token;
     if (options.maxSockets !== undefined) httpOptions.maxSockets = options.maxSockets;
     if (options.requireStore !== false) {
-      const url = this.target.display;
-      httpOptions.checkHead = (status, headers) =>
-        isStoreAnswer(status, headers) ? undefined : new NotAStoreError(url, status);
+      // Every node gets the same check; the error names the node that answered wrongly.
+      httpOptions.checkHead = (status, headers, target) =>
+        isStoreAnswer(status, headers) ? undefined : new NotAStoreError(target.display, status);
     }
-    this.http = new StoreHttp(this.target, httpOptions);
+    this.nodes = new StoreNodes(targets, httpOptions, {
+      failoverMs: options.failoverMs ?? DEFAULT_FAILOVER_MS,
+    });
+  }
+
+  /** The base URL of the node in use, e.g. "http://127.0.0.1:8001/" (with one URL, always that one). */
+  get url(): string {
+    return this.nodes.currentTarget.display;
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -159,6 +197,11 @@ export class StoreClient {
    * (the lab's PHP page) sends no such header, and then an empty body counts as absent, as the lab's proxy did.
    */
   async getEntry(key: string): Promise<Entry | undefined> {
+    return (await this.readEntry(key)).entry;
+  }
+
+  /** getEntry, with the store's revision when it answered. */
+  private async readEntry(key: string): Promise<{ entry: Entry | undefined; revision: number }> {
     assertSendable('key', key);
     const answer = await this.call(
       [
@@ -168,39 +211,80 @@ export class StoreClient {
       { key },
     );
     const version = headerNumber(answer.headers['x-plainwire-version']);
-    if (version === 0 || (version === undefined && answer.body === '')) return undefined;
-    return { key, value: answer.body, version: version ?? 0 };
+    const revision = headerNumber(answer.headers['x-plainwire-revision']) ?? 0;
+    if (version === 0 || (version === undefined && answer.body === '')) return { entry: undefined, revision };
+    return { entry: { key, value: answer.body, version: version ?? 0 }, revision };
   }
 
-  /** Writes the value; resolves once it is durably committed. With ifVersion, a VersionConflictError if beaten. */
+  /**
+   * Writes the value; resolves once it is durably committed. With ifVersion, a VersionConflictError if beaten.
+   * A write whose connection broke after it was sent is settled by reading the key back; when that cannot
+   * tell, WriteOutcomeUnknownError (a StoreUnavailableError). Without ifVersion it may simply go again: the
+   * same value written twice ends as written once, later.
+   */
   async set(
     key: string,
     value: string,
     opts: { ifVersion?: number; ttl?: number } = {},
   ): Promise<{ version: number; revision: number }> {
-    const request = setRequest(this.target, key, value, opts);
-    const answer = await this.send(request.method, request.path, request.body, {
-      key,
-      expected: opts.ifVersion,
-    });
-    return {
-      version: headerNumber(answer.headers['x-plainwire-version']) ?? 0,
-      revision: headerNumber(answer.headers['x-plainwire-revision']) ?? 0,
+    const cas = opts.ifVersion !== undefined;
+    const send = async () => {
+      const answer = await this.send((target) => setRequest(target, key, value, opts), {
+        key,
+        expected: opts.ifVersion,
+        resend: cas ? 'unsent' : 'any',
+      });
+      return {
+        version: headerNumber(answer.headers['x-plainwire-version']) ?? 0,
+        revision: headerNumber(answer.headers['x-plainwire-revision']) ?? 0,
+      };
     };
+    try {
+      return await send();
+    } catch (err) {
+      if (!cas || !maybeApplied(err)) throw err;
+      const expected = opts.ifVersion!;
+      const judge = async () =>
+        expected > 0
+          ? casOutcome('set', await this.changesAfter(key, expected), value)
+          : createOutcome(await this.getEntry(key), value);
+      const outcome = await this.settle('set', key, expected, err, judge, send);
+      return { version: outcome.version, revision: outcome.revision };
+    }
   }
 
-  /** Removes the key (fine if it is absent). With ifVersion, a VersionConflictError if the version differs. */
+  /**
+   * Removes the key (fine if it is absent). With ifVersion, a VersionConflictError if the version differs. A
+   * broken connection after sending is settled as for set(); an unset is never sent twice blindly, as a second
+   * copy could remove what someone wrote in between.
+   */
   async unset(key: string, opts: { ifVersion?: number } = {}): Promise<{ revision: number }> {
     assertSendable('key', key);
-    const answer = await this.call(
-      [
-        ['action', 'unset'],
-        ['key', key],
-        ['ifVersion', opts.ifVersion],
-      ],
-      { key, expected: opts.ifVersion },
-    );
-    return { revision: headerNumber(answer.headers['x-plainwire-revision']) ?? 0 };
+    const send = async () => {
+      const answer = await this.call(
+        [
+          ['action', 'unset'],
+          ['key', key],
+          ['ifVersion', opts.ifVersion],
+        ],
+        { key, expected: opts.ifVersion },
+        { resend: 'unsent' },
+      );
+      return { version: 0, revision: headerNumber(answer.headers['x-plainwire-revision']) ?? 0 };
+    };
+    try {
+      return { revision: (await send()).revision };
+    } catch (err) {
+      if (!maybeApplied(err)) throw err;
+      const expected = opts.ifVersion;
+      const judge = async () => {
+        if (expected !== undefined && expected > 0)
+          return casOutcome('unset', await this.changesAfter(key, expected), undefined);
+        const read = await this.readEntry(key);
+        return unsetOutcome(read.entry, read.revision, expected);
+      };
+      return { revision: (await this.settle('unset', key, expected, err, judge, send)).revision };
+    }
   }
 
   /** Every key, from the lab's `?action=keys` (one per line: a key holding "\n" is listed whole only by list()). */
@@ -208,8 +292,14 @@ export class StoreClient {
     return parseKeys((await this.call([['action', 'keys']])).body);
   }
 
+  /** Removes every key. Never sent twice blindly: a broken connection after sending is WriteOutcomeUnknownError. */
   async clear(): Promise<void> {
-    await this.call([['action', 'clear']]);
+    try {
+      await this.call([['action', 'clear']], {}, { resend: 'unsent' });
+    } catch (err) {
+      if (maybeApplied(err)) throw new WriteOutcomeUnknownError('clear', undefined, err, '');
+      throw err;
+    }
   }
 
   /** One page of entries sorted by key; pass the returned cursor to get the next page (null: no more). */
@@ -289,7 +379,50 @@ export class StoreClient {
   /** Ends the kept-alive connections and any running watch iteration. */
   close(): void {
     this.closing.abort();
-    this.http.close();
+    this.nodes.close();
+  }
+
+  /** The key's changes after `revision`, answered at once (timeout 0). */
+  private async changesAfter(key: string, revision: number): Promise<Change[]> {
+    return (await this.watchOnce({ key, after: revision, timeoutSeconds: 0 })).changes;
+  }
+
+  /**
+   * After a write's connection broke once it was sent: judge from the store what became of it, and send it
+   * again only when the key shows it did not land and the write's own compare-and-set stops a second landing
+   * (the first copy, should it still arrive, then fails). At most one more copy; then the judgement stands.
+   */
+  private async settle(
+    operation: 'set' | 'unset',
+    key: string,
+    expected: number | undefined,
+    failure: StoreUnavailableError,
+    judge: () => Promise<Outcome>,
+    resend: () => Promise<{ version: number; revision: number }>,
+  ): Promise<{ version: number; revision: number }> {
+    const guard = expected === undefined ? '' : ` (if at version ${expected})`;
+    let lastFailure = failure;
+    for (let resent = false; ; resent = true) {
+      let outcome: Outcome;
+      try {
+        outcome = await judge();
+      } catch (err) {
+        if (!(err instanceof StoreError)) throw err;
+        outcome = { kind: 'unknown' };
+      }
+      if (outcome.kind === 'applied') return outcome;
+      if (outcome.kind === 'lost' && expected !== undefined)
+        throw new VersionConflictError(key, expected, outcome.actual);
+      if (outcome.kind !== 'not-applied' || resent)
+        throw new WriteOutcomeUnknownError(operation, key, lastFailure, guard);
+      try {
+        return await resend();
+      } catch (err) {
+        // A conflict here may be our first copy having landed meanwhile: judge again.
+        if (maybeApplied(err)) lastFailure = err;
+        else if (!(err instanceof VersionConflictError)) throw err;
+      }
+    }
   }
 
   private async *watchChanges(opts: WatchOptions): AsyncGenerator<Change, void, undefined> {
@@ -344,30 +477,24 @@ export class StoreClient {
     if (revision < after) throw rewound(after, revision);
   }
 
-  private call(
-    params: QueryParams,
-    request: { key?: string; expected?: number | undefined } = {},
-    extra: { timeoutMs?: number; signal?: AbortSignal | undefined } = {},
-  ): Promise<Answer> {
-    return this.send('GET', actionPath(this.target, params), undefined, request, extra);
+  private call(params: QueryParams, request: RequestContext = {}, extra: CallExtra = {}): Promise<Answer> {
+    return this.send((target) => ({ method: 'GET', path: actionPath(target, params) }), {
+      ...request,
+      ...extra,
+    });
   }
 
   private async send(
-    method: 'GET' | 'POST',
-    path: string,
-    body: string | undefined,
-    request: { key?: string; expected?: number | undefined },
-    extra: { timeoutMs?: number; signal?: AbortSignal | undefined } = {},
+    build: (target: StoreTarget) => { method: 'GET' | 'POST'; path: string; body?: string },
+    request: RequestContext & CallExtra,
   ): Promise<Answer> {
-    const exchange: Parameters<StoreHttp['exchange']>[0] = {
-      method,
-      path,
-      timeoutMs: extra.timeoutMs ?? this.timeoutMs,
+    const answer = await this.nodes.exchange({
+      build,
+      timeoutMs: request.timeoutMs ?? this.timeoutMs,
+      signal: request.signal,
+      resend: request.resend ?? 'any',
       retryOnStaleConnection: request.expected === undefined,
-    };
-    if (body !== undefined) exchange.body = body;
-    if (extra.signal) exchange.signal = extra.signal;
-    const answer = await this.http.exchange(exchange);
+    });
     if (answer.status >= 200 && answer.status < 300) return answer;
     const failed: { status: number; body: string; version?: number } = {
       status: answer.status,

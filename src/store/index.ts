@@ -14,5 +14,6 @@ export {
   StoreUnavailableError,
   CompactedError,
   NotAStoreError,
+  WriteOutcomeUnknownError,
 } from './client-errors.js';
 export { StoreDict } from './dict.js';

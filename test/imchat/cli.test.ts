@@ -11,6 +11,7 @@ import {
   parseRoomKey,
 } from '../../src/imchat/keys.js';
 import { type CliProcess, runCli, spawnCli, startCliServer } from '../helpers/cli.js';
+import { freePort } from '../helpers/ports.js';
 import { shareTestStore, startTestStore } from './store.js';
 
 const shared = shareTestStore();
@@ -92,6 +93,24 @@ describe('plainwire imchat', () => {
     const { items } = await shared.client.listAll(logPrefix(room));
     const said = items.map((item) => parseLogValue(item.value)?.text);
     expect(said).toEqual(['/etc is a folder', 'hello']);
+  });
+
+  it('with several store URLs, starts and chats through the one that answers when the first is dead', async () => {
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const room = 'nodes';
+    const alice = imchat(`${dead},${shared.store.url}`, 'alice', room);
+    const bob = imchat(shared.store.url, 'bob', room);
+    await joined(alice, bob);
+    alice.child.stdin.write('hello over the second node\n');
+    await bob.stdout.waitFor('alice: hello over the second node');
+    bob.child.stdin.write('heard you\n');
+    await alice.stdout.waitFor('bob: heard you');
+    alice.child.stdin.end();
+    bob.child.stdin.end();
+    expect(await Promise.all([alice.exited, bob.exited])).toEqual([0, 0]);
+    const bad = await runCli(['imchat', `${shared.store.url},ftp://x`, '--name', 'alice']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/store URL 2 of 2: "ftp:\/\/x" is not a store URL/);
   });
 
   it('SIGTERM leaves at once, even while piped lines wait for a partner in turn mode', async () => {

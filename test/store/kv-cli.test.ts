@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI_PATH, runCli, spawnCli, startCliServer } from '../helpers/cli.js';
 import { startStoreServer } from '../../src/store/server.js';
+import { freePort } from '../helpers/ports.js';
 import { sharedMemoryStore } from './memory-store.js';
 
 const store = sharedMemoryStore({ clearEachTest: true });
@@ -253,5 +254,36 @@ describe('against a server that is not a plainwire store', () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+});
+
+describe('several URLs: the nodes of one store', () => {
+  const deadUrl = async () => `http://127.0.0.1:${await freePort()}/`;
+
+  it('uses the node that answers when the first is down', async () => {
+    const urls = `${await deadUrl()},${store.url}`;
+    expect(await runCli(['kv', urls, 'set', 'k', 'v'])).toMatchObject({ code: 0, stderr: '' });
+    expect(await runCli(['kv', urls, 'get', 'k'])).toMatchObject({ code: 0, stdout: 'v', stderr: '' });
+    expect(await store.client.get('k')).toBe('v');
+  });
+
+  it('exits 1 with one line naming every node when none answers', async () => {
+    const [a, b] = [await deadUrl(), await deadUrl()];
+    const result = await runCli(['kv', `${a},${b}`, 'get', 'k', '--timeout', '1']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^plainwire kv: cannot reach any of the store's 2 nodes \\(tried for \\d+\\.\\d s\\): ${a} connection refused; ${b} connection refused \\(is \`plainwire store\` running\\?\\)\\n$`,
+      ),
+    );
+  });
+
+  it('exits 2 naming the bad URL in the list', async () => {
+    const bad = await runCli(['kv', `${store.url},ftp://x/`, 'get', 'k']);
+    expect(bad).toMatchObject({ code: 2, stdout: '' });
+    expect(bad.stderr).toContain('store URL 2 of 2: "ftp://x/" is not an http:// or https:// URL');
+    const empty = await runCli(['kv', `${store.url},,${store.url}`, 'get', 'k']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain("has an empty entry: separate the store's URLs with single commas");
   });
 });
