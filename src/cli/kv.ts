@@ -11,6 +11,8 @@ import { type ActionName, type KvFlag, STORE_ACTIONS, findAction } from '../stor
 import { type Change, type Entry, StoreClient } from '../store/client.js';
 import { splitUrlList } from '../store/client-protocol.js';
 import { sanitizeLine, sanitizeText } from '../text/sanitize.js';
+import { MAX_TTL_S } from '../store/api-params.js';
+import { parseSeconds } from './options.js';
 
 /** kv's operations are the store's actions (src/store/actions.ts), with their arguments and help. */
 type Operation = ActionName;
@@ -71,12 +73,6 @@ Examples:
 function parseCount(value: string): number {
   if (!/^\d{1,15}$/.test(value))
     throw new InvalidArgumentError(`"${value}" is not a whole number (0 or more).`);
-  return Number(value);
-}
-
-function parseSeconds(value: string): number {
-  if (!/^\d{1,9}$/.test(value) || Number(value) < 1)
-    throw new InvalidArgumentError(`"${value}" is not a whole number of seconds (1 or more).`);
   return Number(value);
 }
 
@@ -306,13 +302,17 @@ export function register(program: Command): void {
       new Option('--token <secret>', 'token for a store started with --token').env('PLAINWIRE_TOKEN'),
     )
     .option('--if-version <n>', 'set/unset only if the key is at version N (0: only if absent)', parseCount)
-    .option('--ttl <seconds>', 'set: the key expires after this many seconds', parseSeconds)
+    .option(
+      '--ttl <seconds>',
+      'set: the key expires after this many seconds',
+      parseSeconds({ whole: true, max: MAX_TTL_S }),
+    )
     .option('--prefix <prefix>', 'watch/list: only keys starting with this')
     .option('--after <revision>', 'watch: changes after this revision (default: from now)', parseCount)
     .option(
       '--timeout <seconds>',
       'give up on an unanswered request (and on finding a working node) after this long (default 10)',
-      parseSeconds,
+      parseSeconds(),
     )
     .option(
       '--any-server',
