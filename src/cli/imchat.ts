@@ -22,6 +22,7 @@ interface ImchatOptions {
   name: string;
   room: string;
   turns?: boolean;
+  tui?: boolean;
   token?: string;
   history: number;
   presenceTtl: number;
@@ -57,6 +58,7 @@ export function register(program: Command): void {
     )
     .option('--room <room>', 'the room to join', checkName('room'), DEFAULT_ROOM)
     .option('--turns', 'turn mode: exactly two people alternate, one message each')
+    .option('--tui', 'full-screen client: messages, who is present, status line and input line apart')
     .option('--token <token>', "the store's --token, if it has one")
     .option(
       '--history <n>',
@@ -89,7 +91,9 @@ Lines look like "[12:00:01] alice: hello" and "[12:00:02] * bob joined". Every m
 "[unverified: why] alice: ...", and deleted messages show as "* 2 messages from alice missing". Type /who to list who is present,
 /help for the commands, /quit (or Ctrl-D) to leave; "//" says a line that starts with "/". Piped input: every line is sent (in turn mode: spoken on your turns), then the
 client leaves once the store has acknowledged them all. Restarting with the same name continues where you
-left off. Key layout and protocol: docs/IMCHAT.md.`,
+left off. --tui: full screen (Enter sends, Up/Down recall, PgUp/PgDn scroll, Tab completes a name, Ctrl-C or
+/quit leaves; in turn mode a line typed out of turn is held, "waiting for your turn"). Key layout and protocol:
+docs/IMCHAT.md.`,
     )
     .action(async (url: string, options: ImchatOptions) => {
       process.exit(await runImchat(url, options));
@@ -97,6 +101,24 @@ left off. Key layout and protocol: docs/IMCHAT.md.`,
 }
 
 async function runImchat(url: string, options: ImchatOptions): Promise<number> {
+  if (options.tui === true) {
+    // As for chat --tui: ink reads CI when it loads and then draws only the last frame (a blank screen); --tui
+    // runs only on a terminal, so someone is watching. Loaded here, so the line client never loads ink.
+    delete process.env.CI;
+    delete process.env.CONTINUOUS_INTEGRATION;
+    const { runImchatTui } = await import('../imchat/tui/index.js');
+    return runImchatTui({
+      url,
+      name: options.name,
+      room: options.room,
+      turns: options.turns === true,
+      ...(options.token !== undefined ? { token: options.token } : {}),
+      history: options.history,
+      presenceTtlSeconds: options.presenceTtl,
+      configDir: options.configDir,
+      colour: shouldColour(process.stdout),
+    });
+  }
   const stdout = process.stdout;
   const interactive = process.stdin.isTTY === true && stdout.isTTY === true;
   const style = makeStyle(shouldColour(stdout));
