@@ -204,6 +204,8 @@ describe('renderPage', () => {
     expect(html).toMatch(/1 of 1500 keys on this page/);
     expect(html).toContain('<a href="/x&quot;y?cursor=PDw-">next page</a>');
     expect(html).toContain('<a href="/x&quot;y">first page</a>');
-    expect(html.match(/name="token"/g)).toHaveLength(2);
+    // The set and unset forms at the top, each row's compare-and-set pair, and the template of a row's pair.
+    expect(html.match(/name="token"/g)).toHaveLength(6);
+    expect(html).toContain('<input type="hidden" name="ifVersion" value="3">');
   });
 });
