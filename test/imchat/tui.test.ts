@@ -130,6 +130,9 @@ describe.skipIf(!HAS_TMUX)('imchat --tui in tmux', () => {
     await waitForPane(bob, (s) => /^> cy:\s*$/m.test(s), 'the completed name');
     type(bob, 'welcome');
     await cy.stdout.waitFor(/\] bob: cy: welcome$/);
+    // The screenshot for docs/IMCHAT.md, when asked for.
+    const shot = await waitForPane(ada, (s) => s.includes('] bob: cy: welcome'), 'the welcome at ada');
+    if (process.env.IMCHAT_TUI_SCREENSHOT) writeFileSync(process.env.IMCHAT_TUI_SCREENSHOT, shot);
     tmux('send-keys', '-t', bob, 'Up');
     await waitForPane(bob, (s) => /^> cy: welcome\s*$/m.test(s), 'the recalled line');
     tmux('send-keys', '-t', bob, 'C-u');
@@ -168,10 +171,8 @@ describe.skipIf(!HAS_TMUX)('imchat --tui in tmux', () => {
     tmux('resize-window', '-t', bob, '-x', '100', '-y', '24');
     await waitForPane(bob, (s) => /\u2502Present \(3\)/.test(s), "bob's side pane again");
 
-    // The screenshot for docs/IMCHAT.md, when asked for.
     type(ada, 'see you');
     await waitForPane(ada, (s) => s.includes('] ada: see you'), "ada's last line");
-    if (process.env.IMCHAT_TUI_SCREENSHOT) writeFileSync(process.env.IMCHAT_TUI_SCREENSHOT, capture(ada));
 
     // Ctrl-C leaves cleanly: the main screen again, cursor shown, cooked mode; the others see ada leave.
     tmux('send-keys', '-t', ada, 'C-c');
@@ -212,6 +213,9 @@ describe.skipIf(!HAS_TMUX)('imchat --tui in tmux', () => {
     type(dan, 'my point, later');
     await waitForPane(dan, (s) => /^\[waiting for your turn\] my point, later\s*$/m.test(s), 'the held line');
     expect(eve.stdout.lines.join('\n')).not.toContain('my point, later');
+    const held = capture(dan);
+    if (process.env.IMCHAT_TUI_SCREENSHOT)
+      writeFileSync(process.env.IMCHAT_TUI_SCREENSHOT.replace(/(\.txt)?$/, '-turns.txt'), held);
 
     // eve speaks: the turn passes to dan, the held line is said, and the mark goes.
     eve.child.stdin.write('go ahead\n');
