@@ -85,6 +85,7 @@ Examples:
   plainwire imchat http://127.0.0.1:8001 --name alice            # live room "lobby"
   plainwire imchat http://127.0.0.1:8001 --name bob --turns --room pair
   printf 'hello\\nbye\\n' | plainwire imchat 127.0.0.1:8001 --name carol
+  plainwire imchat http://127.0.0.1:8001 --name dan --tui          # full screen
 
 Lines look like "[12:00:01] alice: hello" and "[12:00:02] * bob joined". Every message is signed with your key
 (made on first use in the config directory); a line that is not verifiably its sender's reads
