@@ -16,6 +16,7 @@ import {
   startCliServer,
 } from '../helpers/cli.js';
 import { exitedWith, HAS_TMUX, tmuxIn } from '../helpers/tmux.js';
+import { startTestStore } from './store.js';
 
 let store: CliServer | undefined;
 let workDir: string;
@@ -24,7 +25,7 @@ const lineClients: CliProcess[] = [];
 const { tmux, capture, waitForPane, start } = tmuxIn(() => workDir);
 
 /** Starts `imchat --tui` in a new 100x24 tmux session; the shell then reports its exit code and the tty's mode. */
-function startTui(name: string, room: string, ...extra: string[]): string {
+function startTui(name: string, room: string, extra: string[] = [], url = store!.url): string {
   const session = `imchat-${name}`;
   // CI=true as on a CI machine: ink must draw every frame regardless. Each user has their own config directory.
   start(
@@ -36,7 +37,7 @@ function startTui(name: string, room: string, ...extra: string[]): string {
       process.execPath,
       CLI_PATH,
       'imchat',
-      store!.url,
+      url,
       '--name',
       name,
       '--room',
@@ -201,7 +202,7 @@ describe.skipIf(!HAS_TMUX)('imchat --tui in tmux', () => {
     // The line client sits first, so the first turn is hers.
     const eve = startLineClient('eve', room, '--turns');
     await eve.stdout.waitFor(/\* joined room /, 60_000);
-    const dan = startTui('dan', room, '--turns');
+    const dan = startTui('dan', room, ['--turns']);
     await waitForPane(dan, (s) => s.includes("| eve's turn |"), "eve's turn in dan's status line");
     await waitForPane(
       dan,
@@ -233,6 +234,39 @@ describe.skipIf(!HAS_TMUX)('imchat --tui in tmux', () => {
     expect(screenState(dan)).toBe('0 1');
     eve.child.stdin.end();
     await eve.exited;
+  }, 300_000);
+
+  it('while the store is away: says so, holds what is typed meanwhile, and sends it once the store is back', async () => {
+    const away = await startTestStore();
+    try {
+      const fay = startTui('fay', 'outage', [], away.url);
+      await waitForPane(fay, (s) => s.includes('| fay | room outage | connected'), "fay's status line");
+      await away.kill();
+      await waitForPane(
+        fay,
+        (s) => s.includes('| store unreachable, retrying |'),
+        'the outage in the status line',
+      );
+      type(fay, 'said during the outage');
+      await waitForPane(
+        fay,
+        (s) => /^\[not sent: store unreachable\] said during the outage\s*$/m.test(s),
+        'the held line',
+      );
+      await away.restart();
+      await waitForPane(
+        fay,
+        (s) =>
+          s.includes('] fay: said during the outage') &&
+          !s.includes('[not sent') &&
+          s.includes('| fay | room outage | connected'),
+        'the line said once the store is back',
+      );
+      type(fay, '/quit');
+      await waitForPane(fay, (s) => exitedWith(s, 0), 'fay to exit');
+    } finally {
+      await away.stop();
+    }
   }, 300_000);
 });
 

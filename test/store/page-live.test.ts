@@ -105,7 +105,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the store page in Chromium', () => {
     await page.getByText(/^set doc \(version \d+\)$/).waitFor();
     await rowOf(page, 'doc').locator('td.value', { hasText: 'agreed' }).waitFor();
 
-    // The page for the README.
+    // The page for the README, with a lease counting down.
+    await kv('set', 'session/ada', 'online', '--ttl', '600');
+    await rowOf(page, 'session/ada').locator('td.ttl', { hasText: /^\d+ min \d+ s$/ }).waitFor();
     mkdirSync(`${ROOT}docs/images`, { recursive: true });
     await page.screenshot({ path: `${ROOT}docs/images/store-page.png` });
     await page.context().close();
