@@ -107,7 +107,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the store page in Chromium', () => {
 
     // The page for the README, with a lease counting down.
     await kv('set', 'session/ada', 'online', '--ttl', '600');
-    await rowOf(page, 'session/ada').locator('td.ttl', { hasText: /^\d+ min \d+ s$/ }).waitFor();
+    await rowOf(page, 'session/ada')
+      .locator('td.ttl', { hasText: /^\d+ min \d+ s$/ })
+      .waitFor();
     mkdirSync(`${ROOT}docs/images`, { recursive: true });
     await page.screenshot({ path: `${ROOT}docs/images/store-page.png` });
     await page.context().close();
