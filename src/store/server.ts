@@ -364,7 +364,7 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const query = q < 0 ? '' : url.slice(q + 1);
-    if (path === PAGE_SCRIPT_PATH && (req.method === 'GET' || req.method === 'HEAD'))
+    if (path === PAGE_SCRIPT_PATH && query === '' && (req.method === 'GET' || req.method === 'HEAD'))
       return sendPageScript(req, res);
     let body: Buffer | undefined;
     if (req.method === 'POST' || req.method === 'PUT') {

@@ -4,7 +4,7 @@
 import { createElement } from 'react';
 import { takeTerminal } from '../../term/terminal.js';
 import { sanitizeLine } from '../../text/sanitize.js';
-import { ImchatError, ImchatSession, type ImchatSessionOptions } from '../session.js';
+import { DEFAULT_ROOM, ImchatError, ImchatSession, type ImchatSessionOptions } from '../session.js';
 import { ImchatApp } from './app.js';
 import { ImchatTuiController } from './controller.js';
 
@@ -25,7 +25,7 @@ export async function runImchatTui(options: ImchatTuiOptions): Promise<number> {
   const controller = new ImchatTuiController({
     store: sanitizeLine(options.url.replace(/\/$/, '')),
     name: options.name,
-    room: options.room ?? 'lobby',
+    room: options.room ?? DEFAULT_ROOM,
     turns: options.turns === true,
     columns: stdout.columns || 80,
     rows: stdout.rows || 24,
