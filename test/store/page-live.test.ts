@@ -2,7 +2,9 @@
 // with `plainwire kv` (the built CLI, a child process) shows on the open page without a reload; a row's
 // compare-and-set form filled in against a value that changed meanwhile is refused and says so; stored markup
 // shows as text; and with JavaScript off the page still lists and sets.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -152,5 +154,27 @@ describe.skipIf(!HAVE_CHROMIUM)('the store page in Chromium', () => {
     expect(script.status).toBe(200);
     expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect((await script.text()).length).toBeGreaterThan(1000);
+    // The lab's API answers on any path, that one included, when asked with a query.
+    await kv('set', 'on-any-path', 'yes');
+    const viaApi = await fetch(`${store!.url}/plainwire-store-page.js?action=get&key=on-any-path`);
+    expect(await viaApi.text()).toBe('yes');
+  });
+});
+
+describe('the store page without its built script', () => {
+  it('still answers the page, and says how to build the script', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'plainwire-no-web-'));
+    const bare = await startStoreServer({ memory: true, port: 0, pageScriptDir: empty });
+    try {
+      const page = await fetch(`${bare.url}/`);
+      expect(page.status).toBe(200);
+      await page.text();
+      const script = await fetch(`${bare.url}/plainwire-store-page.js`);
+      expect(script.status).toBe(404);
+      expect(await script.text()).toMatch(/not built \(run npm run build\)/);
+    } finally {
+      await bare.stop();
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 });
