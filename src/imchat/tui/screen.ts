@@ -87,13 +87,8 @@ function sideRows(state: ImchatTuiState, width: number, height: number, style: S
 function heldLines(state: ImchatTuiState, style: Style): string[] {
   const shown = heldRows(state);
   if (shown === 0) return [];
-  // In turn mode a line waits for our turn; in live mode it waits for the store's acknowledgement.
   const why =
-    state.turns && state.turn?.state !== 'mine'
-      ? 'waiting for your turn'
-      : state.connection === 'unreachable'
-        ? 'not sent: store unreachable'
-        : 'sending';
+    state.turns && state.turn?.state !== 'mine' ? 'waiting for your turn' : 'not sent: store unreachable';
   const rows = state.held.slice(0, shown).map((text) => `[${why}] ${text}`);
   const more = state.held.length - shown;
   if (more > 0) rows[shown - 1] = `[${why}] ... and ${more + 1} more lines`;

@@ -249,13 +249,23 @@ function onKey(state: ImchatTuiState, key: TuiKey, time: Date): Update {
   }
 }
 
+type HeldView = Pick<ImchatTuiState, 'held' | 'turns' | 'turn' | 'connection'>;
+
+/**
+ * Whether the lines not yet acknowledged are shown: while they wait for our turn or for the store. A line on its
+ * way to a store that is there is acknowledged at once, and showing it would shift the pane at every Enter.
+ */
+export function heldShown(state: HeldView): boolean {
+  return (state.turns && state.turn?.state !== 'mine') || state.connection === 'unreachable';
+}
+
 /** Rows of held lines shown above the input (the last one says how many more when they do not fit). */
-export function heldRows(state: Pick<ImchatTuiState, 'held'>): number {
-  return Math.min(state.held.length, MAX_HELD_ROWS);
+export function heldRows(state: HeldView): number {
+  return heldShown(state) ? Math.min(state.held.length, MAX_HELD_ROWS) : 0;
 }
 
 /** Rows the message pane has: the screen less the held lines, the status line and the input line. */
-export function paneRows(state: Pick<ImchatTuiState, 'rows' | 'held'>): number {
+export function paneRows(state: Pick<ImchatTuiState, 'rows'> & HeldView): number {
   return Math.max(1, state.rows - 2 - heldRows(state));
 }
 
