@@ -90,7 +90,7 @@ function applySet(change: Change): void {
   row.dataset.version = String(change.version);
   deadlines.delete(change.key);
   cell(row, 'ttl').textContent = '...';
-  void lookUpTtl(change.key, change.version);
+  queueTtlLookUp(change.key);
   const note = row.querySelector('.stale');
   if (editing(row)) {
     const text = `changed to version ${change.version} while you were editing: your set will be refused (409)`;
@@ -118,8 +118,25 @@ function applyGone(change: Change): void {
   setCount(-1);
 }
 
+/** Keys whose TTL is to be read, once each however often they change, one request at a time. */
+const ttlQueue = new Set<string>();
+let readingTtls = false;
+
+function queueTtlLookUp(key: string): void {
+  ttlQueue.add(key);
+  if (readingTtls) return;
+  readingTtls = true;
+  void (async () => {
+    for (let next = ttlQueue.values().next(); !next.done; next = ttlQueue.values().next()) {
+      ttlQueue.delete(next.value);
+      if (rows.has(next.value)) await lookUpTtl(next.value);
+    }
+    readingTtls = false;
+  })();
+}
+
 /** The watch carries no TTL: ask for the key's listing entry, which does. */
-async function lookUpTtl(key: string, version: number): Promise<void> {
+async function lookUpTtl(key: string): Promise<void> {
   try {
     const query = new URLSearchParams({ action: 'list', prefix: key, limit: '1' });
     const res = await fetch(`${path}?${query}`, { cache: 'no-store' });
@@ -127,8 +144,9 @@ async function lookUpTtl(key: string, version: number): Promise<void> {
     const listing = (await res.json()) as { items: Array<{ key: string; version: number; ttlMs?: number }> };
     const item = listing.items[0];
     const row = rows.get(key);
-    if (!row || row.dataset.version !== String(version)) return; // changed again meanwhile
-    if (item?.key === key && item.ttlMs !== undefined) deadlines.set(key, performance.now() + item.ttlMs);
+    // The TTL of the version the row shows; a newer one's change is on its way and is looked up in turn.
+    if (!row || item?.key !== key || String(item.version) !== row.dataset.version) return;
+    if (item.ttlMs !== undefined) deadlines.set(key, performance.now() + item.ttlMs);
     showTtl(key);
   } catch {
     // The watch reports the store's absence; the TTL is filled in at the next change.
