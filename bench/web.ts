@@ -1,6 +1,7 @@
 // bench:web: message latency through the web client, browser -> server -> browser, against TCP -> TCP through
-// the same ChatServer in the same run; plus the page's size and its first paint on loopback.
-// Needs the build (npm run build: dist/web) and Debian's chromium. Usage: npm run bench:web [-- MESSAGES]
+// the same ChatServer in the same run; plus the page's size and its first paint on loopback; plus the store page:
+// a set to the live page's row, against a watch client (store-page.ts).
+// Needs the build (npm run build: dist/web) and Debian's chromium. Usage: npm run bench:web [-- MESSAGES [SETS]]
 import { existsSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { loadavg } from 'node:os';
@@ -10,9 +11,11 @@ import { chromium, type Page } from 'playwright-core';
 import { ChatServer } from '../src/chat/server.js';
 import { defaultAssetsDir } from '../src/chat/web/assets.js';
 import { ChatWebServer } from '../src/chat/web/server.js';
+import { storePageLatencies } from './store-page.js';
 
 const MESSAGES = Number(process.argv[2] ?? 1000);
 const CHROMIUM = process.env.PLAINWIRE_CHROMIUM ?? '/usr/bin/chromium';
+const STORE_SETS = Number(process.argv[3] ?? 100);
 const FIRST_PAINT_LOADS = 20;
 
 function percentile(sorted: readonly number[], q: number): number {
@@ -215,6 +218,9 @@ async function main(): Promise<void> {
       }),
     );
     const baselinePaint = summary(await firstPaints(blank, `${url}baseline`));
+    const storeFigures = await storePageLatencies(browser, STORE_SETS, assets);
+    const storePage = summary(storeFigures.page);
+    const storeWatch = summary(storeFigures.watch);
     // Every hop of the browser path is another process (two renderers, the browser's network service, the
     // server): on a loaded machine each waits for a core, which the in-process TCP baseline never does.
     process.stdout.write(
@@ -234,6 +240,11 @@ async function main(): Promise<void> {
     process.stdout.write(
       `web chat latency: p50 ${ms(webSide.p50)}, p99 ${ms(webSide.p99)}; baseline TCP p50 ${ms(tcp.p50)}, ` +
         `p99 ${ms(tcp.p99)}; ratio p50 ${(webSide.p50 / tcp.p50).toFixed(2)}, p99 ${(webSide.p99 / tcp.p99).toFixed(2)}\n`,
+    );
+    process.stdout.write(
+      `store page (${STORE_SETS} sets, set -> row on the live page): p50 ${ms(storePage.p50)}, p99 ${ms(storePage.p99)} ` +
+        `(target: within 200 ms); baseline watch client p50 ${ms(storeWatch.p50)}, p99 ${ms(storeWatch.p99)}; ` +
+        `ratio p50 ${(storePage.p50 / storeWatch.p50).toFixed(2)}, p99 ${(storePage.p99 / storeWatch.p99).toFixed(2)}\n`,
     );
   } finally {
     await browser.close();

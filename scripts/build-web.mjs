@@ -1,4 +1,4 @@
-// Builds the chat's web client into dist/web/: the page's TypeScript bundled and minified by esbuild into one
+// Builds the chat's web client and the store page's script into dist/web/: the page's TypeScript bundled and minified by esbuild into one
 // script (no CDN, no framework: it runs offline), next to index.html and app.css. Prints the sizes, gzipped too.
 // Usage: node scripts/build-web.mjs [outdir]
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
@@ -23,6 +23,18 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+// The store's page script (src/store/web/): served by the store beside its HTML page.
+await build({
+  entryPoints: [join(root, 'src', 'store', 'web', 'live.ts')],
+  outfile: join(out, 'store-page.js'),
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  target: ['es2022'],
+  platform: 'browser',
+  legalComments: 'none',
+  logLevel: 'warning',
+});
 copyFileSync(join(page, 'index.html'), join(out, 'index.html'));
 copyFileSync(join(page, 'app.css'), join(out, 'app.css'));
 
@@ -35,4 +47,6 @@ for (const file of ['index.html', 'app.js', 'app.css']) {
 }
 if (!process.env.PLAINWIRE_QUIET_BUILD) {
   console.log(`web client: ${out} (${raw} bytes, ${gz} gzipped)`);
+  const store = readFileSync(join(out, 'store-page.js'));
+  console.log(`store page script: ${store.length} bytes, ${gzipSync(store, { level: 9 }).length} gzipped`);
 }

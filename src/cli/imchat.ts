@@ -23,6 +23,7 @@ interface ImchatOptions {
   name: string;
   room: string;
   turns?: boolean;
+  tui?: boolean;
   token?: string;
   history: number;
   presenceTtl: number;
@@ -80,6 +81,7 @@ export function register(program: Command): void {
     )
     .option('--room <room>', 'the room to join', checkName('room'), DEFAULT_ROOM)
     .option('--turns', 'turn mode: exactly two people alternate, one message each')
+    .option('--tui', 'full-screen client: messages, who is present, status line and input line apart')
     .option('--token <token>', "the store's --token, if it has one")
     .option(
       '--history <n>',
@@ -107,6 +109,7 @@ Examples:
   plainwire imchat http://127.0.0.1:8001 --name bob --turns --room pair
   printf 'hello\\nbye\\n' | plainwire imchat 127.0.0.1:8001 --name carol
   plainwire imchat http://10.0.0.1:8001,http://10.0.0.2:8001 --name dave   # nodes of one clustered store
+  plainwire imchat http://127.0.0.1:8001 --name dan --tui          # full screen
 
 Lines look like "[12:00:01] alice: hello" and "[12:00:02] * bob joined". Every message is signed with your key
 (made on first use in the config directory); a line that is not verifiably its sender's reads
@@ -114,7 +117,9 @@ Lines look like "[12:00:01] alice: hello" and "[12:00:02] * bob joined". Every m
 /help for the commands, /quit (or Ctrl-D) to leave; "//" says a line that starts with "/". Piped input: every line is sent (in turn mode: spoken on your turns), then the
 client leaves once the store has acknowledged them all. Restarting with the same name continues where you
 left off. With several store URLs (the nodes of one store started with --etcd) the client stays on a node that
-answers and moves to the next when it fails. Key layout and protocol: docs/IMCHAT.md.`,
+answers and moves to the next when it fails. --tui: full screen (Enter sends, Up/Down recall, PgUp/PgDn scroll,
+Tab completes a name, Ctrl-C or /quit leaves; in turn mode a line typed out of turn is held, "waiting for your
+turn"). Key layout and protocol: docs/IMCHAT.md.`,
     )
     .action(async (url: string | string[], options: ImchatOptions) => {
       process.exit(await runImchat(url, options));
@@ -122,6 +127,24 @@ answers and moves to the next when it fails. Key layout and protocol: docs/IMCHA
 }
 
 async function runImchat(url: string | string[], options: ImchatOptions): Promise<number> {
+  if (options.tui === true) {
+    // As for chat --tui: ink reads CI when it loads and then draws only the last frame (a blank screen); --tui
+    // runs only on a terminal, so someone is watching. Loaded here, so the line client never loads ink.
+    delete process.env.CI;
+    delete process.env.CONTINUOUS_INTEGRATION;
+    const { runImchatTui } = await import('../imchat/tui/index.js');
+    return runImchatTui({
+      url,
+      name: options.name,
+      room: options.room,
+      turns: options.turns === true,
+      ...(options.token !== undefined ? { token: options.token } : {}),
+      history: options.history,
+      presenceTtlSeconds: options.presenceTtl,
+      configDir: options.configDir,
+      colour: shouldColour(process.stdout),
+    });
+  }
   const stdout = process.stdout;
   const interactive = process.stdin.isTTY === true && stdout.isTTY === true;
   const style = makeStyle(shouldColour(stdout));

@@ -65,6 +65,8 @@ export interface ImchatSessionOptions {
   onEvent: (event: SessionEvent) => void;
   /** Diagnostics for stderr: store unreachable, reconnected, a message refused. */
   onStatus?: (message: string) => void;
+  /** The lines not yet acknowledged by the store changed (a full-screen client shows them as held). */
+  onQueue?: (queued: readonly string[]) => void;
 }
 
 /** How long leaving may take when the store is down: the presence TTL cleans up after us anyway. */
@@ -182,7 +184,10 @@ export class ImchatSession {
         presence: this.presence,
         // The queue is replaced when the session closes: read it at each call.
         nextLine: () => this.queue[0],
-        dropLine: () => void this.queue.shift(),
+        dropLine: () => {
+          this.queue.shift();
+          this.queueChanged();
+        },
         append: (text, turn) => this.append(text, turn),
         leave: () => void this.leave(),
         markUp: () => this.markUp(),
@@ -228,6 +233,7 @@ export class ImchatSession {
       return;
     }
     this.queue.push(text);
+    this.queueChanged();
     if (this.turn) void this.turn.drive();
     else void this.pump();
   }
@@ -267,6 +273,7 @@ export class ImchatSession {
   async close(): Promise<void> {
     if (this.lifecycle.stopped) return this.done;
     this.queue = [];
+    this.queueChanged();
     this.lifecycle.leave();
     if (this.turn) {
       void this.turn.drive();
@@ -365,6 +372,10 @@ export class ImchatSession {
     return new ImchatError('STORE', `the store answered with an error: ${(err as Error).message}`);
   }
 
+  private queueChanged(): void {
+    this.options.onQueue?.([...this.queue]);
+  }
+
   private status(message: string): void {
     this.options.onStatus?.(message);
   }
@@ -453,6 +464,7 @@ export class ImchatSession {
       while (this.queue.length > 0 && !this.lifecycle.stopped) {
         await this.append(this.queue[0]!);
         this.queue.shift();
+        this.queueChanged();
       }
     })().finally(() => (this.pumping = undefined));
     return this.pumping;

@@ -20,7 +20,8 @@ import { type Change, type Engine, EngineWriteError } from './engine.js';
 import { openLmdbEngine } from './lmdb.js';
 import { MemoryEngine } from './memory.js';
 import { type AllowedOrigins, parseAllowedOrigin, refuseForeignWrite } from './origin.js';
-import { PAGE_ROWS, renderPage } from './page.js';
+import { PAGE_CSP, PAGE_ROWS, PAGE_SCRIPT_PATH, renderPage } from './page.js';
+import { pageScriptSender } from './page-script.js';
 import { WatchHub } from './watch.js';
 
 export { ApiError, MAX_KEY_BYTES, DEFAULT_MAX_VALUE_BYTES } from './api.js';
@@ -51,6 +52,8 @@ export interface StoreServerOptions {
    */
   allowOrigins?: string[];
   logger?: Logger;
+  /** Where the page's built script is (default: the package's dist/web/; without it the page is not live). */
+  pageScriptDir?: string;
   /** A client must send its request headers within this (default 10 s). */
   headersTimeoutMs?: number;
   /** ... and its whole request within this (default 30 s). Watches are not affected: they wait after the request. */
@@ -113,6 +116,7 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
         })
       : new MemoryEngine({ logRetention: options.logRetention }));
   const hub = new WatchHub(engine);
+  const sendPageScript = pageScriptSender(options.pageScriptDir);
   const expectedToken = options.token !== undefined ? sha256(options.token) : undefined;
   const privateReads = options.private === true && expectedToken !== undefined;
   const allowedOrigins: AllowedOrigins = new Set((options.allowOrigins ?? []).map(parseAllowedOrigin));
@@ -166,6 +170,7 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
     path: string,
     head: boolean,
     extra: Partial<Parameters<typeof renderPage>[0]> & { after?: string } = {},
+    status = 200,
   ) {
     const page = engine.list({ after: extra.after, limit: PAGE_ROWS });
     const body = renderPage({
@@ -179,7 +184,7 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
       readTokenField: privateReads,
       ...extra,
     });
-    send(res, 200, body, HTML, undefined, head);
+    send(res, status, body, HTML, { 'Content-Security-Policy': PAGE_CSP }, head);
   }
 
   async function perform(
@@ -211,14 +216,14 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
           ifVersion: op.ifVersion,
           ttlMs: op.ttlSeconds !== undefined ? Math.round(op.ttlSeconds * 1000) : undefined,
         });
-        if (!result.ok) return conflict(res, op.key, op.ifVersion!, result.version);
+        if (!result.ok) return conflict(res, op, result.version, path);
         if (op.html)
           return sendPage(res, path, head, { notice: `set ${op.key} (version ${result.version})` });
         return send(res, 200, '', TEXT, { 'X-Plainwire-Version': result.version });
       }
       case 'unset': {
         const result = await engine.unset(op.key, { ifVersion: op.ifVersion });
-        if (!result.ok) return conflict(res, op.key, op.ifVersion!, result.version);
+        if (!result.ok) return conflict(res, op, result.version, path);
         if (op.html) return sendPage(res, path, head, { notice: `unset ${op.key}` });
         return send(res, 200, '', TEXT, { 'X-Plainwire-Version': 0 });
       }
@@ -233,7 +238,12 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
         const page = engine.list({ prefix: op.prefix, after: op.after, limit: op.limit });
         const body = JSON.stringify({
           revision: page.revision,
-          items: page.items.map((e) => ({ key: e.key, value: e.value, version: e.version })),
+          items: page.items.map((e) => ({
+            key: e.key,
+            value: e.value,
+            version: e.version,
+            ...(e.expiresAt !== undefined ? { ttlMs: Math.max(0, e.expiresAt - Date.now()) } : {}),
+          })),
           cursor: page.next === null ? null : encodeCursor(page.next),
         });
         return send(res, 200, body, JSON_TYPE, undefined, head);
@@ -272,15 +282,20 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
     res.end();
   }
 
-  function conflict(res: ServerResponse, key: string, expected: number, actual: number): void {
+  function conflict(
+    res: ServerResponse,
+    op: { key: string; ifVersion?: number; html: boolean },
+    actual: number,
+    path: string,
+  ): void {
     const now = actual === 0 ? 'absent (version 0)' : `at version ${actual}`;
-    send(
-      res,
-      409,
-      `version conflict: ${JSON.stringify(key)} is ${now}, not ${expected}: read it again and retry\n`,
-      TEXT,
-      { 'X-Plainwire-Version': actual },
-    );
+    const message = `version conflict: ${JSON.stringify(op.key)} is ${now}, not ${op.ifVersion}: read it again and retry`;
+    // A form on the page: the page again, current, with the conflict on top.
+    if (op.html) {
+      sendPage(res, path, false, { notice: message }, 409);
+      return;
+    }
+    send(res, 409, `${message}\n`, TEXT, { 'X-Plainwire-Version': actual });
   }
 
   function watch(
@@ -349,6 +364,8 @@ export async function startStoreServer(options: StoreServerOptions = {}): Promis
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const query = q < 0 ? '' : url.slice(q + 1);
+    if (path === PAGE_SCRIPT_PATH && query === '' && (req.method === 'GET' || req.method === 'HEAD'))
+      return sendPageScript(req, res);
     let body: Buffer | undefined;
     if (req.method === 'POST' || req.method === 'PUT') {
       const read = await readBody(req, bodyLimits(req.headers['content-type']));

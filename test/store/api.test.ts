@@ -11,6 +11,7 @@ import {
   parseRequest,
 } from '../../src/store/api.js';
 import { renderPage } from '../../src/store/page.js';
+import { formatTtl } from '../../src/store/page-format.js';
 
 const limits = { maxValueBytes: 1024 * 1024 };
 const get = (query: string, path = '/'): ReturnType<typeof parseRequest> =>
@@ -186,6 +187,34 @@ describe('encoding helpers', () => {
 });
 
 describe('renderPage', () => {
+  it('shows each TTL and gives each row compare-and-set forms at its version', () => {
+    const html = renderPage({
+      path: '/',
+      entries: [
+        { key: 'lease', value: 'v', version: 4, expiresAt: 1_000_000 + 125_000 },
+        { key: 'kept', value: 'w', version: 2 },
+      ],
+      total: 2,
+      next: null,
+      later: false,
+      revision: 4,
+      tokenField: false,
+      readTokenField: false,
+      now: 1_000_000,
+    });
+    expect(html).toContain('<tr data-key="lease" data-version="4" data-ttl-ms="125000">');
+    expect(html).toContain('<td class="ttl">2 min 5 s</td>');
+    expect(html).toContain('<td class="ttl">-</td>');
+    expect(html.match(/name="ifVersion" value="4"/g)).toHaveLength(2);
+    expect(html.match(/name="ifVersion" value="2"/g)).toHaveLength(2);
+    expect(html).toContain('data-revision="4" data-complete="true"');
+    expect(html).toContain('<script type="module" src="/plainwire-store-page.js"></script>');
+    expect(formatTtl(undefined)).toBe('-');
+    expect(formatTtl(1)).toBe('1 s');
+    expect(formatTtl(3_600_000 * 2 + 60_000 * 10)).toBe('2 h 10 min');
+    expect(formatTtl(86_400_000 * 3)).toBe('3 d 0 h');
+  });
+
   it('escapes everything it shows and links the next and first pages', () => {
     const html = renderPage({
       path: '/x"y',
@@ -204,6 +233,8 @@ describe('renderPage', () => {
     expect(html).toMatch(/1 of 1500 keys on this page/);
     expect(html).toContain('<a href="/x&quot;y?cursor=PDw-">next page</a>');
     expect(html).toContain('<a href="/x&quot;y">first page</a>');
-    expect(html.match(/name="token"/g)).toHaveLength(2);
+    // The set and unset forms at the top, each row's compare-and-set pair, and the template of a row's pair.
+    expect(html.match(/name="token"/g)).toHaveLength(6);
+    expect(html).toContain('<input type="hidden" name="ifVersion" value="3">');
   });
 });

@@ -2,6 +2,7 @@
 // status line and the input line, as terminal-safe rows of exactly the screen's width. Pure, so the layout is
 // testable without a terminal.
 import stringWidth from 'string-width';
+import { padTo, sideWidth, tailColumns, wrapColumns } from '../../term/layout.js';
 import { makeStyle, type Style } from '../../term/style.js';
 import { type ChatTuiState, type EntryKind, paneRows } from './state.js';
 
@@ -15,61 +16,7 @@ export interface ChatFrame {
 const INVERSE_ON = '\u001b[7m';
 const INVERSE_OFF = '\u001b[27m';
 
-/** The side pane's width, or 0 when the screen is too narrow for it. */
-export function sideWidth(columns: number): number {
-  if (columns < 40) return 0;
-  return Math.min(24, Math.floor(columns / 4));
-}
-
-/** Splits a line into rows of at most `width` display columns (a wide character never straddles two). */
-export function wrapColumns(text: string, width: number): string[] {
-  if (width <= 0) return [''];
-  const rows: string[] = [];
-  let row = '';
-  let used = 0;
-  for (const char of text) {
-    const w = stringWidth(char);
-    if (used + w > width && row !== '') {
-      rows.push(row);
-      row = '';
-      used = 0;
-    }
-    row += char;
-    used += w;
-  }
-  rows.push(row);
-  return rows;
-}
-
-/** Pads or cuts to exactly `width` display columns (an ellipsis where cut). */
-export function padTo(text: string, width: number): string {
-  if (width <= 0) return '';
-  const w = stringWidth(text);
-  if (w <= width) return text + ' '.repeat(width - w);
-  let out = '';
-  let used = 0;
-  for (const char of text) {
-    const cw = stringWidth(char);
-    if (used + cw > width - 1) break;
-    out += char;
-    used += cw;
-  }
-  return `${out}\u2026${' '.repeat(width - 1 - used)}`;
-}
-
-/** The last `width` display columns of a string: a long input line shows its end, where the cursor is. */
-function tail(text: string, width: number): string {
-  const chars = Array.from(text);
-  let used = 0;
-  let start = chars.length;
-  while (start > 0) {
-    const w = stringWidth(chars[start - 1]!);
-    if (used + w > width) break;
-    used += w;
-    start--;
-  }
-  return chars.slice(start).join('');
-}
+export { padTo, sideWidth, wrapColumns };
 
 function colourOf(style: Style, kind: EntryKind): (s: string) => string {
   switch (kind) {
@@ -149,7 +96,7 @@ export function composeFrame(state: ChatTuiState, colour: boolean): ChatFrame {
   // Inverse video is an attribute, not a colour: the status line stands out even under NO_COLOR.
   const status = `${INVERSE_ON}${padTo(statusText(state), state.columns)}${INVERSE_OFF}`;
   const prompt = '> ';
-  const shown = tail(state.input, Math.max(1, state.columns - stringWidth(prompt) - 1));
+  const shown = tailColumns(state.input, Math.max(1, state.columns - stringWidth(prompt) - 1));
   const input = `${prompt}${shown}${INVERSE_ON} ${INVERSE_OFF}`;
   return { body, status, input };
 }

@@ -1,9 +1,9 @@
 // The web client's files (built by scripts/build-web.mjs into dist/web/), read once and kept in memory with
 // their gzip forms: the page is three small files, so every request is answered from memory.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { builtWebDir } from '../../web/built.js';
 
 export interface Asset {
   type: string;
@@ -24,15 +24,7 @@ const TYPES: Record<string, string> = {
 };
 
 /** Where the build puts the page: dist/web/ of the package this module belongs to (from src/ or dist/src/). */
-export function defaultAssetsDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the plainwire package around the web client');
-    dir = up;
-  }
-  return join(dir, 'dist', 'web');
-}
+export const defaultAssetsDir = builtWebDir;
 
 /** The index page names the line limit in a meta tag, so the page can refuse a long line before sending it. */
 export const LIMIT_PLACEHOLDER = '__MAX_LINE_BYTES__';
