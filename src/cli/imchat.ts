@@ -17,7 +17,8 @@ import { makeStyle, shouldColour } from '../term/style.js';
 import { splitUrlList } from '../store/client-protocol.js';
 import { NAME_RULE } from '../text/names.js';
 import { sanitizeLine } from '../text/sanitize.js';
-import { parsePositiveInt } from './options.js';
+import { MAX_TTL_S } from '../store/api-params.js';
+import { parsePositiveInt, parseSeconds } from './options.js';
 
 interface ImchatOptions {
   name: string;
@@ -92,7 +93,7 @@ export function register(program: Command): void {
     .option(
       '--presence-ttl <seconds>',
       'how soon a vanished client is noticed (refreshed every third of it)',
-      parsePositiveInt,
+      parseSeconds({ whole: true, max: MAX_TTL_S }),
       DEFAULT_PRESENCE_TTL_SECONDS,
     )
     .option(
