@@ -9,6 +9,8 @@ import type { Change, Engine } from '../../src/store/engine.js';
 import { compareKeys } from '../../src/store/expiry.js';
 import { LmdbEngine } from '../../src/store/lmdb.js';
 import { MemoryEngine } from '../../src/store/memory.js';
+import { openEtcdEngine } from '../../src/store/etcd.js';
+import { EtcdCluster, etcdInstalled } from '../helpers/etcd.js';
 import { changeSeen, TestClock } from './engine-helpers.js';
 
 const dirs: string[] = [];
@@ -26,28 +28,45 @@ interface EngineUnderTest {
   make(): Promise<Engine>;
   /** Moves the engine's clock (engines without one, like etcd, just let real time pass). */
   advance(ms: number): void;
+  stop?(): Promise<void>;
 }
 
-type Setup = () => EngineUnderTest;
+type Setup = () => Promise<EngineUnderTest>;
 
 const clockedSetup =
   (open: (clock: () => number) => Engine): Setup =>
-  () => {
+  async () => {
     const clock = new TestClock();
     return { make: async () => open(clock.now), advance: (ms) => clock.advance(ms) };
   };
+
+/** A real 3-member etcd cluster; each test's store lives under its own key prefix, so each starts empty. */
+const etcdSetup: Setup = async () => {
+  const cluster = await EtcdCluster.start(3);
+  let n = 0;
+  return {
+    make: () => openEtcdEngine({ endpoints: cluster.endpoints, prefix: `contract-${++n}/` }),
+    advance: () => {},
+    stop: () => cluster.stop(),
+  };
+};
 
 const engines: [string, Setup][] = [
   ['lmdb', clockedSetup((clock) => new LmdbEngine({ path: tempDir(), clock }))],
   ['memory', clockedSetup((clock) => new MemoryEngine({ clock }))],
 ];
+if (etcdInstalled()) engines.push(['etcd', etcdSetup]);
+else it.skip('etcd engine (etcd is not installed: apt-get install etcd-server)', () => {});
 
 describe.each(engines)('%s engine', (_name, setup) => {
   let under: EngineUnderTest;
   let engine: Engine;
   let base: number;
-  beforeAll(() => {
-    under = setup();
+  beforeAll(async () => {
+    under = await setup();
+  }, 90_000);
+  afterAll(async () => {
+    await under?.stop?.();
   });
   const open = async (): Promise<Engine> => {
     engine = await under.make();
