@@ -170,8 +170,8 @@ export class EtcdChangeLog {
     for (const event of res.events) {
       const revision = Number(event.kv.mod_revision);
       let events = byRevision.get(revision);
-      if (!events) byRevision.set(revision, (events = []));
-      events.push(event);
+      if (events) events.push(event);
+      else byRevision.set(revision, [event]);
     }
     for (const [revision, events] of [...byRevision].sort((a, b) => a[0] - b[0])) {
       if (revision <= this.seenRevision) continue;
