@@ -394,6 +394,11 @@ function unavailable(err: unknown): boolean {
 
 function reason(err: unknown): string {
   if (err instanceof BrokenCircuitError) return 'every member failed its last calls';
-  const message = String((err as Error)?.message ?? err).replace(/^\w*Error: /, '');
+  let message = String((err as Error)?.message ?? err)
+    .replace(/^\w*Error: /, '')
+    .replace(/^\d+ [A-Z_]+: /, '');
+  // gRPC's "No connection established. Last error: Error: connect ECONNREFUSED ...": the last error is the news.
+  const last = /Last error: (?:\w*Error: )?(.*?)(?:\. Resolution note:.*)?$/s.exec(message);
+  if (last) message = last[1]!;
   return message.split('\n')[0]!.slice(0, 200);
 }
