@@ -94,12 +94,17 @@ export class EtcdEngine implements Engine {
       // Every unary call has a deadline, so a cluster without quorum gives a 503, not a request that hangs.
       defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + this.timeoutMs }),
       faultHandling: {
-        // A member that keeps failing is skipped for a while, and the call goes to another one.
+        // A member that cannot be reached (three calls in a row) is skipped for 2 s and calls go to the others.
+        // One that is up but slow (no quorum) is not skipped: it can still answer the serializable reads that
+        // stand in for linearizable ones.
         host: () =>
-          circuitBreaker(handleWhen(isRecoverableError), {
-            halfOpenAfter: 2000,
-            breaker: new ConsecutiveBreaker(3),
-          }),
+          circuitBreaker(
+            handleWhen((err) => err instanceof GRPCUnavailableError),
+            {
+              halfOpenAfter: 2000,
+              breaker: new ConsecutiveBreaker(3),
+            },
+          ),
         // Only a call that never reached a member is tried again: a write that timed out may have been applied,
         // and trying it again would apply it twice (or report a conflict with itself).
         global: retry(
