@@ -56,6 +56,7 @@ export class EtcdChangeLog {
   async start(from: number): Promise<void> {
     this.oldest = from;
     this.seenRevision = Math.max(this.seenRevision, from);
+    this.wakeSeenWaiters();
     const watcher = await this.options.client
       .watch()
       .prefix(this.options.prefix)
@@ -168,6 +169,8 @@ export class EtcdChangeLog {
     if (this.closed) return;
     const byRevision = new Map<number, IEvent[]>();
     for (const event of res.events) {
+      // The prefix key itself marks a node's start (etcd.ts): a revision to see, not a change of the store.
+      if (event.kv.key.length === this.options.prefix.length) continue;
       const revision = Number(event.kv.mod_revision);
       let events = byRevision.get(revision);
       if (events) events.push(event);
@@ -180,6 +183,10 @@ export class EtcdChangeLog {
     }
     const header = Number(res.header.revision);
     if (header > this.seenRevision) this.seenRevision = header;
+    this.wakeSeenWaiters();
+  }
+
+  private wakeSeenWaiters(): void {
     for (const waiter of this.seenWaiters) if (waiter.revision <= this.seenRevision) waiter.resolve();
   }
 

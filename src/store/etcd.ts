@@ -70,6 +70,8 @@ export class EtcdEngine implements Engine {
   private readonly client: Etcd3;
   private readonly prefix: string;
   private readonly prefixBytes: Buffer;
+  /** Where the store's keys start: just after the prefix key itself, which marks node starts (see open). */
+  private readonly storeStart: Buffer;
   private readonly rangeEnd: Buffer;
   private readonly timeoutMs: number;
   private readonly endpoints: string[];
@@ -78,6 +80,7 @@ export class EtcdEngine implements Engine {
   private known = 0;
   /** The newest revision this node wrote: its own watchers must see it (read your writes). */
   private lastWritten = 0;
+  private opened = false;
   private closed = false;
 
   constructor(options: EtcdEngineOptions) {
@@ -85,6 +88,7 @@ export class EtcdEngine implements Engine {
     this.endpoints = options.endpoints;
     this.prefix = options.prefix ?? DEFAULT_ETCD_PREFIX;
     this.prefixBytes = Buffer.from(this.prefix, 'utf8');
+    this.storeStart = Buffer.concat([this.prefixBytes, Buffer.from([0])]);
     this.rangeEnd = rangeEndOf(this.prefixBytes);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_ETCD_TIMEOUT_MS;
     this.retention = options.logRetention ?? DEFAULT_LOG_RETENTION;
@@ -119,7 +123,10 @@ export class EtcdEngine implements Engine {
         prefix: this.prefixBytes,
         rangeEnd: this.rangeEnd,
         retention: this.retention,
-        onRestart: options.onWatchRestart,
+        // At start a log older than etcd's history is expected (etcd compacts); only a restart later is news.
+        onRestart: (why) => {
+          if (this.opened) options.onWatchRestart?.(why);
+        },
       },
       (lease) => this.leaseGone(lease),
     );
@@ -130,7 +137,7 @@ export class EtcdEngine implements Engine {
     let current: number;
     try {
       const res = await this.client.kv.range({
-        key: this.prefixBytes,
+        key: this.storeStart,
         range_end: this.rangeEnd,
         count_only: true,
       });
@@ -144,6 +151,22 @@ export class EtcdEngine implements Engine {
     // The log starts in the past when etcd still has it, so a watcher that was away before this node started
     // can catch up; if etcd compacted it, the log restarts at the present (etcd-log.ts).
     await this.log.start(Math.max(0, current - this.retention));
+    // etcd sends nothing for a stretch of history without changes, so the node marks its start with a write of
+    // its own to the prefix key itself (never a store key: keys are at least one byte). Once the watch brings
+    // that back, everything before it has been seen.
+    try {
+      const res = await this.client.kv.put({
+        key: this.prefixBytes,
+        value: Buffer.from('plainwire store node started'),
+      });
+      await this.log.waitSeen(this.observe(res.header.revision), this.timeoutMs * 4);
+    } catch (err) {
+      throw new EngineOpenError(
+        `the etcd cluster at ${this.endpoints.join(',')} answers reads but not writes: ${reason(err)} (does it have a majority of its members up? check "etcdctl --endpoints=${this.endpoints.join(',')} endpoint health")`,
+        'ETCD_NO_QUORUM',
+      );
+    }
+    this.opened = true;
   }
 
   get knownRevision(): number {
@@ -157,7 +180,7 @@ export class EtcdEngine implements Engine {
 
   async revision(): Promise<ReadInfo> {
     const { res, stale } = await this.range({
-      key: this.prefixBytes,
+      key: this.storeStart,
       range_end: this.rangeEnd,
       count_only: true,
     });
@@ -218,7 +241,7 @@ export class EtcdEngine implements Engine {
   async clear(): Promise<{ revision: number }> {
     this.assertOpen();
     const res = await this.write('clear', () =>
-      this.client.kv.deleteRange({ key: this.prefixBytes, range_end: this.rangeEnd }),
+      this.client.kv.deleteRange({ key: this.storeStart, range_end: this.rangeEnd }),
     );
     if (Number(res.deleted) === 0) return { revision: this.observe(res.header.revision) };
     return { revision: this.written(res.header.revision).revision };
@@ -241,7 +264,7 @@ export class EtcdEngine implements Engine {
     // The first key after `after` in byte order is `after` followed by a zero byte.
     const start = after !== undefined && compareKeys(after, prefix) > 0 ? `${after}\u0000` : prefix;
     const { res, stale } = await this.range({
-      key: this.etcdKey(start),
+      key: start === '' ? this.storeStart : this.etcdKey(start),
       range_end: rangeEndOf(this.etcdKey(prefix)),
       limit: options.limit,
     });
@@ -252,7 +275,7 @@ export class EtcdEngine implements Engine {
 
   async count(): Promise<CountRead> {
     const { res, stale } = await this.range({
-      key: this.prefixBytes,
+      key: this.storeStart,
       range_end: this.rangeEnd,
       count_only: true,
     });

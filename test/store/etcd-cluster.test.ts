@@ -131,6 +131,46 @@ describe.skipIf(!etcdInstalled())('store nodes over etcd', () => {
     expect((await http(`${a.url}/?action=keys`)).text).toContain('page<key>\n');
   });
 
+  it("a node started later answers watches from before it started (etcd's history); after etcd compacts it, 410", async () => {
+    const from = await revision(a);
+    const set = await http(`${a.url}/?${q({ action: 'set', key: 'history', value: 'old news' })}`);
+    const version = Number(set.headers.get('x-plainwire-version'));
+    const args = ['store', '--etcd', cluster.endpoints.join(','), '--etcd-prefix', 'nodes/', '--port', '0'];
+    const late = await startCliServer(args);
+    try {
+      const answer = await http(
+        `${late.url}/?${q({ action: 'watch', key: 'history', after: from, timeout: 0 })}`,
+      );
+      expect(JSON.parse(answer.text).changes).toEqual([
+        { type: 'set', key: 'history', value: 'old news', version, revision: version },
+      ]);
+    } finally {
+      await late.stop('SIGKILL');
+    }
+    // etcd compacts its history up to now: a node started after that cannot know what happened before.
+    const etcd = new Etcd3({ hosts: cluster.endpoints });
+    try {
+      await etcd.kv.compact({ revision: await revision(a), physical: true });
+    } finally {
+      etcd.close();
+    }
+    const later = await startCliServer(args);
+    try {
+      const answer = await http(
+        `${later.url}/?${q({ action: 'watch', key: 'history', after: from, timeout: 0 })}`,
+      );
+      expect(answer.status).toBe(410);
+      expect(answer.text).toMatch(
+        /^revision \d+ is older than the change log \(it starts after \d+\): list again/,
+      );
+      // A node that was running all along still has the changes in its own log.
+      const kept = await http(`${a.url}/?${q({ action: 'watch', key: 'history', after: from, timeout: 0 })}`);
+      expect(JSON.parse(kept.text).changes).toHaveLength(1);
+    } finally {
+      await later.stop('SIGKILL');
+    }
+  });
+
   it('a store whose etcd cannot be reached says so and exits 1, without a stack trace', async () => {
     const port = await freePort();
     const result = await runCli([
