@@ -4,7 +4,7 @@ import { createLogger } from '../log.js';
 import { assertUsableToken } from '../store/client-protocol.js';
 import { DEFAULT_MAX_CONNECTIONS } from '../store/connections.js';
 import { DEFAULT_DISK_RESERVE_BYTES } from '../store/disk-space.js';
-import { DEFAULT_ETCD_PREFIX, DEFAULT_ETCD_TIMEOUT_MS, openEtcdEngine } from '../store/etcd.js';
+import { DEFAULT_ETCD_PREFIX, DEFAULT_ETCD_TIMEOUT_MS, loadEtcdEngine } from '../store/etcd-options.js';
 import { parseAllowedOrigin } from '../store/origin.js';
 import { EngineOpenError, startStoreServer } from '../store/server.js';
 import { parsePort, parsePositiveInt } from './options.js';
@@ -131,7 +131,7 @@ The API is in docs/STORE-API.md.`,
           start: async () => {
             try {
               const engine = opts.etcd
-                ? await openEtcdEngine({
+                ? await loadEtcdEngine({
                     endpoints: opts.etcd,
                     prefix: opts.etcdPrefix,
                     timeoutMs: opts.etcdTimeout,

@@ -172,7 +172,7 @@ export class EtcdChangeLog {
       // The prefix key itself marks a node's start (etcd.ts): a revision to see, not a change of the store.
       if (event.kv.key.length === this.options.prefix.length) continue;
       const revision = Number(event.kv.mod_revision);
-      let events = byRevision.get(revision);
+      const events = byRevision.get(revision);
       if (events) events.push(event);
       else byRevision.set(revision, [event]);
     }

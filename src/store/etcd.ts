@@ -3,6 +3,7 @@
 // mod_revision; compare-and-set is a transaction comparing mod_revision (0: absent); a TTL is a lease; a listing
 // is a range; clear is a range delete of the store's prefix; watchers are fed by one etcd watch per node
 // (etcd-log.ts). Durability is etcd's: a write is answered once a quorum of members has it on disk.
+// Uses etcd3, the standard Node client (gRPC, with failover between members and call deadlines).
 import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen, retry } from 'cockatiel';
 import {
   Etcd3,
@@ -33,26 +34,11 @@ import {
   type WriteResult,
 } from './engine.js';
 import { EtcdChangeLog } from './etcd-log.js';
+import { DEFAULT_ETCD_PREFIX, DEFAULT_ETCD_TIMEOUT_MS, type EtcdEngineOptions } from './etcd-options.js';
 import { compareKeys } from './expiry.js';
 
-export const DEFAULT_ETCD_PREFIX = 'plainwire/';
-/** How long one etcd call may take before the store answers 503. */
-export const DEFAULT_ETCD_TIMEOUT_MS = 5000;
 /** Keys per range when the engine lists every key. */
 const KEYS_PAGE = 1000;
-
-export interface EtcdEngineOptions {
-  /** Client URLs of the etcd members (http://HOST:PORT); any reachable one will do. */
-  endpoints: string[];
-  /** Every store key lives under this etcd key prefix (default "plainwire/"); keys outside it are never touched. */
-  prefix?: string;
-  /** Deadline of each etcd call (default 5 s): past it a write fails with EngineUnavailableError (503). */
-  timeoutMs?: number;
-  /** How many revisions of changes this node keeps in memory for watchers (default 100,000). */
-  logRetention?: number;
-  /** Told when the node's etcd watch had to restart (etcd compacted what it had not yet seen). */
-  onWatchRestart?: (why: string) => void;
-}
 
 /** Connects to etcd, checks that it answers, and starts the node's watch. */
 export async function openEtcdEngine(options: EtcdEngineOptions): Promise<EtcdEngine> {
