@@ -24,6 +24,7 @@ import {
   type Engine,
   EngineOpenError,
   EngineUnavailableError,
+  EngineWriteError,
   type Entry,
   type EntryRead,
   type ListOptions,
@@ -322,6 +323,18 @@ export class EtcdEngine implements Engine {
     try {
       return await call();
     } catch (err) {
+      const message = String((err as Error)?.message);
+      // etcd's own limits refuse the write whole, like a full disk on lmdb (507).
+      if (/database space exceeded/.test(message))
+        throw new EngineWriteError(
+          `etcd is out of space (its --quota-backend-bytes; etcdctl alarm list shows NOSPACE); nothing of this ${what} was stored: compact and defragment etcd, or raise its quota, then "etcdctl alarm disarm" and retry`,
+          'STORAGE_FULL',
+        );
+      if (/request is too large/.test(message))
+        throw new EngineWriteError(
+          `etcd refused the ${what}: the request is over its --max-request-bytes (1.5 MiB by default); store smaller values (or raise etcd's limit), nothing of this ${what} was stored`,
+          'STORAGE_FAILED',
+        );
       if (!unavailable(err)) throw err;
       throw new EngineUnavailableError(
         `the ${what} was not confirmed within ${this.timeoutMs / 1000} s (${reason(err)}): the etcd cluster has no quorum or cannot be reached (writes need a majority of its members up), so the ${what} may or may not have been applied; restart the stopped etcd members (check with "etcdctl --endpoints=${this.endpoints.join(',')} endpoint health"), then read the key and retry`,

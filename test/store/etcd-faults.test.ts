@@ -130,6 +130,23 @@ describe.skipIf(!etcdInstalled())('store nodes over etcd, under faults', () => {
       await load.more(300);
       expect(load.acked.size).toBeGreaterThan(ackedAtKill);
       await load.stop();
+      // Both nodes' watches carry on past the kill (the one attached to the dead member moved to another).
+      for (const [writer, watcher] of [
+        [a, b],
+        [b, a],
+      ] as const) {
+        const after = JSON.parse((await http(`${watcher.url}/?action=revision`)).text).revision;
+        const watching = http(
+          `${watcher.url}/?${q({ action: 'watch', key: 'after-kill', after, timeout: 60 })}`,
+        );
+        const set = await http(
+          `${writer.url}/?${q({ action: 'set', key: 'after-kill', value: writer.url })}`,
+        );
+        expect(set.status).toBe(200);
+        expect(JSON.parse((await watching).text).changes).toEqual([
+          expect.objectContaining({ type: 'set', key: 'after-kill', value: writer.url }),
+        ]);
+      }
       expectAllPresent(load.acked, await listAll(b.url, 'member-kill/'));
       expectAllPresent(load.acked, await listAll(a.url, 'member-kill/'));
       await cluster.restart(leader);
