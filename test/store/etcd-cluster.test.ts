@@ -1,8 +1,11 @@
 // Two `plainwire store --etcd` processes over one real 3-member etcd cluster behave as one store: what one node
 // writes the other reads, compare-and-set and watches see the other node's writes, expiry and clear reach both.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliServer, runCli, startCliServer } from '../helpers/cli.js';
+import { type CliServer, runCli, spawnCli, startCliServer } from '../helpers/cli.js';
 import { EtcdCluster, etcdInstalled } from '../helpers/etcd.js';
 import { freePort } from '../helpers/ports.js';
 import { http, q } from './http.js';
@@ -168,6 +171,48 @@ describe.skipIf(!etcdInstalled())('store nodes over etcd', () => {
       expect(JSON.parse(kept.text).changes).toHaveLength(1);
     } finally {
       await later.stop('SIGKILL');
+    }
+  });
+
+  it('imchat runs unchanged over it: a live room with users on different store nodes', async () => {
+    const config = mkdtempSync(join(tmpdir(), 'plainwire-etcd-imchat-'));
+    const users = [
+      ['ann', a],
+      ['bob', b],
+      ['cat', b],
+    ] as const;
+    const procs = users.map(([name, node]) =>
+      spawnCli(['imchat', node.url, '--name', name, '--room', 'across'], {
+        env: { PLAINWIRE_CONFIG_DIR: config },
+      }),
+    );
+    try {
+      await Promise.all(procs.map((p) => p.stdout.waitFor(/\* joined room /, 60_000)));
+      for (const [i, proc] of procs.entries())
+        proc.child.stdin.write(Array.from({ length: 20 }, (_, n) => `${users[i]![0]}-${n + 1}\n`).join(''));
+      const message = /^\[\d\d:\d\d:\d\d\] ([a-z]+): (.*)$/;
+      await Promise.all(
+        procs.map((proc) => {
+          let count = 0;
+          return proc.stdout.waitFor((line) => message.test(line) && ++count === 60, 60_000);
+        }),
+      );
+      for (const proc of procs) {
+        const seen = proc.stdout.lines.flatMap((line) => {
+          const m = message.exec(line);
+          return m ? [`${m[1]}: ${m[2]}`] : [];
+        });
+        expect(seen).toHaveLength(60);
+        for (const [name] of users)
+          expect(seen.filter((m) => m.startsWith(`${name}:`))).toEqual(
+            Array.from({ length: 20 }, (_, n) => `${name}: ${name}-${n + 1}`),
+          );
+      }
+      for (const proc of procs) proc.child.stdin.end();
+      expect(await Promise.all(procs.map((p) => p.exited))).toEqual([0, 0, 0]);
+    } finally {
+      await Promise.all(procs.map((p) => p.stop('SIGKILL')));
+      rmSync(config, { recursive: true, force: true });
     }
   });
 
