@@ -74,6 +74,12 @@ export class EtcdEngine implements Engine {
     if (options.endpoints.length === 0) throw new EngineOpenError('no etcd endpoint given (--etcd URL,...)');
     this.endpoints = options.endpoints;
     this.prefix = options.prefix ?? DEFAULT_ETCD_PREFIX;
+    // The prefix key itself marks node starts, and clear deletes everything under the prefix: an empty prefix
+    // would be the whole of etcd.
+    if (this.prefix === '')
+      throw new EngineOpenError(
+        `the etcd prefix is empty: the store keeps its keys under a prefix of its own (--etcd-prefix, default ${DEFAULT_ETCD_PREFIX})`,
+      );
     this.prefixBytes = Buffer.from(this.prefix, 'utf8');
     this.storeStart = Buffer.concat([this.prefixBytes, Buffer.from([0])]);
     this.rangeEnd = rangeEndOf(this.prefixBytes);
