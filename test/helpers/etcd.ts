@@ -49,8 +49,21 @@ export class EtcdCluster {
     live.add(this);
   }
 
-  /** Starts `size` members and resolves once every one of them reports healthy (a leader is elected). */
+  /**
+   * Starts `size` members and resolves once every one of them reports healthy (a leader is elected). A port taken
+   * between choosing it and etcd binding it (another test starting at the same moment) is retried with new ports.
+   */
   static async start(size = 3): Promise<EtcdCluster> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await EtcdCluster.startOnce(size);
+      } catch (err) {
+        if (attempt >= 3 || !/address already in use/.test(String((err as Error).message))) throw err;
+      }
+    }
+  }
+
+  private static async startOnce(size: number): Promise<EtcdCluster> {
     const dir = mkdtempSync(join(tmpdir(), 'plainwire-etcd-'));
     const members: EtcdMember[] = [];
     for (let i = 0; i < size; i++) {
