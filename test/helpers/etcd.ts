@@ -45,6 +45,8 @@ export class EtcdCluster {
     readonly members: EtcdMember[],
     private readonly initialCluster: string,
     private readonly token: string,
+    /** More etcd flags for every member (e.g. --quota-backend-bytes). */
+    private readonly extraArgs: string[] = [],
   ) {
     live.add(this);
   }
@@ -53,17 +55,17 @@ export class EtcdCluster {
    * Starts `size` members and resolves once every one of them reports healthy (a leader is elected). A port taken
    * between choosing it and etcd binding it (another test starting at the same moment) is retried with new ports.
    */
-  static async start(size = 3): Promise<EtcdCluster> {
+  static async start(size = 3, extraArgs: string[] = []): Promise<EtcdCluster> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await EtcdCluster.startOnce(size);
+        return await EtcdCluster.startOnce(size, extraArgs);
       } catch (err) {
         if (attempt >= 3 || !/address already in use/.test(String((err as Error).message))) throw err;
       }
     }
   }
 
-  private static async startOnce(size: number): Promise<EtcdCluster> {
+  private static async startOnce(size: number, extraArgs: string[]): Promise<EtcdCluster> {
     const dir = mkdtempSync(join(tmpdir(), 'plainwire-etcd-'));
     const members: EtcdMember[] = [];
     for (let i = 0; i < size; i++) {
@@ -82,6 +84,7 @@ export class EtcdCluster {
       members,
       initialCluster,
       `plainwire-test-${process.pid}-${Date.now()}`,
+      extraArgs,
     );
     try {
       for (let i = 0; i < size; i++) cluster.spawnMember(i);
@@ -161,6 +164,7 @@ export class EtcdCluster {
         '--logger=zap',
         '--log-level=warn',
         // etcd 3.4 serves its HTTP/JSON gateway (/v3/kv/...) on the client port by default; the bench uses it.
+        ...this.extraArgs,
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );

@@ -206,3 +206,33 @@ describe.skipIf(!etcdInstalled())('store nodes over etcd, under faults', () => {
     expect(fresh.headers.get('x-plainwire-stale')).toBeNull();
   }, 180_000);
 });
+
+describe.skipIf(!etcdInstalled())('a store over an etcd that is out of space', () => {
+  let cluster: EtcdCluster;
+  let node: CliServer;
+  beforeAll(async () => {
+    // A quota a few large values fill up: etcd then raises its NOSPACE alarm and refuses every write.
+    cluster = await EtcdCluster.start(1, ['--quota-backend-bytes=4194304']);
+    node = await startCliServer(['store', '--etcd', cluster.endpoints.join(','), '--port', '0']);
+  }, 120_000);
+  afterAll(async () => {
+    await node?.stop('SIGKILL');
+    await cluster?.stop();
+  });
+
+  it('refuses writes with 507 and says what to do; reads go on', async () => {
+    const value = 'x'.repeat(1_000_000);
+    let refused: Awaited<ReturnType<typeof http>> | undefined;
+    for (let i = 0; i < 40 && !refused; i++) {
+      const reply = await http(`${node.url}/kv/big-${i}`, { method: 'PUT', body: value });
+      if (reply.status !== 200) refused = reply;
+    }
+    expect(refused?.status).toBe(507);
+    expect(refused?.text).toMatch(
+      /^etcd is out of space \(its --quota-backend-bytes; etcdctl alarm list shows NOSPACE\); nothing of this set was stored/,
+    );
+    const read = await http(`${node.url}/kv/big-0`);
+    expect(read.status).toBe(200);
+    expect(read.text).toHaveLength(1_000_000);
+  }, 120_000);
+});
