@@ -141,13 +141,13 @@ export class EtcdEngine implements Engine {
         'ETCD_UNREACHABLE',
       );
     }
-    // The log starts in the past when etcd still has it, so a watcher that was away before this node started
-    // can catch up; if etcd compacted it, the log restarts at the present (etcd-log.ts).
-    await this.log.start(Math.max(0, current - this.retention));
-    // etcd sends nothing for a stretch of history without changes, so the node marks its start with a write of
-    // its own to the prefix key itself (never a store key: keys are at least one byte). Once the watch brings
-    // that back, everything before it has been seen.
     try {
+      // The log starts in the past when etcd still has it, so a watcher that was away before this node started
+      // can catch up; if etcd compacted it, the log restarts at the present (etcd-log.ts).
+      await this.log.start(Math.max(0, current - this.retention));
+      // etcd sends nothing for a stretch of history without changes, so the node marks its start with a write of
+      // its own to the prefix key itself (never a store key: keys are at least one byte). Once the watch brings
+      // that back, everything before it has been seen.
       const res = await this.client.kv.put({
         key: this.prefixBytes,
         value: Buffer.from('plainwire store node started'),
@@ -155,7 +155,7 @@ export class EtcdEngine implements Engine {
       await this.log.waitSeen(this.observe(res.header.revision), this.timeoutMs * 4);
     } catch (err) {
       throw new EngineOpenError(
-        `the etcd cluster at ${this.endpoints.join(',')} answers reads but not writes: ${reason(err)} (does it have a majority of its members up? check "etcdctl --endpoints=${this.endpoints.join(',')} endpoint health")`,
+        `the etcd cluster at ${this.endpoints.join(',')} answers reads but not writes or watches: ${reason(err)} (does it have a majority of its members up? check "etcdctl --endpoints=${this.endpoints.join(',')} endpoint health")`,
         'ETCD_NO_QUORUM',
       );
     }
