@@ -433,5 +433,6 @@ function reason(err: unknown): string {
   // gRPC's "No connection established. Last error: Error: connect ECONNREFUSED ...": the last error is the news.
   const last = /Last error: (?:\w*Error: )?(.*?)(?:\. Resolution note:.*)?$/s.exec(message);
   if (last) message = last[1]!;
+  if (/^deadline exceeded/i.test(message)) return 'no answer before the deadline';
   return message.split('\n')[0]!.slice(0, 200);
 }
