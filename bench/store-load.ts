@@ -3,12 +3,14 @@
 // client costs more CPU per request than the servers under test, and would measure itself instead.
 import net from 'node:net';
 
-export type LoadKind = 'baseline' | 'get' | 'set' | 'etcd-put';
+export type LoadKind = 'baseline' | 'get' | 'set' | 'etcd-put' | 'etcd-range';
 
 export interface LoadJob {
   kind: LoadKind;
   host: string;
   port: number;
+  /** Spread the connections over these ports (round robin) instead of `port` alone. */
+  ports?: number[];
   connections: number;
   warmupMs: number;
   durationMs: number;
@@ -25,7 +27,7 @@ export interface LoadResult {
 
 /** The bytes of request number `n` on connection `conn`. */
 function requestFor(job: LoadJob, conn: number, n: number): string {
-  const host = `Host: ${job.host}:${job.port}\r\n`;
+  const host = `Host: ${job.host}:${portFor(job, conn)}\r\n`;
   switch (job.kind) {
     case 'baseline':
       return `GET /?action=get&key=bench-get HTTP/1.1\r\n${host}\r\n`;
@@ -40,7 +42,16 @@ function requestFor(job: LoadJob, conn: number, n: number): string {
       });
       return `POST /v3/kv/put HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
     }
+    case 'etcd-range': {
+      // The key plainwire store --etcd keeps its "bench-get" under (default prefix): the same data both ways.
+      const body = JSON.stringify({ key: Buffer.from('plainwire/bench-get').toString('base64') });
+      return `POST /v3/kv/range HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    }
   }
+}
+
+function portFor(job: LoadJob, conn: number): number {
+  return job.ports && job.ports.length > 0 ? job.ports[conn % job.ports.length]! : job.port;
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n');
@@ -119,7 +130,7 @@ export function runLoad(job: LoadJob): Promise<LoadResult> {
       let n = 0;
       let sentAt = 0;
       let pending: Buffer = Buffer.alloc(0);
-      const socket = net.connect({ host: job.host, port: job.port, noDelay: true });
+      const socket = net.connect({ host: job.host, port: portFor(job, conn), noDelay: true });
       const send = () => {
         sentAt = performance.now();
         socket.write(requestFor(job, conn, n++));

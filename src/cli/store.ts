@@ -4,6 +4,7 @@ import { createLogger } from '../log.js';
 import { assertUsableToken } from '../store/client-protocol.js';
 import { DEFAULT_MAX_CONNECTIONS } from '../store/connections.js';
 import { DEFAULT_DISK_RESERVE_BYTES } from '../store/disk-space.js';
+import { DEFAULT_ETCD_PREFIX, DEFAULT_ETCD_TIMEOUT_MS, loadEtcdEngine } from '../store/etcd-options.js';
 import { parseAllowedOrigin } from '../store/origin.js';
 import { EngineOpenError, startStoreServer } from '../store/server.js';
 import { parsePort, parsePositiveInt } from './options.js';
@@ -20,16 +21,37 @@ interface StoreCliOptions {
   diskReserve: number;
   allowOrigin: string[];
   maxConnections: number;
+  etcd?: string[];
+  etcdPrefix: string;
+  etcdTimeout: number;
 }
 
 export function register(program: Command): void {
   program
     .command('store')
-    .description('run the key-value state store over HTTP (durable, lmdb), compatible with the lab URL API')
+    .description(
+      'run the key-value state store over HTTP (durable, lmdb; or stateless nodes over etcd), compatible with the lab URL API',
+    )
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 picks a free one)', parsePort, 8001)
     .option('--data <dir>', 'data directory (created if missing)', './plainwire-data/store')
     .option('--memory', 'keep everything in memory instead (lost on exit)')
+    .option(
+      '--etcd <urls>',
+      'keep the data in this etcd cluster instead (client URLs, comma-separated); any number of stores may share it',
+      parseEtcdUrls,
+    )
+    .option(
+      '--etcd-prefix <prefix>',
+      'with --etcd: the etcd key prefix the store keeps its keys under',
+      DEFAULT_ETCD_PREFIX,
+    )
+    .option(
+      '--etcd-timeout <ms>',
+      'with --etcd: how long an etcd call may take before the request gets 503',
+      parsePositiveInt,
+      DEFAULT_ETCD_TIMEOUT_MS,
+    )
     .option('--token <secret>', 'writes need "Authorization: Bearer <secret>" or token=<secret>', parseToken)
     .option('--private', 'reads need the token too (with --token)')
     .option('--max-value <bytes>', 'largest value accepted, in bytes', parsePositiveInt, 1024 * 1024)
@@ -58,6 +80,7 @@ Examples:
   plainwire store                                  # http://127.0.0.1:8001/, data in ./plainwire-data/store
   plainwire store --memory --port 0
   plainwire store --data /var/lib/plainwire --host 0.0.0.0 --token s3cret
+  plainwire store --etcd http://127.0.0.1:2379,http://127.0.0.1:22379,http://127.0.0.1:32379 --port 8001
   curl 'http://127.0.0.1:8001/?action=set&key=greeting&value=hello'
   curl 'http://127.0.0.1:8001/?action=get&key=greeting'
 
@@ -67,12 +90,29 @@ sets leave --disk-reserve free on the disk (507 when they cannot); writes a brow
 page get 403 unless --allow-origin names it. Send a file as a value with
   curl --data-binary @FILE -H 'Content-Type: application/octet-stream' 'URL/?action=set&key=K'
 
+With --etcd the store keeps nothing itself: start as many as you like on the same etcd cluster (and
+--etcd-prefix) and each serves the same keys, versions and watches. A write is answered once etcd's quorum has
+it on disk; without a quorum writes get 503, and reads that only a lone member could answer carry
+"X-Plainwire-Stale: possible". TTLs become etcd leases: whole seconds, at least etcd's minimum (2 s by
+default). How to run it: docs/SCALE.md, "The store on etcd".
+
 The API is in docs/STORE-API.md.`,
     )
     .action(async (opts: StoreCliOptions, command: Command) => {
       const dataGiven = command.getOptionValueSource('data') === 'cli';
       if (opts.memory && dataGiven)
         command.error('plainwire store: give --data or --memory, not both', { exitCode: 2 });
+      if (opts.etcd && (dataGiven || opts.memory || command.getOptionValueSource('diskReserve') === 'cli'))
+        command.error(
+          `plainwire store: with --etcd the data lives in etcd, so ${dataGiven ? '--data' : opts.memory ? '--memory' : '--disk-reserve'} does not apply: give --etcd or --data/--memory, not both`,
+          { exitCode: 2 },
+        );
+      for (const option of ['etcdPrefix', 'etcdTimeout'])
+        if (!opts.etcd && command.getOptionValueSource(option) === 'cli')
+          command.error(
+            `plainwire store: --${option === 'etcdPrefix' ? 'etcd-prefix' : 'etcd-timeout'} applies only with --etcd URL,...`,
+            { exitCode: 2 },
+          );
       if (opts.private && opts.token === undefined)
         command.error('plainwire store: --private needs --token (reads are checked against it)', {
           exitCode: 2,
@@ -90,7 +130,23 @@ The API is in docs/STORE-API.md.`,
           port: opts.port,
           start: async () => {
             try {
+              const engine = opts.etcd
+                ? await loadEtcdEngine({
+                    endpoints: opts.etcd,
+                    prefix: opts.etcdPrefix,
+                    timeoutMs: opts.etcdTimeout,
+                    onWatchRestart: (why) =>
+                      logger.warn(
+                        { why },
+                        'the etcd watch restarted at the current revision (etcd compacted changes it had not delivered); watchers from before it are told to list again',
+                      ),
+                  })
+                : undefined;
               return await startStoreServer({
+                engine,
+                engineDescription: opts.etcd
+                  ? `etcd ${opts.etcd.join(',')} (prefix ${JSON.stringify(opts.etcdPrefix)})`
+                  : undefined,
                 host: opts.host,
                 port: opts.port,
                 dataDir,
@@ -126,6 +182,30 @@ function parseToken(value: string): string {
     throw new InvalidArgumentError(`${(err as Error).message}.`);
   }
   return value;
+}
+
+/** "http://h:p,h:p" -> URLs with a scheme; what etcd's own --endpoints takes. */
+function parseEtcdUrls(value: string): string[] {
+  const urls = value
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  if (urls.length === 0)
+    throw new InvalidArgumentError('give at least one etcd client URL, e.g. http://127.0.0.1:2379.');
+  return urls.map((raw) => {
+    const withScheme = /^[a-z]+:\/\//i.test(raw) ? raw : `http://${raw}`;
+    let url: URL;
+    try {
+      url = new URL(withScheme);
+    } catch {
+      throw new InvalidArgumentError(`"${raw}" is not an etcd client URL (e.g. http://127.0.0.1:2379).`);
+    }
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.port === '' || url.pathname !== '/')
+      throw new InvalidArgumentError(
+        `"${raw}" is not an etcd client URL: give http://HOST:PORT (etcd's client port, 2379 by default).`,
+      );
+    return `${url.protocol}//${url.host}`;
+  });
 }
 
 function parseWholeNumber(value: string): number {

@@ -1,5 +1,6 @@
 // The storage engine contract the store server talks to: keys with versions, a store-wide revision, compare-and-set,
-// expiry and a change log that watchers read. Two implementations share it: lmdb.ts (durable) and memory.ts.
+// expiry and a change log that watchers read. Three implementations share it: lmdb.ts (durable, one process),
+// memory.ts, and etcd.ts (stateless nodes over an etcd cluster). Reads are promises because etcd's are round trips.
 
 /** One key as stored. `version` is the revision of the key's last change (never 0 for a present key). */
 export interface Entry {
@@ -46,11 +47,31 @@ export interface ListOptions {
   limit: number;
 }
 
-export interface ListPage {
+/** When a read was answered. */
+export interface ReadInfo {
+  /** The store's revision the answer reflects. */
+  revision: number;
+  /**
+   * The answer may miss acknowledged writes: an etcd member that lost its quorum answered from its own copy. Absent
+   * (or false) for every lmdb and memory read.
+   */
+  stale?: boolean;
+}
+
+export interface EntryRead extends ReadInfo {
+  /** The key's entry, or undefined when absent or expired. */
+  entry: Entry | undefined;
+}
+
+export interface CountRead extends ReadInfo {
+  /** How many keys there are (keys past their expiry but not yet removed may be counted). */
+  count: number;
+}
+
+export interface ListPage extends ReadInfo {
   items: Entry[];
   /** The last key returned when more remain, else null. */
   next: string | null;
-  revision: number;
 }
 
 /** Which keys a watcher cares about: one key, or every key starting with a prefix ('' is every key). */
@@ -76,27 +97,28 @@ export type ChangesAnswer =
 export const DEFAULT_LOG_RETENTION = 100_000;
 
 export interface Engine {
+  /**
+   * The newest revision this engine knows to be durable, without asking anyone: never behind an answer it gave.
+   * Answers that read nothing (errors, writes) carry it as their revision.
+   */
+  readonly knownRevision: number;
   /** The revision of the last change that is durable and visible to readers and watchers. */
-  readonly revision: number;
-  /** Watchers may resume from any revision >= this; older ones were pruned from the log. */
-  readonly oldestRevision: number;
-  /** The key's entry, or undefined when absent or expired. */
-  get(key: string): Entry | undefined;
+  revision(): Promise<ReadInfo>;
+  get(key: string): Promise<EntryRead>;
   set(key: string, value: string, options?: SetOptions): Promise<WriteResult>;
   unset(key: string, options?: UnsetOptions): Promise<WriteResult>;
   /** Removes every key; resolves with the revision of the clear (unchanged if the store was empty). */
   clear(): Promise<{ revision: number }>;
   /** Every live key in key order. */
-  keys(): string[];
-  list(options: ListOptions): ListPage;
-  /** How many keys there are (keys past their expiry but not yet removed may be counted). */
-  count(): number;
+  keys(): Promise<string[]>;
+  list(options: ListOptions): Promise<ListPage>;
+  count(): Promise<CountRead>;
   /**
    * Changes with revision > `after` matching `match`, in revision order. Whole revisions only: stops at a revision
    * boundary once `limit` changes are gathered. Reads at most `scanLimit` revisions, so a far-behind reader with
    * few matches gets an empty answer with a later revision instead of a long scan.
    */
-  changesAfter(after: number, match: ChangeMatch, limit: number, scanLimit?: number): ChangesAnswer;
+  changesAfter(after: number, match: ChangeMatch, limit: number, scanLimit?: number): Promise<ChangesAnswer>;
   /** Called with each durable batch of changes, in revision order. Returns an unsubscribe function. */
   onChanges(listener: (changes: Change[]) => void): () => void;
   close(): Promise<void>;
@@ -122,6 +144,22 @@ export class EngineWriteError extends Error {
     super(message);
     this.name = 'EngineWriteError';
     this.code = code;
+  }
+}
+
+/**
+ * The engine's backing service cannot answer now (etcd: no quorum, or no member reachable), and a retry later may
+ * work. The message is for a person. `maybeApplied`: a write was sent and not confirmed, so it may yet take
+ * effect (the server answers 504, and a client reads the key back before sending it again); otherwise nothing
+ * was changed (503, and a client may send it to another node at once).
+ */
+export class EngineUnavailableError extends Error {
+  readonly code = 'STORE_UNAVAILABLE';
+  readonly maybeApplied: boolean;
+  constructor(message: string, options: { maybeApplied?: boolean } = {}) {
+    super(message);
+    this.name = 'EngineUnavailableError';
+    this.maybeApplied = options.maybeApplied ?? false;
   }
 }
 

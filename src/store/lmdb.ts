@@ -9,13 +9,16 @@ import {
   ChangeFanout,
   type ChangeMatch,
   type ChangesAnswer,
+  type CountRead,
   changeMatches,
   DEFAULT_LOG_RETENTION,
   type Engine,
   EngineOpenError,
   type Entry,
+  type EntryRead,
   type ListOptions,
   type ListPage,
+  type ReadInfo,
   type SetOptions,
   type UnsetOptions,
   type WriteResult,
@@ -128,23 +131,29 @@ export class LmdbEngine implements Engine {
     this.scheduleNextExpiry();
   }
 
-  get revision(): number {
+  get knownRevision(): number {
     return this.durable;
   }
 
+  /** Watchers may resume from any revision >= this; older ones were pruned from the log. */
   get oldestRevision(): number {
     return this.oldest;
   }
 
-  get(key: string): Entry | undefined {
+  async revision(): Promise<ReadInfo> {
+    return { revision: this.durable };
+  }
+
+  async get(key: string): Promise<EntryRead> {
     const stored = this.kv.get(key);
-    if (!stored) return undefined;
+    if (!stored) return { entry: undefined, revision: this.durable };
     const entry = toEntry(key, stored);
     if (isExpired(entry, this.now())) {
       this.queueExpiry();
-      return undefined;
+      return { entry: undefined, revision: this.durable };
     }
-    return entry;
+    // A read may show a commit whose disk sync is still under way; the revision must never be behind a version.
+    return { entry, revision: Math.max(this.durable, entry.version) };
   }
 
   async set(key: string, value: string, options: SetOptions = {}): Promise<WriteResult> {
@@ -227,14 +236,14 @@ export class LmdbEngine implements Engine {
     return { revision };
   }
 
-  keys(): string[] {
+  async keys(): Promise<string[]> {
     const now = this.now();
     const keys: string[] = [];
     for (const { key, value } of this.kv.getRange({})) if (!expiredStored(value, now)) keys.push(key);
     return keys;
   }
 
-  list(options: ListOptions): ListPage {
+  async list(options: ListOptions): Promise<ListPage> {
     const prefix = options.prefix ?? '';
     const after = options.after;
     const start = after !== undefined && compareKeys(after, prefix) > 0 ? after : prefix;
@@ -258,11 +267,16 @@ export class LmdbEngine implements Engine {
     return { items, next, revision };
   }
 
-  count(): number {
-    return this.kv.getCount();
+  async count(): Promise<CountRead> {
+    return { count: this.kv.getCount(), revision: this.durable };
   }
 
-  changesAfter(after: number, match: ChangeMatch, limit: number, scanLimit = 10_000): ChangesAnswer {
+  async changesAfter(
+    after: number,
+    match: ChangeMatch,
+    limit: number,
+    scanLimit = 10_000,
+  ): Promise<ChangesAnswer> {
     const durable = this.durable;
     if (after > durable) {
       // A reader may have seen a committed write whose sync is still under way (a get shows it): that revision is

@@ -4,12 +4,15 @@ import {
   ChangeFanout,
   type ChangeMatch,
   type ChangesAnswer,
+  type CountRead,
   changeMatches,
   DEFAULT_LOG_RETENTION,
   type Engine,
   type Entry,
+  type EntryRead,
   type ListOptions,
   type ListPage,
+  type ReadInfo,
   type SetOptions,
   type UnsetOptions,
   type WriteResult,
@@ -48,22 +51,27 @@ export class MemoryEngine implements Engine {
     this.expiryTimer = new ExpiryTimer(() => this.expireDue(), this.now);
   }
 
-  get revision(): number {
+  get knownRevision(): number {
     return this.rev;
   }
 
+  /** Watchers may resume from any revision >= this; older ones were pruned from the log. */
   get oldestRevision(): number {
     return this.oldest;
   }
 
-  get(key: string): Entry | undefined {
+  async revision(): Promise<ReadInfo> {
+    return { revision: this.rev };
+  }
+
+  async get(key: string): Promise<EntryRead> {
     const entry = this.entries.get(key);
     if (entry?.expiresAt !== undefined && entry.expiresAt <= this.now()) {
       // Reads never see an expired key, even if the timer has not fired yet.
       queueMicrotask(() => this.expireDue());
-      return undefined;
+      return { entry: undefined, revision: this.rev };
     }
-    return entry;
+    return { entry, revision: this.rev };
   }
 
   async set(key: string, value: string, options: SetOptions = {}): Promise<WriteResult> {
@@ -123,7 +131,7 @@ export class MemoryEngine implements Engine {
     return { revision };
   }
 
-  keys(): string[] {
+  async keys(): Promise<string[]> {
     const now = this.now();
     return this.sortedKeyList().filter((k) => {
       const e = this.entries.get(k)!;
@@ -131,7 +139,7 @@ export class MemoryEngine implements Engine {
     });
   }
 
-  list(options: ListOptions): ListPage {
+  async list(options: ListOptions): Promise<ListPage> {
     const prefix = options.prefix ?? '';
     const keys = this.sortedKeyList();
     const after = options.after;
@@ -158,11 +166,16 @@ export class MemoryEngine implements Engine {
     return { items, next, revision: this.rev };
   }
 
-  count(): number {
-    return this.entries.size;
+  async count(): Promise<CountRead> {
+    return { count: this.entries.size, revision: this.rev };
   }
 
-  changesAfter(after: number, match: ChangeMatch, limit: number, scanLimit = 10_000): ChangesAnswer {
+  async changesAfter(
+    after: number,
+    match: ChangeMatch,
+    limit: number,
+    scanLimit = 10_000,
+  ): Promise<ChangesAnswer> {
     if (after > this.rev) return { kind: 'future', revision: this.rev };
     if (after < this.oldest) return { kind: 'compacted', oldest: this.oldest };
     let i = lowerBoundRevision(this.log, after + 1);

@@ -1,0 +1,150 @@
+// `npm run bench:cluster-store`: the store over etcd. Starts a 3-member etcd cluster and 3 `plainwire store --etcd`
+// nodes, then measures sets and gets through 1, 2 and 3 store nodes against etcd's own HTTP/JSON gateway (POST
+// /v3/kv/put and /v3/kv/range, spread over its 3 members), at the same concurrency, in the same run. The ratio is
+// plainwire's throughput over etcd's: the issue's target is at least 0.67 (the store costs at most a third).
+import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { StoreClient } from '../src/store/client.js';
+import { EtcdCluster, etcdInstalled } from '../test/helpers/etcd.js';
+import type { LoadJob, LoadKind, LoadResult } from './store-load.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const CLI = path.join(here, '..', 'src', 'cli', 'main.js');
+const LOAD = path.join(here, 'store-load.js');
+
+const arg = (name: string, fallback: number): number => {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? Number(process.argv[at + 1]) : fallback;
+};
+const DURATION_MS = arg('--duration-ms', 1500);
+const CONCURRENCY = arg('--concurrency', 32);
+const WARMUP_MS = Math.min(300, DURATION_MS / 4);
+const ROUNDS = 2;
+
+const children: ChildProcess[] = [];
+let cluster: EtcdCluster | undefined;
+process.on('exit', () => {
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+process.on('SIGINT', () => {
+  void cluster?.stop().finally(() => process.exit(130));
+});
+
+/** Starts `plainwire store --etcd ...` and resolves with its port once it logs "listening on". */
+function startNode(endpoints: string[]): Promise<number> {
+  const child = spawn(process.execPath, [CLI, 'store', '--etcd', endpoints.join(','), '--port', '0'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let log = '';
+    const timer = setTimeout(
+      () => reject(new Error(`the store node did not start within 30 s:\n${log}`)),
+      30_000,
+    );
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      if (log.length < 100_000) log += chunk;
+      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the store node exited with ${code} before listening:\n${log}`));
+    });
+  });
+}
+
+class LoadGenerator {
+  private readonly child = fork(LOAD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  constructor() {
+    children.push(this.child);
+  }
+  run(kind: LoadKind, ports: number[]): Promise<LoadResult> {
+    const job: LoadJob = {
+      kind,
+      host: '127.0.0.1',
+      port: ports[0]!,
+      ports,
+      connections: CONCURRENCY,
+      warmupMs: WARMUP_MS,
+      durationMs: DURATION_MS,
+    };
+    return new Promise((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`the load generator exited with ${code}`));
+      this.child.once('exit', onExit);
+      this.child.once('message', (result) => {
+        this.child.off('exit', onExit);
+        resolve(result as LoadResult);
+      });
+      this.child.send(job);
+    });
+  }
+  stop(): void {
+    this.child.kill();
+  }
+}
+
+const rate = (r: LoadResult): number => (r.requests * 1000) / r.elapsedMs;
+const best = (a: LoadResult | undefined, b: LoadResult): LoadResult =>
+  a === undefined || rate(b) > rate(a) ? b : a;
+const kilo = (n: number): string => (n >= 10_000 ? `${(n / 1000).toFixed(1)}k` : `${Math.round(n)}`);
+function describe(r: LoadResult): string {
+  const errors = r.errors ? `, ${r.errors} errors (first: ${r.firstError})` : '';
+  return `${kilo(rate(r))} req/s (p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms${errors})`;
+}
+
+async function main(): Promise<void> {
+  if (!etcdInstalled()) {
+    console.log('cluster store bench: skipped (no etcd on PATH; Debian/Ubuntu: apt-get install etcd-server)');
+    return;
+  }
+  cluster = await EtcdCluster.start(3);
+  try {
+    const etcdPorts = cluster.endpoints.map((u) => Number(new URL(u).port));
+    const nodePorts = await Promise.all([0, 1, 2].map(() => startNode(cluster!.endpoints)));
+    const store = new StoreClient(`http://127.0.0.1:${nodePorts[0]}/`);
+    await store.set('bench-get', 'v'.repeat(64));
+    store.close();
+    const load = new LoadGenerator();
+    console.log(
+      `cluster store bench: 3-member etcd ${etcd()} on this machine, ${CONCURRENCY} requests in flight, best of ${ROUNDS} interleaved runs of ${DURATION_MS} ms; ` +
+        "baseline: etcd's HTTP/JSON gateway (/v3/kv/put, /v3/kv/range) on all 3 members, same concurrency, same run",
+    );
+    for (const [ours, theirs, what] of [
+      ['set', 'etcd-put', 'set (durable write)'],
+      ['get', 'etcd-range', 'get (linearizable read)'],
+    ] as const) {
+      for (const nodes of [1, 2, 3]) {
+        let mine: LoadResult | undefined;
+        let baseline: LoadResult | undefined;
+        for (let round = 0; round < ROUNDS; round++) {
+          baseline = best(baseline, await load.run(theirs, etcdPorts));
+          mine = best(mine, await load.run(ours, nodePorts.slice(0, nodes)));
+        }
+        console.log(
+          `cluster store ${what} via ${nodes} node${nodes > 1 ? 's' : ''}: ${describe(mine!)}; etcd gateway ${describe(baseline!)}; ratio ${(rate(mine!) / rate(baseline!)).toFixed(2)}`,
+        );
+      }
+    }
+    load.stop();
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+    await cluster.stop();
+  }
+}
+
+/** "3.4.23": the etcd being measured, for the report. */
+function etcd(): string {
+  const out = execFileSync('etcd', ['--version'], { encoding: 'utf8' });
+  return /etcd Version: (\S+)/.exec(out)?.[1] ?? '(unknown version)';
+}
+
+main().catch((err: unknown) => {
+  console.error(`cluster store bench failed: ${(err as Error).message}`);
+  process.exit(1);
+});

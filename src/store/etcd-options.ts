@@ -1,0 +1,26 @@
+// The etcd engine's options and defaults, and `loadEtcdEngine`, which loads etcd's client (gRPC, slow to load)
+// only when a store is started on etcd: a store on lmdb never pays for it.
+import type { EtcdEngine } from './etcd.js';
+
+export const DEFAULT_ETCD_PREFIX = 'plainwire/';
+/** How long one etcd call may take before the store answers 503. */
+export const DEFAULT_ETCD_TIMEOUT_MS = 5000;
+
+export interface EtcdEngineOptions {
+  /** Client URLs of the etcd members (http://HOST:PORT); any reachable one will do. */
+  endpoints: string[];
+  /** Every store key lives under this etcd key prefix (default "plainwire/"); keys outside it are never touched. */
+  prefix?: string;
+  /** Deadline of each etcd call (default 5 s): past it a write fails with EngineUnavailableError (503). */
+  timeoutMs?: number;
+  /** How many revisions of changes this node keeps in memory for watchers (default 100,000). */
+  logRetention?: number;
+  /** Told when the node's etcd watch had to restart (etcd compacted what it had not yet seen). */
+  onWatchRestart?: (why: string) => void;
+}
+
+/** Connects to etcd (EngineOpenError when it cannot), catches up with its history and starts the node's watch. */
+export async function loadEtcdEngine(options: EtcdEngineOptions): Promise<EtcdEngine> {
+  const { openEtcdEngine } = await import('./etcd.js');
+  return openEtcdEngine(options);
+}
