@@ -1,7 +1,7 @@
 // Starting every service of the lab in one process, all or nothing, and stopping them together.
 import type { Logger } from '../log.js';
 import type { PortName } from './ports.js';
-import type { LabService, RunningService } from './services.js';
+import type { ClusterLinks, LabService, RunningService } from './services.js';
 
 export interface LabOptions {
   host: string;
@@ -9,6 +9,8 @@ export interface LabOptions {
   ports: Partial<Record<PortName, number>>;
   dataDir: string;
   siteDir: string;
+  /** Cluster mode: the store and the chat server start as nodes of a cluster on these (docs/SCALE.md). */
+  cluster?: ClusterLinks;
   services: readonly LabService[];
   /** The logger each service writes to (its name on every line). */
   loggerFor(name: string): Logger;
@@ -67,6 +69,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
         logger: options.loggerFor(service.name),
         dataDir: options.dataDir,
         siteDir: options.siteDir,
+        cluster: options.cluster,
         started: new Map(started.map(({ service, running }) => [service.name, running])),
       });
       started.push({ service, running });

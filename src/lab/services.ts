@@ -4,10 +4,19 @@ import { formatHostPort } from '../text/host-port.js';
 import { ChatServer } from '../chat/server.js';
 import { ChatWebServer } from '../chat/web/server.js';
 import type { Logger } from '../log.js';
+import { loadEtcdEngine } from '../store/etcd-options.js';
 import { startStoreServer } from '../store/server.js';
 import { startStaticServer } from '../web/server.js';
 import { storeDataDir } from './data-dir.js';
 import type { PortName } from './ports.js';
+
+/** Where a lab in cluster mode keeps its shared state: the store's data in etcd, the chat's in Redis. */
+export interface ClusterLinks {
+  /** Client URLs of the etcd members. */
+  etcd: string[];
+  /** redis://HOST:PORT */
+  redis: string;
+}
 
 export interface ServiceContext {
   host: string;
@@ -18,6 +27,8 @@ export interface ServiceContext {
   dataDir: string;
   /** The sample site that serve shows. */
   siteDir: string;
+  /** Set in cluster mode: the store and the chat server join their clusters instead of keeping state here. */
+  cluster?: ClusterLinks;
   /** The services started before this one, by name (the web client serves the chat server's room). */
   started: ReadonlyMap<PortName, RunningService>;
 }
@@ -74,10 +85,17 @@ const serve: LabService = {
 
 const store: LabService = {
   name: 'store',
-  async start({ host, port, logger, dataDir }) {
-    const path = storeDataDir(dataDir);
-    // The server closes the engine on stop, after the last write is synced, and when it cannot listen.
-    return startStoreServer({ host, port, dataDir: path, logger });
+  async start({ host, port, logger, dataDir, cluster }) {
+    // The server closes the engine on stop (after the last write is synced), and when it cannot listen.
+    if (!cluster) return startStoreServer({ host, port, dataDir: storeDataDir(dataDir), logger });
+    const engine = await loadEtcdEngine({ endpoints: cluster.etcd });
+    return startStoreServer({
+      host,
+      port,
+      engine,
+      engineDescription: `etcd ${cluster.etcd.join(',')}`,
+      logger,
+    });
   },
   where: httpUrl,
   tryThis: (address) => `curl '${httpUrl(address)}?action=set&key=greeting&value=hello'`,
