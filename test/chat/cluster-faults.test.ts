@@ -2,13 +2,14 @@
 // a chat node killed (SIGKILL) during chat, Redis killed during a load and restarted, a node started while
 // Redis is down.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type CliServer, startCliServer } from '../helpers/cli.js';
+import { type CliProcess, type CliServer, spawnCli, startCliServer } from '../helpers/cli.js';
 import { TestRedis } from '../helpers/redis.js';
 import { RawClient } from './raw-client.js';
 
 let redis: TestRedis;
 const nodes: CliServer[] = [];
 const clients: RawClient[] = [];
+const sessions: CliProcess[] = [];
 
 beforeAll(async () => {
   redis = await TestRedis.start();
@@ -18,6 +19,7 @@ afterAll(async () => {
 });
 afterEach(async () => {
   for (const c of clients.splice(0)) c.destroy();
+  await Promise.all(sessions.splice(0).map((p) => p.stop('SIGKILL')));
   await Promise.all(nodes.splice(0).map((n) => n.stop('SIGKILL')));
   // Empty for the next test (no persistence): the killed nodes' leases would hold their names for a while.
   await redis.kill();
@@ -147,5 +149,26 @@ describe('chat cluster faults', () => {
     );
     expect(await winner.reply('MESSAGE still mine')).toMatch(/^OK SENT /);
     await expect.poll(async () => ada.reply('USERS'), { timeout: 30_000 }).toBe('OK USERS 3 ada bob zed');
+  });
+
+  it('plainwire chat with two nodes moves to the other when its node dies, under the same name', async () => {
+    const [a, b] = [await node(), await node()];
+    const bob = await join(b.port, 'bob');
+    const ada = spawnCli(['chat', `127.0.0.1:${a.port},127.0.0.1:${b.port}`, '--name', 'ada']);
+    sessions.push(ada);
+    await ada.stdout.waitFor(`connected to 127.0.0.1:${a.port} as ada`);
+    await until(bob, 'JOINED ada');
+    ada.child.stdin.write('before\n');
+    expect(await until(bob, /^MESSAGE /)).toBe('MESSAGE ada before');
+    await a.stop('SIGKILL');
+    await ada.stdout.waitFor(`lost the connection to 127.0.0.1:${a.port}`);
+    // Back under the same name once the dead node's lease (2 s) has let it go.
+    await ada.stdout.waitFor(`reconnected to 127.0.0.1:${b.port} as ada`);
+    await until(bob, 'JOINED ada');
+    ada.child.stdin.write('after\n');
+    expect(await until(bob, /^MESSAGE /)).toBe('MESSAGE ada after');
+    expect(await bob.reply('USERS')).toBe('OK USERS 2 ada bob');
+    ada.child.stdin.end();
+    expect(await ada.exited).toBe(0);
   });
 });
