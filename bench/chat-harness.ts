@@ -27,7 +27,7 @@ export function startServer(
   args: string[] = [],
 ): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, [...nodeArgs, SERVER, kind, ...args], {
-    stdio: ['ignore', 'pipe', 'ignore'],
+    stdio: ['ignore', 'pipe', process.env.CHAT_BENCH_DEBUG ? 'inherit' : 'ignore'],
   });
   children.add(child);
   return new Promise((resolve, reject) => {

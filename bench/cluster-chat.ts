@@ -185,14 +185,15 @@ interface IdleFigures {
   listed: number;
 }
 
-async function idleRun(kind: Kind, redis: BenchRedis): Promise<IdleFigures> {
+async function idleRun(kind: Kind, redis: BenchRedis, clients: number): Promise<IdleFigures> {
   const nodes = await startNodes(kind, redis, ['--expose-gc']);
   const ports = nodes.map((n) => n.port);
-  const loads = await connectLoads(ports, IDLE_PROCS, IDLE_CLIENTS, 0, true);
+  const procs = Math.max(1, Math.round((IDLE_PROCS * clients) / IDLE_CLIENTS));
+  const loads = await connectLoads(ports, procs, clients, 0, true);
   const started = performance.now();
   await Promise.all(loads.map((l) => l.ask({ cmd: 'register' }, 300_000)));
   const registering = (performance.now() - started) / 1000;
-  const listed = Math.max(...(await Promise.all(ports.map((p) => listsAll(p, IDLE_CLIENTS)))));
+  const listed = Math.max(...(await Promise.all(ports.map((p) => listsAll(p, clients)))));
   for (const n of nodes) n.child.kill('SIGUSR2');
   await sleep(2000);
   const rss = nodes.map((n) => rssOf(n.child.pid!).rss);
@@ -232,13 +233,17 @@ if (BROADCAST) {
   );
 }
 if (IDLE_CLIENTS > 0) {
-  const c = await idleRun('cluster', redis);
+  const c = await idleRun('cluster', redis, IDLE_CLIENTS);
+  // The baseline: one chat-server alone holding one node's share of the clients.
+  const share = Math.ceil(IDLE_CLIENTS / NODES);
+  const s = await idleRun('single', redis, share);
   const rss = c.rss.map((r) => `${r.toFixed(0)} MB`).join(', ');
   const most = Math.max(...c.rss);
   console.log(
     `cluster idle: ${IDLE_CLIENTS} registered clients over ${NODES} node processes, RSS per node ${rss} ` +
       `(target under 150 MB each), registered in ${c.registering.toFixed(1)} s, every node listed all of them ` +
-      `${c.listed.toFixed(1)} s later; ratio ${(150 / most).toFixed(2)} (150 MB target / largest node)`,
+      `${c.listed.toFixed(1)} s later; single node alone with ${share}: RSS ${s.rss[0]!.toFixed(0)} MB, ` +
+      `registered in ${s.registering.toFixed(1)} s; ratio ${(s.rss[0]! / most).toFixed(2)} (single/largest node RSS)`,
   );
 }
 await redis.stop();

@@ -44,6 +44,24 @@ local holder = redis.call('GET', KEYS[1])
 if holder and holder ~= ARGV[1] and redis.call('EXISTS', ARGV[2] .. holder) == 1 then return 0 end
 redis.call('SET', KEYS[1], ARGV[1])
 return 1`;
+// One state change in one command: the user's entry written or removed, names given back, the node's sequence
+// number, and the event on the bus. ARGV: seq, channel, message, name-key prefix, node, number of writes, then
+// field/value pairs (an empty value removes the field), then the name keys to give back.
+const CHANGE = `
+local writes = tonumber(ARGV[6])
+local i = 7
+for _ = 1, writes do
+  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i]) else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+  i = i + 2
+end
+while i <= #ARGV do
+  local name = ARGV[4] .. ARGV[i]
+  if redis.call('GET', name) == ARGV[5] then redis.call('DEL', name) end
+  i = i + 1
+end
+redis.call('HSET', KEYS[1], '~seq', ARGV[1])
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return 1`;
 const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
@@ -52,6 +70,7 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     pwClaim(key: string, me: string, leasePrefix: string): Result<number, Context>;
     pwRelease(key: string, me: string): Result<number, Context>;
+    pwChange(users: string, ...args: string[]): Result<number, Context>;
   }
 }
 
@@ -102,6 +121,7 @@ export class RedisLink implements ClusterLink {
     this.cmd = new Redis(options.url, common);
     this.cmd.defineCommand('pwClaim', { numberOfKeys: 1, lua: CLAIM });
     this.cmd.defineCommand('pwRelease', { numberOfKeys: 1, lua: RELEASE });
+    this.cmd.defineCommand('pwChange', { numberOfKeys: 1, lua: CHANGE });
     this.sub = new Redis(options.url, { ...common, autoResubscribe: true });
     for (const conn of [this.cmd, this.sub]) {
       conn.on('error', (err: Error) => this.logger?.debug({ err: err.message }, 'redis connection error'));
@@ -227,15 +247,19 @@ export class RedisLink implements ClusterLink {
         return;
     }
     if (!this.isUp) return;
-    const tx = this.cmd.multi();
-    for (const [field, value] of writes) {
-      if (value === undefined) tx.hdel(users, field);
-      else tx.hset(users, field, value);
-    }
-    for (const key of released) tx.pwRelease(this.key('name', key), this.nodeId);
-    tx.hset(users, SEQ_FIELD, String(++this.seq));
-    tx.publish(this.channel, encodeBusMessage({ node: this.nodeId, seq: this.seq, event }));
-    tx.exec().catch(() => {});
+    const seq = ++this.seq;
+    const message = encodeBusMessage({ node: this.nodeId, seq, event });
+    const args = [
+      String(seq),
+      this.channel,
+      message,
+      this.key('name', ''),
+      this.nodeId,
+      String(writes.length),
+    ];
+    for (const [field, value] of writes) args.push(field, value ?? '');
+    args.push(...released);
+    this.cmd.pwChange(users, ...args).catch(() => {});
   }
 
   private receive(text: string): void {

@@ -41,7 +41,7 @@ export class ClusterRoom extends Room {
         let news: Delivery[] = NONE;
         if (this.isLarge()) {
           news = [];
-          for (const key of user.groups) {
+          for (const key of user.groups ?? []) {
             const group = this.groups.get(key);
             if (!group || this.groupSize(key) > this.limits.presenceLimit) continue;
             news.push(...event([...group.members], { type: 'LEFT', name: user.name, group: group.name }));

@@ -6,8 +6,8 @@ import type { ClusterEvent, UserRecord } from './events.js';
 export interface RemoteUser {
   node: string;
   name: string;
-  /** Keys of its groups. */
-  groups: Set<string>;
+  /** Keys of its groups; absent while there are none (most users of a large chat). */
+  groups?: Set<string>;
 }
 
 export interface RemoteGroup {
@@ -58,7 +58,7 @@ export class RemoteView {
   addUser(node: string, name: string): RemoteUser {
     const key = nameKey(name);
     this.removeUser(key);
-    const user: RemoteUser = { node, name, groups: new Set() };
+    const user: RemoteUser = { node, name };
     this.users.set(key, user);
     const keys = this.byNode.get(node) ?? new Set<string>();
     this.byNode.set(node, keys);
@@ -69,7 +69,7 @@ export class RemoteView {
   removeUser(key: string): RemoteUser | undefined {
     const user = this.users.get(key);
     if (!user) return undefined;
-    for (const group of user.groups) this.removeMember(group, key);
+    for (const group of user.groups ?? []) this.removeMember(group, key);
     this.users.delete(key);
     const keys = this.byNode.get(user.node);
     keys?.delete(key);
@@ -86,7 +86,7 @@ export class RemoteView {
       user.name = to;
       return;
     }
-    const groups = [...user.groups];
+    const groups = [...(user.groups ?? [])];
     this.removeUser(fromKey);
     this.addUser(user.node, to);
     for (const group of groups) this.join(toKey, this.groups.get(group)?.name ?? group);
@@ -96,7 +96,8 @@ export class RemoteView {
   join(userKey: string, groupName: string): boolean {
     const user = this.users.get(userKey);
     const key = nameKey(groupName);
-    if (!user || user.groups.has(key)) return false;
+    if (!user || user.groups?.has(key)) return false;
+    user.groups ??= new Set();
     user.groups.add(key);
     const group = this.groups.get(key) ?? { name: groupName, members: new Set<string>() };
     this.groups.set(key, group);
@@ -106,7 +107,8 @@ export class RemoteView {
 
   leave(userKey: string, groupKey: string): boolean {
     const user = this.users.get(userKey);
-    if (!user?.groups.delete(groupKey)) return false;
+    if (!user?.groups?.delete(groupKey)) return false;
+    if (user.groups.size === 0) user.groups = undefined;
     this.removeMember(groupKey, userKey);
     return true;
   }
@@ -136,12 +138,12 @@ export class RemoteView {
       }
       if (user.name !== record.name) events.push({ t: 'renamed', from: user.name, to: record.name });
       const wanted = new Map(record.groups.map((g) => [nameKey(g), g]));
-      for (const group of user.groups) {
+      for (const group of user.groups ?? []) {
         if (!wanted.has(group))
           events.push({ t: 'leave', name: record.name, group: this.groups.get(group)?.name ?? group });
       }
       for (const [groupKey, group] of wanted) {
-        if (!user.groups.has(groupKey)) events.push({ t: 'join', name: record.name, group });
+        if (!user.groups?.has(groupKey)) events.push({ t: 'join', name: record.name, group });
       }
     }
     return events;
