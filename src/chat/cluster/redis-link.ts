@@ -340,7 +340,9 @@ export class RedisLink implements ClusterLink {
     this.resyncing = true;
     this.resync()
       .catch((err: Error) => {
-        this.logger?.warn({ err: err.message }, 'cluster resync failed; retrying on the next connection');
+        // Usually the connection dropped half way ('ready' will come again); otherwise try again shortly.
+        this.logger?.warn({ err: err.message }, 'cluster resync failed; trying again');
+        setTimeout(() => this.tryResync(), 1000).unref();
       })
       .finally(() => {
         this.resyncing = false;
