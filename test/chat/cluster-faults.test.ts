@@ -95,6 +95,7 @@ describe('chat cluster faults', () => {
     expect(await until(bob, /^NOTICE /)).toMatch(/^NOTICE cluster link down: /);
     clearInterval(load);
     // Both nodes are alive, and the users of one node still chat with each other.
+    expect([a.child.exitCode, b.child.exitCode]).toEqual([null, null]);
     expect(await amy.reply('MESSAGE just us')).toBe('OK SENT 1');
     expect(await until(ada, 'MESSAGE amy just us')).toBe('MESSAGE amy just us');
     expect(await ada.reply('USERS')).toBe('OK USERS 2 ada amy');
