@@ -60,12 +60,14 @@ export class ClusterRoom extends Room {
         if (!user) return NONE;
         const key = nameKey(e.group);
         const before = this.groupSize(key);
+        const existed = this.remote.group(key) !== undefined;
         const changed =
           e.t === 'join'
             ? this.remote.join(nameKey(e.name), e.group)
             : this.remote.leave(nameKey(e.name), key);
         if (!changed) return NONE;
-        this.sortedGroups = undefined;
+        // The sorted listing changes only when a group appears or vanishes.
+        if (existed !== (this.remote.group(key) !== undefined)) this.sortedGroups = undefined;
         const group = this.groups.get(key);
         const small =
           e.t === 'join' ? before < this.limits.presenceLimit : before <= this.limits.presenceLimit;
