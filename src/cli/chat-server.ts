@@ -1,6 +1,6 @@
 // `plainwire chat-server`: the TCP chat server (docs/PROTOCOL.md), with its limits as options.
 import { type Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_LEASE_MS, RedisLink } from '../chat/cluster/redis-link.js';
+import { DEFAULT_LEASE_MS } from '../chat/cluster/link.js';
 import { DEFAULT_FLOOD_LIMITS } from '../chat/flood.js';
 import { DEFAULT_ROOM_LIMITS } from '../chat/room.js';
 import { ChatServer, DEFAULT_IDLE_MS, DEFAULT_PING_TIMEOUT_MS } from '../chat/server.js';
@@ -145,6 +145,8 @@ Logs go to stderr (human-readable on a terminal, JSON lines on a pipe; PLAINWIRE
     )
     .action(async (opts: ChatServerCliOptions) => {
       const logger = createLogger('chat-server');
+      // Loaded only for a cluster: a lone chat server never loads the Redis client.
+      const { RedisLink } = opts.redis !== undefined ? await import('../chat/cluster/redis-link.js') : {};
       const server = new ChatServer({
         logger,
         idleMs: opts.idle * 1000,
@@ -155,7 +157,7 @@ Logs go to stderr (human-readable on a terminal, JSON lines on a pipe; PLAINWIRE
         listLimit: opts.listLimit,
         presenceLimit: opts.presenceLimit,
         flood: { burst: opts.floodBurst, ratePerSecond: opts.floodRate, maxQueued: opts.floodMaxQueued },
-        ...(opts.redis !== undefined
+        ...(opts.redis !== undefined && RedisLink
           ? { cluster: new RedisLink({ url: opts.redis, leaseMs: opts.redisLease * 1000, logger }) }
           : {}),
       });

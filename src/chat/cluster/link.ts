@@ -4,6 +4,9 @@ import type { ClusterEvent, UserRecord } from './events.js';
 
 export type ClaimResult = 'granted' | 'taken' | 'offline';
 
+/** How long a node's names outlive its last heartbeat by default: within the 10 s the cluster promises. */
+export const DEFAULT_LEASE_MS = 5000;
+
 /** What the link tells its node. Each handler is called in the order things happened on the bus. */
 export interface ClusterHandlers {
   /** Another node's event. */

@@ -16,7 +16,7 @@ import {
   isStateEvent,
   type UserRecord,
 } from './events.js';
-import type { ClaimResult, ClusterHandlers, ClusterLink } from './link.js';
+import { type ClaimResult, type ClusterHandlers, type ClusterLink, DEFAULT_LEASE_MS } from './link.js';
 
 export interface RedisLinkOptions {
   /** redis://HOST:PORT (any URL ioredis takes: user, password, database number). */
@@ -35,7 +35,6 @@ export interface RedisLinkOptions {
   logger?: Logger;
 }
 
-export const DEFAULT_LEASE_MS = 5000;
 const SEQ_FIELD = '~seq';
 
 // A name is free when nobody holds it, or its holder's lease is gone (the node died).
