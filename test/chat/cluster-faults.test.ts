@@ -172,4 +172,23 @@ describe('chat cluster faults', () => {
     ada.child.stdin.end();
     expect(await ada.exited).toBe(0);
   });
+
+  it('counts a Redis that stops answering (connections open, nothing said) as down, and heals after', async () => {
+    const [a, b] = [await node(), await node()];
+    const ada = await join(a.port, 'ada');
+    const bob = await join(b.port, 'bob');
+    await until(ada, 'JOINED bob');
+    redis.pause();
+    try {
+      expect(await until(ada, /^NOTICE /)).toMatch(/^NOTICE cluster link down: /);
+      expect(await until(bob, /^NOTICE /)).toMatch(/^NOTICE cluster link down: /);
+      expect(await ada.reply('USERS')).toBe('OK USERS 1 ada');
+    } finally {
+      redis.resume();
+    }
+    expect(await until(ada, /^NOTICE /)).toMatch(/^NOTICE cluster link up: /);
+    await expect.poll(async () => ada.reply('USERS'), { timeout: 30_000 }).toBe('OK USERS 2 ada bob');
+    expect(await bob.reply('MESSAGE across again')).toBe('OK SENT 1');
+    expect(await until(ada, /^MESSAGE /)).toBe('MESSAGE bob across again');
+  });
 });

@@ -94,6 +94,15 @@ export class TestRedis {
     await this.exited;
   }
 
+  /** SIGSTOP: Redis keeps its connections open and answers nothing, as behind a network partition. */
+  pause(): void {
+    if (this.running) this.child!.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    if (this.running) this.child!.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     await this.kill();
     rmSync(this.dir, { recursive: true, force: true });

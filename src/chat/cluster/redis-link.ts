@@ -113,6 +113,9 @@ export class RedisLink implements ClusterLink {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,
+      // A Redis that stops answering without closing (a partition) must count as gone, not hang the node's
+      // commands: the heartbeat fails and the connections are reopened.
+      commandTimeout: Math.max(1000, Math.floor((options.leaseMs ?? DEFAULT_LEASE_MS) / 2)),
       // Bounded backoff with jitter, for ever: a node outlives any Redis outage.
       retryStrategy: (times: number) =>
         Math.min(2000, 50 * 2 ** Math.min(times, 6)) * (0.5 + Math.random() / 2),
@@ -123,7 +126,7 @@ export class RedisLink implements ClusterLink {
     this.cmd.defineCommand('pwChange', { numberOfKeys: 1, lua: CHANGE });
     this.sub = new Redis(options.url, { ...common, autoResubscribe: true });
     for (const conn of [this.cmd, this.sub]) {
-      conn.on('error', (err: Error) => this.logger?.debug({ err: err.message }, 'redis connection error'));
+      conn.on('error', (err: Error) => this.connectionError(err));
       conn.on('close', () => this.linkDown('connection to Redis lost'));
       conn.on('ready', () => this.tryResync());
     }
@@ -402,6 +405,7 @@ export class RedisLink implements ClusterLink {
       const results = (await pipe.exec()) ?? [];
       this.isUp = true;
       this.downReported = false;
+      this.lastError = '';
       this.upSince = Date.now();
       this.logger?.info({ node: this.nodeId, nodes: nodes.length + 1 }, 'cluster link up');
       this.handlers?.status(true, `${nodes.length + 1} nodes`);
@@ -431,12 +435,27 @@ export class RedisLink implements ClusterLink {
   /** Renews our lease and looks for dead nodes: their users leave, their names and entries are removed. */
   private async beat(): Promise<void> {
     if (!this.isUp) return;
+    let renewal: unknown;
     try {
-      const [renewed, members] = (await this.cmd
-        .multi()
-        .set(this.key('node', this.nodeId), '1', 'PX', this.leaseMs, 'GET')
-        .smembers(this.key('nodes'))
-        .exec()) as [[Error | null, string | null], [Error | null, string[]]];
+      [renewal] = await Promise.all([
+        this.cmd
+          .multi()
+          .set(this.key('node', this.nodeId), '1', 'PX', this.leaseMs, 'GET')
+          .smembers(this.key('nodes'))
+          .exec(),
+        // The subscriber never sends otherwise: its PING shows it is still there.
+        this.sub.ping(),
+      ]);
+    } catch (err) {
+      if (!this.isUp || this.stopped) return;
+      // No answer in time: reopen both; the resync after 'ready' brings everything back.
+      this.linkDown(`Redis does not answer (${(err as Error).message})`);
+      this.cmd.disconnect(true);
+      this.sub.disconnect(true);
+      return;
+    }
+    try {
+      const [renewed, members] = renewal as [[Error | null, string | null], [Error | null, string[]]];
       if (renewed[1] === null) {
         // Our lease had run out (Redis restarted, or this process stalled): the others may have dropped us.
         this.tryResyncNow();
@@ -458,6 +477,15 @@ export class RedisLink implements ClusterLink {
     } catch {
       // A failing connection reports itself through 'close'.
     }
+  }
+
+  private lastError = '';
+
+  /** Logs a connection error once, not at every reconnection attempt (AUTH failures, refused connections). */
+  private connectionError(err: Error): void {
+    if (err.message === this.lastError) return;
+    this.lastError = err.message;
+    this.logger?.warn({ err: err.message }, 'Redis connection error');
   }
 
   private tryResyncNow(): void {
