@@ -161,6 +161,9 @@ describe('chat cluster faults', () => {
     await until(bob, 'JOINED ada');
     ada.child.stdin.write('before\n');
     expect(await until(bob, /^MESSAGE /)).toBe('MESSAGE ada before');
+    // Replies come in order: once /users is answered, so is "before" (a reply lost with the node is an error).
+    ada.child.stdin.write('/users\n');
+    await ada.stdout.waitFor('2 people here: ada bob');
     await a.stop('SIGKILL');
     await ada.stdout.waitFor(`lost the connection to 127.0.0.1:${a.port}`);
     // Back under the same name once the dead node's lease (2 s) has let it go.
@@ -170,7 +173,7 @@ describe('chat cluster faults', () => {
     expect(await until(bob, /^MESSAGE /)).toBe('MESSAGE ada after');
     expect(await bob.reply('USERS')).toBe('OK USERS 2 ada bob');
     ada.child.stdin.end();
-    expect(await ada.exited).toBe(0);
+    expect(await ada.exited, `${ada.stdout.text()}\n${ada.stderr.text()}`).toBe(0);
   });
 
   it('counts a Redis that stops answering (connections open, nothing said) as down, and heals after', async () => {

@@ -99,6 +99,7 @@ export class RedisLink implements ClusterLink {
   private heartbeat: NodeJS.Timeout | undefined;
   private stopped = false;
   private downReported = false;
+  private changedWhileDown = false;
 
   constructor(options: RedisLinkOptions) {
     this.nodeId = options.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -248,7 +249,11 @@ export class RedisLink implements ClusterLink {
       default:
         return;
     }
-    if (!this.isUp) return;
+    if (!this.isUp) {
+      // Kept for the resync; one that is already running may have read the records before this change.
+      this.changedWhileDown = true;
+      return;
+    }
     const seq = ++this.seq;
     const message = encodeBusMessage({ node: this.nodeId, seq, event });
     const args = [
@@ -361,6 +366,7 @@ export class RedisLink implements ClusterLink {
    */
   private async resync(): Promise<void> {
     this.heldAll = [];
+    this.changedWhileDown = false;
     try {
       await this.sub.subscribe(this.channel);
       await this.cmd
@@ -403,12 +409,15 @@ export class RedisLink implements ClusterLink {
       const pipe = this.cmd.pipeline();
       for (const node of nodes) pipe.exists(this.key('node', node)).hgetall(this.key('users', node));
       const results = (await pipe.exec()) ?? [];
+      const wasUp = this.isUp;
       this.isUp = true;
       this.downReported = false;
       this.lastError = '';
       this.upSince = Date.now();
-      this.logger?.info({ node: this.nodeId, nodes: nodes.length + 1 }, 'cluster link up');
-      this.handlers?.status(true, `${nodes.length + 1} nodes`);
+      if (!wasUp) {
+        this.logger?.info({ node: this.nodeId, nodes: nodes.length + 1 }, 'cluster link up');
+        this.handlers?.status(true, `${nodes.length + 1} nodes`);
+      }
       nodes.forEach((node, i) => {
         const alive = results[2 * i]?.[1] === 1;
         const hash = results[2 * i + 1]?.[1] as Record<string, string> | undefined;
@@ -424,6 +433,8 @@ export class RedisLink implements ClusterLink {
       this.heartbeat.unref();
       this.onFirstUp?.();
       this.onFirstUp = undefined;
+      // A registration (or any change) during the resync may have missed both the claims and the rewrite.
+      if (this.changedWhileDown) this.resyncAgain = true;
     } finally {
       if (this.heldAll) {
         // Failed half way: what waited is dropped; the next resync re-reads everything anyway.
