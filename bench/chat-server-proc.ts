@@ -1,8 +1,10 @@
 // A server process for `npm run bench:chat`: either the real ChatServer (with its info logs as JSON to the
 // child's stderr, which the bench discards, and flood limits raised so the bench measures delivery, not the
 // bucket) or the baseline: a minimal coalescing node:net broadcast server speaking the subset of the protocol
-// the load uses. Prints "PORT <n>" on stdout once listening.
+// the load uses; or, as "node <redis-url>", one node of a chat cluster (chat-server --redis). Prints
+// "PORT <n>" on stdout once listening.
 import net from 'node:net';
+import { RedisLink } from '../src/chat/cluster/redis-link.js';
 import { ChatServer } from '../src/chat/server.js';
 import { createLogger } from '../src/log.js';
 
@@ -70,15 +72,20 @@ function startBaseline(): Promise<number> {
   );
 }
 
-async function startChat(): Promise<number> {
+async function startChat(redisUrl?: string): Promise<number> {
+  const logger = createLogger('chat-server', { pretty: false });
   const server = new ChatServer({
-    logger: createLogger('chat-server', { pretty: false }),
+    logger,
     flood: { burst: 1e9, ratePerSecond: 1e9, maxQueued: 1e9 },
+    ...(redisUrl ? { cluster: new RedisLink({ url: redisUrl, logger }) } : {}),
   });
   return (await server.start({ port: 0 })).port;
 }
 
-const port = kind === 'baseline' ? await startBaseline() : await startChat();
+const port =
+  kind === 'baseline'
+    ? await startBaseline()
+    : await startChat(kind === 'node' ? process.argv[3] : undefined);
 process.stdout.write(`PORT ${port}\n`);
 process.on('SIGTERM', () => process.exit(0));
 // With --expose-gc, SIGUSR2 collects garbage: the bench measures what holding the clients costs, not what

@@ -8,16 +8,11 @@
 // The idle part is in the default `npm run bench:chat` (10,000 clients over 4 processes, ulimit -n permitting),
 // then a bystander's PING round trips while 50 clients ask USERS back to back; --idle 0 leaves both out,
 // --no-broadcast leaves out the broadcast part.
-import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { BUCKET_COUNT, bucketMicros } from './chat-histogram.js';
-import type { LoadCommand, LoadEvent } from './chat-load.js';
+import { BUCKET_COUNT } from './chat-histogram.js';
+import { Load, percentile, rssOf, sleep, startServer, stopProcess } from './chat-harness.js';
+import type { LoadEvent } from './chat-load.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const SERVER = path.join(here, 'chat-server-proc.js');
-const LOAD = path.join(here, 'chat-load.js');
+type Kind = 'chat' | 'baseline';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,73 +28,6 @@ const IDLE_CLIENTS = Number(arg('idle', '10000'));
 const IDLE_WAVE = Number(arg('idle-wave', '0'));
 const BROADCAST = !process.argv.includes('--no-broadcast');
 const SENDERS_PER_PROC = 5;
-
-type Kind = 'chat' | 'baseline';
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-});
-process.on('SIGINT', () => process.exit(130));
-
-function startServer(kind: Kind, nodeArgs: string[] = []): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [...nodeArgs, SERVER, kind], { stdio: ['ignore', 'pipe', 'ignore'] });
-  children.add(child);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${kind} server did not start`)), 15_000);
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = /PORT (\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(m[1]) });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
-  });
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-  await gone;
-  clearTimeout(timer);
-  children.delete(child);
-}
-
-class Load {
-  readonly child: ChildProcess;
-  private waiting: Array<(e: LoadEvent) => void> = [];
-  constructor() {
-    this.child = fork(LOAD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    children.add(this.child);
-    this.child.on('message', (e: LoadEvent) => this.waiting.shift()?.(e));
-  }
-  send(c: LoadCommand): void {
-    this.child.send(c);
-  }
-  ask(c: LoadCommand, timeoutMs = 120_000): Promise<LoadEvent> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`load process: no answer to ${c.cmd}`)), timeoutMs);
-      this.waiting.push((e) => {
-        clearTimeout(timer);
-        if (e.ev === 'error') reject(new Error(e.message));
-        else resolve(e);
-      });
-      this.child.send(c);
-    });
-  }
-  async close(): Promise<void> {
-    const gone = new Promise((r) => this.child.once('exit', r));
-    this.child.send({ cmd: 'close' });
-    await gone;
-    children.delete(this.child);
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function connectLoads(
   port: number,
@@ -134,17 +62,6 @@ interface Step {
   p99: number;
 }
 
-function percentile(histogram: number[], q: number): number {
-  const total = histogram.reduce((a, b) => a + b, 0);
-  if (total === 0) return Number.NaN;
-  let seen = 0;
-  for (let i = 0; i < histogram.length; i++) {
-    seen += histogram[i]!;
-    if (seen >= q * total) return bucketMicros(i) / 1000;
-  }
-  return Number.POSITIVE_INFINITY;
-}
-
 async function broadcastRun(kind: Kind): Promise<Step[]> {
   const { child, port } = await startServer(kind);
   const loads = await connectLoads(port, CLIENTS, SENDERS_PER_PROC);
@@ -172,12 +89,6 @@ async function broadcastRun(kind: Kind): Promise<Step[]> {
   await Promise.all(loads.map((l) => l.close()));
   await stopProcess(child);
   return steps;
-}
-
-function rssOf(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN);
-  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
 }
 
 const ASKERS = 50;

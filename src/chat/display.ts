@@ -70,6 +70,7 @@ export class ChatDisplay {
       case 'BYE':
         return this.info(`server says goodbye: ${slashHints(sanitizeLine(event.text))}`);
       case 'HELLO':
+      case 'NOTICE':
         return this.info(sanitizeLine(event.text));
       case 'PING':
         return undefined;

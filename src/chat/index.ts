@@ -9,6 +9,16 @@ export {
   type CommandSpec,
   type ArgSpec,
 } from './commands.js';
+export { ClusterRoom as ChatClusterRoom } from './cluster/room.js';
+export {
+  RedisLink as ChatRedisLink,
+  type RedisLinkOptions as ChatRedisLinkOptions,
+} from './cluster/redis-link.js';
+export type {
+  ClusterLink as ChatClusterLink,
+  ClusterHandlers as ChatClusterHandlers,
+} from './cluster/link.js';
+export type { ClusterEvent as ChatClusterEvent } from './cluster/events.js';
 export { FloodGate, DEFAULT_FLOOD_LIMITS, type FloodLimits, type FloodDecision } from './flood.js';
 export { runChatSession, type ChatSessionOptions } from './terminal.js';
 export {

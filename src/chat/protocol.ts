@@ -119,6 +119,7 @@ export type ChatEvent =
   | { type: 'RENAMED'; from: string; to: string }
   | { type: 'PING'; token: string }
   | { type: 'HELLO'; text: string }
+  | { type: 'NOTICE'; text: string }
   | { type: 'BYE'; text: string };
 
 export function formatEvent(event: ChatEvent): string {
@@ -136,6 +137,7 @@ export function formatEvent(event: ChatEvent): string {
     case 'PING':
       return `PING ${event.token}`;
     case 'HELLO':
+    case 'NOTICE':
     case 'BYE':
       return event.text ? `${event.type} ${event.text}` : event.type;
   }
@@ -213,6 +215,7 @@ export function parseServerLine(line: string): ServerLine {
     case 'PING':
       return { kind: 'event', event: { type: 'PING', token: rest }, line };
     case 'HELLO':
+    case 'NOTICE':
     case 'BYE':
       return { kind: 'event', event: { type: word, text: rest }, line };
   }

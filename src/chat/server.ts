@@ -2,9 +2,11 @@
 // (delaying commands beyond the bucket, cutting off clients far beyond it) and idle PINGs.
 import { formatHostPort } from '../text/host-port.js';
 import { type Connection, type DisconnectReason, LineServer, type LineServerOptions } from '../line/index.js';
+import type { ClusterHandlers, ClusterLink } from './cluster/link.js';
+import { ClusterRoom } from './cluster/room.js';
 import { DEFAULT_FLOOD_LIMITS, FloodGate, type FloodLimits } from './flood.js';
 import { formatError, formatEvent, formatGreeting } from './protocol.js';
-import { type Delivery, Room, type RoomLimits } from './room.js';
+import { type Delivery, type Outcome, Room, type RoomLimits } from './room.js';
 
 export interface ChatServerOptions extends LineServerOptions, Partial<RoomLimits> {
   /** Silence after which the server sends PING <token> (default 120 000 ms). */
@@ -15,6 +17,8 @@ export interface ChatServerOptions extends LineServerOptions, Partial<RoomLimits
   flood?: Partial<FloodLimits>;
   /** How long JOINED/LEFT news may wait to be sent together (default 20 ms; see queuePresence). */
   presenceBatchMs?: number;
+  /** Join other nodes into one chat through this link (chat-server --redis); without it the chat is alone. */
+  cluster?: ClusterLink;
 }
 
 export const DEFAULT_IDLE_MS = 120_000;
@@ -31,12 +35,15 @@ interface ChatState {
   pingSentAt: number | undefined;
   /** The name it had when it left the room (for the disconnect log line, which may come later). */
   leftAs: string | undefined;
+  /** A REGISTER waits for the cluster's answer: later commands wait behind it, so replies keep their order. */
+  claiming: boolean;
 }
 
 const BLANK = /^[ \t]*$/;
 
 export class ChatServer extends LineServer<ChatState> {
   readonly room: Room;
+  readonly cluster: ClusterLink | undefined;
   readonly flood: Readonly<FloodLimits>;
   readonly idleMs: number;
   readonly pingTimeoutMs: number;
@@ -54,7 +61,8 @@ export class ChatServer extends LineServer<ChatState> {
   constructor(options: ChatServerOptions = {}) {
     // The protocol is meant to be typed into telnet: its commands (Ctrl-C's IAC IP IAC DO TM) are handled.
     super({ telnet: true, ...options });
-    this.room = new Room(options);
+    this.cluster = options.cluster;
+    this.room = options.cluster ? new ClusterRoom(options) : new Room(options);
     this.flood = { ...DEFAULT_FLOOD_LIMITS, ...options.flood };
     this.idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
     this.pingTimeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
@@ -66,6 +74,8 @@ export class ChatServer extends LineServer<ChatState> {
   }
 
   override async start(opts: { host?: string; port?: number } = {}): Promise<{ host: string; port: number }> {
+    // The others' users are known before the first client arrives (or the node starts alone, and says so).
+    if (this.cluster) await this.startCluster(this.cluster, this.room as ClusterRoom);
     const address = await super.start(opts);
     this.logger.info(
       { idleMs: this.idleMs, pingTimeoutMs: this.pingTimeoutMs, flood: this.flood, limits: this.room.limits },
@@ -76,6 +86,7 @@ export class ChatServer extends LineServer<ChatState> {
 
   override async stop(): Promise<void> {
     await super.stop();
+    await this.cluster?.stop();
     if (!this.stopLogged) {
       this.stopLogged = true;
       this.logger.info('stopped');
@@ -95,6 +106,7 @@ export class ChatServer extends LineServer<ChatState> {
       lastHeard: Date.now(),
       pingSentAt: undefined,
       leftAs: undefined,
+      claiming: false,
     };
   }
 
@@ -145,7 +157,7 @@ export class ChatServer extends LineServer<ChatState> {
       return;
     }
     const due = decision.action === 'run' ? now : now + decision.ms;
-    if (state.waiting.length === 0 && due <= now) {
+    if (state.waiting.length === 0 && due <= now && !state.claiming) {
       this.execute(conn, line);
       return;
     }
@@ -167,9 +179,12 @@ export class ChatServer extends LineServer<ChatState> {
   private leaveRoom(conn: Connection<ChatState>): void {
     this.dropWaiting(conn.state);
     conn.state.leftAs ??= this.room.nameOf(conn.id);
-    const news = this.room.disconnect(conn.id);
-    // While stopping, everyone is leaving: nobody is left to tell.
-    if (!this.shuttingDown) this.queuePresence(news);
+    const { deliveries, publish } = this.room.depart(conn.id);
+    // While stopping, everyone is leaving: nobody is left to tell (the link tells the other nodes at once).
+    if (!this.shuttingDown) {
+      this.queuePresence(deliveries);
+      if (publish) this.cluster?.publish(publish);
+    }
   }
 
   /** Ends a connection on the server's initiative (QUIT, flood, idle): it leaves the room at once. */
@@ -183,14 +198,14 @@ export class ChatServer extends LineServer<ChatState> {
     const state = conn.state;
     state.timer = undefined;
     const now = Date.now();
-    while (state.waiting.length > 0 && state.waiting[0]!.due <= now && !conn.closed) {
+    while (state.waiting.length > 0 && state.waiting[0]!.due <= now && !conn.closed && !state.claiming) {
       this.execute(conn, state.waiting.shift()!.line);
     }
     if (conn.closed) {
       this.dropWaiting(state);
       return;
     }
-    if (state.waiting.length > 0 && state.timer === undefined) {
+    if (state.waiting.length > 0 && state.timer === undefined && !state.claiming) {
       state.timer = setTimeout(() => this.runDue(conn), state.waiting[0]!.due - now);
     }
   }
@@ -207,6 +222,37 @@ export class ChatServer extends LineServer<ChatState> {
     const newcomer = this.room.nameOf(conn.id) === undefined;
     if (!newcomer) this.flushPresence();
     const outcome = this.room.handleLine(conn.id, line);
+    if (outcome.claim !== undefined) {
+      this.claimThenFinish(conn, outcome.claim, outcome.verb, newcomer);
+      return;
+    }
+    this.finish(conn, outcome, newcomer);
+  }
+
+  /** A REGISTER in a cluster: the name is claimed across the cluster first; the client's later commands wait. */
+  private claimThenFinish(
+    conn: Connection<ChatState>,
+    name: string,
+    verb: string | undefined,
+    newcomer: boolean,
+  ): void {
+    conn.state.claiming = true;
+    void this.cluster!.claim(name).then((result) => {
+      conn.state.claiming = false;
+      // Offline: nobody could say no. The name is this node's until the link is back and claims it again.
+      const outcome = this.room.completeRegister(conn.id, name, result !== 'taken');
+      if (outcome.release !== undefined) {
+        this.cluster!.release(outcome.release);
+        return;
+      }
+      if (conn.closed) return;
+      if (!newcomer) this.flushPresence();
+      this.finish(conn, { ...outcome, verb }, newcomer);
+      this.runDue(conn);
+    });
+  }
+
+  private finish(conn: Connection<ChatState>, outcome: Outcome, newcomer: boolean): void {
     this.logger.info(
       {
         conn: conn.id,
@@ -219,7 +265,61 @@ export class ChatServer extends LineServer<ChatState> {
     conn.send(outcome.reply);
     if (newcomer) this.queuePresence(outcome.deliveries);
     else this.deliver(outcome.deliveries);
+    if (outcome.publish) this.cluster?.publish(outcome.publish);
     if (outcome.close) this.closeClient(conn, 'quit');
+  }
+
+  /** Connects the link, and turns what it says into deliveries here. */
+  private async startCluster(link: ClusterLink, room: ClusterRoom): Promise<void> {
+    const handlers: ClusterHandlers = {
+      event: (node, event) => {
+        const deliveries = room.applyRemote(node, event);
+        if (event.t === 'message' || event.t === 'private' || event.t === 'group') {
+          // Presence news queued so far happened first.
+          this.flushPresence();
+          this.deliver(deliveries);
+        } else {
+          this.queuePresence(deliveries);
+        }
+      },
+      snapshot: (node, records) => this.queuePresence(room.syncNode(node, records)),
+      nodeGone: (node) => this.queuePresence(room.dropNode(node)),
+      status: (up) => {
+        room.setLinkUp(up);
+        this.flushPresence();
+        this.noticeAll(
+          up
+            ? 'cluster link up: users on every node can be reached again'
+            : 'cluster link down: until it is back you reach only the users on this node',
+        );
+      },
+      lost: (names) => {
+        for (const name of names) {
+          const conn = this.byId.get(room.clientByName(name) ?? -1);
+          if (!conn) continue;
+          conn.send(
+            formatEvent({
+              type: 'BYE',
+              text: `name taken: ${name} was registered on another node while the cluster link was down; connect again with another name`,
+            }),
+          );
+          this.closeClient(conn, 'name lost');
+        }
+      },
+      knownNodes: () => room.knownNodes(),
+    };
+    const up = await link.start(handlers);
+    if (!up) {
+      this.logger.warn(
+        { node: link.nodeId },
+        'cannot reach Redis: running alone (local users only) and retrying; the node joins the cluster when it answers',
+      );
+    }
+  }
+
+  private noticeAll(text: string): void {
+    const line = formatEvent({ type: 'NOTICE', text });
+    for (const conn of this.byId.values()) if (!conn.closed) conn.send(line);
   }
 
   /**

@@ -14,6 +14,14 @@ import type { Reply } from './protocol.js';
 export interface ChatSessionOptions {
   host: string;
   port: number;
+  /**
+   * Nodes of one chat cluster to move between (the first is host:port). When the connection to one is lost,
+   * the session connects to the next, registers the same name again and says so; with one server, losing it
+   * ends the session.
+   */
+  servers?: ReadonlyArray<{ host: string; port: number }>;
+  /** How long a failover may try before the session gives up (default 30 000 ms). */
+  failoverMs?: number;
   name?: string;
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream & { columns?: number };
@@ -84,9 +92,11 @@ const NAME_REQUIRED =
  * input, refused any of its commands), 2 for bad usage.
  */
 export async function runChatSession(o: ChatSessionOptions): Promise<number> {
-  const where = formatHostPort(o.host, o.port);
+  const servers = o.servers && o.servers.length > 0 ? o.servers : [{ host: o.host, port: o.port }];
+  let current = 0;
+  let where = formatHostPort(servers[0]!.host, servers[0]!.port);
   const display = new ChatDisplay(makeStyle(o.colour));
-  const client = new ChatClient();
+  let client = new ChatClient();
   let promptShown = false;
   const fail = (message: string, code = 1): number => {
     // Not on the end of the prompt line.
@@ -104,26 +114,47 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
       o.output.write(`${line}\n`);
     }
   };
-  client.onEvent = (event) => print(display.event(event));
+  let closedReason: string | undefined;
+  let closed!: Promise<'closed'>;
+  let bye: string | undefined;
+  /** Makes `c` the session's connection: its events are shown, its end is `closed`. */
+  const attach = (c: ChatClient) => {
+    client = c;
+    closedReason = undefined;
+    bye = undefined;
+    c.onEvent = (event) => {
+      if (event.type === 'BYE') bye = event.text;
+      print(display.event(event));
+    };
+    closed = new Promise<'closed'>((resolve) => {
+      c.onClose = (reason) => {
+        closedReason = reason;
+        resolve('closed');
+      };
+    });
+  };
 
   if (o.name === undefined && !o.interactive) return fail(NAME_REQUIRED, 2);
-  try {
-    await client.connect(o.host, o.port);
-  } catch (err) {
-    return fail((err as Error).message);
+  let connected = false;
+  let firstError: Error | undefined;
+  // At the start, any node of the list will do: the first that answers.
+  for (const [i, server] of servers.entries()) {
+    const c = new ChatClient();
+    attach(c);
+    try {
+      await c.connect(server.host, server.port);
+      current = i;
+      where = formatHostPort(server.host, server.port);
+      connected = true;
+      break;
+    } catch (err) {
+      firstError ??= err as Error;
+    }
   }
+  if (!connected) return fail(firstError!.message);
 
-  let closedReason: string | undefined;
-  const closed = new Promise<'closed'>((resolve) => {
-    client.onClose = (reason) => {
-      closedReason = reason;
-      resolve('closed');
-    };
-  });
-  const goneAway = () =>
-    fail(
-      `lost the connection to ${where} (${closedReason === 'server-closed' ? 'the server closed it' : closedReason})`,
-    );
+  const why = () => (closedReason === 'server-closed' ? 'the server closed it' : closedReason);
+  const goneAway = () => fail(`lost the connection to ${where} (${why()})`);
 
   rl = createInterface({
     input: o.input,
@@ -136,9 +167,13 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
   const stopped = () => rl?.close();
   if (o.stop?.aborted) rl.close();
   o.stop?.addEventListener('abort', stopped, { once: true });
+  // A line asked for when the connection closed stays asked for: after a failover it is the next one read.
+  let asked: Promise<IteratorResult<string>> | undefined;
   const nextLine = async (): Promise<string | undefined | 'closed'> => {
-    const next = await Promise.race([lines.next(), closed]);
+    asked ??= lines.next();
+    const next = await Promise.race([asked, closed]);
     if (next === 'closed') return 'closed';
+    asked = undefined;
     return next.done ? undefined : next.value;
   };
 
@@ -177,6 +212,53 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
     if (users === 'closed') return goneAway();
     print(display.info(`connected to ${where} as ${me}; ${users.total} here; type /help for the commands`));
 
+    /**
+     * The connection is lost: with several nodes, connect to the next one (backoff with jitter, bounded by
+     * failoverMs) and register the same name again. A name held by a node that died is free once that node's
+     * lease runs out, so NAME_TAKEN is retried too. Resolves false when no node took us back in time.
+     */
+    const failover = async (): Promise<boolean> => {
+      if (servers.length < 2 || bye?.startsWith('name taken')) return false;
+      const lostWhere = where;
+      print(display.info(`lost the connection to ${lostWhere} (${why()}); moving to another node`));
+      const deadline = Date.now() + (o.failoverMs ?? 30_000);
+      for (let attempt = 0; Date.now() < deadline; attempt++) {
+        if (o.stop?.aborted) return false;
+        await new Promise((r) => setTimeout(r, retryDelay(attempt)));
+        current = (current + 1) % servers.length;
+        const server = servers[current]!;
+        const c = new ChatClient();
+        attach(c);
+        try {
+          await c.connect(server.host, server.port, { timeoutMs: 5000 });
+        } catch {
+          continue;
+        }
+        for (let tries = 0; Date.now() < deadline && closedReason === undefined; tries++) {
+          try {
+            await c.register(me);
+            where = formatHostPort(server.host, server.port);
+            const here = await c.listUsers().catch(() => undefined);
+            print(
+              display.info(
+                `reconnected to ${where} as ${me}${here ? `; ${here.total} here` : ''} (messages sent to you meanwhile are lost)`,
+              ),
+            );
+            if (o.interactive) rl?.prompt(true);
+            return true;
+          } catch (err) {
+            if (!(err instanceof ChatReplyError) || err.code !== 'NAME_TAKEN') break;
+            // Probably still held by the node we lost, until its lease runs out.
+            await new Promise((r) => setTimeout(r, retryDelay(tries)));
+          }
+        }
+        c.close();
+      }
+      closedReason ??= 'no node took the session back';
+      where = lostWhere;
+      return false;
+    };
+
     // ---- the conversation ----
     const prompt = () => `${me}> `;
     if (o.interactive) {
@@ -213,7 +295,11 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
           }
           print(display.reply(verb, reply));
         },
-        () => {},
+        () => {
+          // The connection went before the reply: it may or may not have been carried out.
+          refused++;
+          print(display.error(`no reply to "${line.slice(0, 60)}": the connection was lost`));
+        },
       );
       shown = p;
       inFlight.add(p);
@@ -222,7 +308,10 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
 
     for (;;) {
       const typed = await nextLine();
-      if (typed === 'closed') return goneAway();
+      if (typed === 'closed') {
+        if (await failover()) continue;
+        return goneAway();
+      }
       if (typed === undefined) break;
       const action = parseInput(typed);
       if (action.kind === 'send' || action.kind === 'error') commands++;
@@ -253,13 +342,16 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
       while (inFlight.size >= maxInFlight && closedReason === undefined) {
         await Promise.race([...inFlight, closed]);
       }
-      if (closedReason !== undefined) return goneAway();
+      if (closedReason !== undefined) {
+        if (await failover()) continue;
+        return goneAway();
+      }
       if (o.interactive) rl.prompt();
     }
 
     // ---- end of input: wait for the replies still due, then leave politely ----
     await Promise.race([Promise.allSettled([...inFlight]), closed]);
-    if (closedReason !== undefined) return goneAway();
+    if (closedReason !== undefined && !(await failover())) return goneAway();
     await Promise.race([client.command('QUIT').catch(() => {}), closed]);
     await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
     return finished();
@@ -273,4 +365,10 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
     rl.close();
     if (o.interactive) o.output.write('\n');
   }
+}
+
+/** The wait before a failover's attempt: doubling from 100 ms to at most 3 s, each with random jitter. */
+function retryDelay(attempt: number): number {
+  const base = Math.min(3000, 100 * 2 ** Math.min(attempt, 5));
+  return base / 2 + Math.random() * (base / 2);
 }

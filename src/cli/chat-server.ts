@@ -1,5 +1,6 @@
 // `plainwire chat-server`: the TCP chat server (docs/PROTOCOL.md), with its limits as options.
 import { type Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_LEASE_MS } from '../chat/cluster/link.js';
 import { DEFAULT_FLOOD_LIMITS } from '../chat/flood.js';
 import { DEFAULT_ROOM_LIMITS } from '../chat/room.js';
 import { ChatServer, DEFAULT_IDLE_MS, DEFAULT_PING_TIMEOUT_MS } from '../chat/server.js';
@@ -25,6 +26,21 @@ interface ChatServerCliOptions {
   presenceLimit: number;
   web?: number | true;
   webOrigin: string[];
+  redis?: string;
+  redisLease: number;
+}
+
+/** redis://HOST:PORT (or rediss://, with user, password and database as ioredis takes them). */
+function parseRedisUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(`"${value}" is not a URL; use redis://HOST:PORT`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw new InvalidArgumentError(`"${value}" is not a Redis URL; use redis://HOST:PORT`);
+  return value;
 }
 
 export function register(program: Command): void {
@@ -91,6 +107,17 @@ export function register(program: Command): void {
       collectOrigins,
       [],
     )
+    .option(
+      '--redis <url>',
+      'join the other chat-server nodes using this Redis (redis://HOST:PORT) into one chat (docs/SCALE.md)',
+      parseRedisUrl,
+    )
+    .option(
+      '--redis-lease <seconds>',
+      "with --redis: a dead node's names are free this long after its last heartbeat",
+      parsePositiveInt,
+      DEFAULT_LEASE_MS / 1000,
+    )
     .addHelpText(
       'after',
       `
@@ -106,10 +133,20 @@ Example:
 Web client (same room, names and limits as TCP users):
   $ plainwire chat-server --web    then open http://127.0.0.1:8080/
 
+Several nodes, one chat (names, USERS, GROUPS and every message across nodes; docs/SCALE.md):
+  $ redis-server --port 6379 --save '' --appendonly no
+  $ plainwire chat-server --port 8090 --redis redis://127.0.0.1:6379
+  $ plainwire chat-server --port 8091 --redis redis://127.0.0.1:6379
+  $ plainwire chat 127.0.0.1:8090,127.0.0.1:8091 --name ada     (moves to the other node if one dies)
+  If Redis cannot be reached a node starts anyway, alone, with a warning, and joins when Redis answers;
+  its users are told (NOTICE) whenever the link goes down or comes back.
+
 Logs go to stderr (human-readable on a terminal, JSON lines on a pipe; PLAINWIRE_LOG_LEVEL=warn quiets them).`,
     )
     .action(async (opts: ChatServerCliOptions) => {
       const logger = createLogger('chat-server');
+      // Loaded only for a cluster: a lone chat server never loads the Redis client.
+      const { RedisLink } = opts.redis !== undefined ? await import('../chat/cluster/redis-link.js') : {};
       const server = new ChatServer({
         logger,
         idleMs: opts.idle * 1000,
@@ -120,6 +157,9 @@ Logs go to stderr (human-readable on a terminal, JSON lines on a pipe; PLAINWIRE
         listLimit: opts.listLimit,
         presenceLimit: opts.presenceLimit,
         flood: { burst: opts.floodBurst, ratePerSecond: opts.floodRate, maxQueued: opts.floodMaxQueued },
+        ...(opts.redis !== undefined && RedisLink
+          ? { cluster: new RedisLink({ url: opts.redis, leaseMs: opts.redisLease * 1000, logger }) }
+          : {}),
       });
       await runServer({
         command: 'chat-server',

@@ -16,7 +16,11 @@ export function register(program: Command): void {
   program
     .command('chat')
     .description('chat client: connect to a chat-server, register a name, talk')
-    .argument('[server]', 'HOST[:PORT] of the chat server', '127.0.0.1:8090')
+    .argument(
+      '[server]',
+      'HOST[:PORT] of the chat server; HOST:PORT,HOST:PORT,... for nodes of one cluster (moves to the next when one dies)',
+      '127.0.0.1:8090',
+    )
     .option('--name <name>', `your screen name (${NAME_RULE}); asked for on a terminal if missing`, parseName)
     .option(
       '--tui',
@@ -31,6 +35,8 @@ Type text to say it to everyone; /msg name[,name] text, /join g, /leave g, /g gr
 Examples:
   $ plainwire chat --name ada                       (server on 127.0.0.1:8090)
   $ plainwire chat chat.example:9000 --name ada
+  $ plainwire chat 127.0.0.1:8090,127.0.0.1:8091 --name ada   (a cluster: when a node dies, the session moves
+                                                     to the next and registers ada again; not with --tui)
   $ printf 'hello\\n/users\\n' | plainwire chat --name bot     (scripted: replies and events on stdout)
   $ plainwire chat --tui --name ada                 (full screen: Enter sends, Up/Down recall, PgUp/PgDn
                                                      scroll, Tab completes a name, Ctrl-C or /quit leaves)
@@ -40,14 +46,21 @@ the server goes away, and for piped input also if any command was refused (each 
 with "!!" on stdout; the count goes to stderr); 2 for bad usage.`,
     )
     .action(async (server: string, opts: { name?: string; tui?: boolean }) => {
-      let address: { host: string; port: number };
+      let servers: Array<{ host: string; port: number }>;
       try {
-        const parsed = parseServerAddress(server);
-        address = { host: parsed.host, port: parsed.port ?? 8090 };
+        servers = server
+          .split(',')
+          .filter((s) => s.trim() !== '')
+          .map((s) => {
+            const parsed = parseServerAddress(s.trim());
+            return { host: parsed.host, port: parsed.port ?? 8090 };
+          });
+        if (servers.length === 0) throw new Error(`"${server}" names no server`);
       } catch (err) {
         process.stderr.write(`plainwire chat: ${(err as Error).message}\n`);
         process.exit(2);
       }
+      const address = servers[0]!;
       if (opts.tui) {
         // As for browse --tui: ink reads CI when it loads and then draws only the last frame (a blank screen);
         // --tui runs only on a terminal, so someone is watching. Loaded here, so other commands never load ink.
@@ -69,6 +82,7 @@ with "!!" on stdout; the count goes to stderr); 2 for bad usage.`,
       const code = await runChatSession({
         stop: stop.signal,
         ...address,
+        servers,
         ...(opts.name !== undefined ? { name: opts.name } : {}),
         input: process.stdin,
         output: process.stdout,

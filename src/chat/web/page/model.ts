@@ -240,6 +240,9 @@ export class ChatModel {
       case 'RENAMED':
         this.rename(event.from, event.to);
         return undefined;
+      case 'NOTICE':
+        this.notice(this.conversation('all', 'Everyone'), event.text);
+        return undefined;
       default:
         return undefined;
     }

@@ -1,0 +1,144 @@
+// Chat nodes joined by a real redis-server (started by the test on a free loopback port): names unique
+// across nodes, messages, private and group messages and presence news crossing nodes, USERS and GROUPS
+// cluster-wide, and one sender's order kept under a burst.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RedisLink } from '../../src/chat/cluster/redis-link.js';
+import { ChatServer, type ChatServerOptions } from '../../src/chat/server.js';
+import { TestRedis } from '../helpers/redis.js';
+import { RawClient } from './raw-client.js';
+
+let redis: TestRedis;
+let run = 0;
+const servers: ChatServer[] = [];
+const clients: RawClient[] = [];
+
+beforeAll(async () => {
+  redis = await TestRedis.start();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.destroy();
+  await Promise.all(servers.splice(0).map((s) => s.stop()));
+});
+
+/** Nodes of one chat (a fresh key prefix per test, so tests do not see each other's users). */
+async function cluster(count: number, options: ChatServerOptions = {}): Promise<number[]> {
+  const prefix = `test${++run}:`;
+  const ports: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const server = new ChatServer({
+      ...options,
+      cluster: new RedisLink({ url: redis.url, prefix, leaseMs: 1500, nodeId: `n${i}` }),
+    });
+    servers.push(server);
+    ports.push((await server.start({ port: 0 })).port);
+  }
+  return ports;
+}
+
+async function join(port: number, name?: string): Promise<RawClient> {
+  const c = await RawClient.join(port, name);
+  clients.push(c);
+  return c;
+}
+
+/** Reads lines until one matches; returns it (the ones before are dropped). */
+async function until(c: RawClient, match: RegExp | string): Promise<string> {
+  for (;;) {
+    const line = await c.next();
+    if (typeof match === 'string' ? line === match : match.test(line)) return line;
+  }
+}
+
+describe('chat nodes over Redis', () => {
+  it('keeps names unique across nodes, ignoring case, and frees them when their holder leaves', async () => {
+    const [a, b] = await cluster(2);
+    const ada = await join(a!, 'Ada');
+    const bob = await join(b!, 'bob');
+    const other = await join(b!);
+    expect(await other.reply('REGISTER ada')).toBe('ERROR NAME_TAKEN ada is taken; choose another name');
+    expect(await other.reply('REGISTER ADA')).toMatch(/^ERROR NAME_TAKEN /);
+    // Two nodes asked at once for one name: exactly one of them gets it.
+    const x = await join(a!);
+    const y = await join(b!);
+    x.send('REGISTER cyd');
+    y.send('REGISTER Cyd');
+    const answers = [await x.next(), await y.next()].sort();
+    expect(answers[0]).toMatch(/^ERROR NAME_TAKEN /);
+    expect(answers[1]).toMatch(/^OK REGISTERED [cC]yd$/);
+    expect(await ada.reply('QUIT')).toBe('OK BYE');
+    await ada.closed;
+    // The name is free once Ada's node said LEFT.
+    await until(bob, 'LEFT Ada');
+    expect(await other.reply('REGISTER ada')).toBe('OK REGISTERED ada');
+    // A rename gives the old name back to the whole cluster.
+    expect(await other.reply('REGISTER ida')).toBe('OK RENAMED ada ida');
+    const again = await join(a!);
+    await until(bob, 'RENAMED ada ida');
+    expect(await again.reply('REGISTER ada')).toBe('OK REGISTERED ada');
+  });
+
+  it('carries messages, private and group messages and presence news between nodes', async () => {
+    const [a, b] = await cluster(2);
+    const ada = await join(a!, 'ada');
+    const bob = await join(b!, 'bob');
+    expect(await until(ada, /^JOINED /)).toBe('JOINED bob');
+    expect(await ada.reply('MESSAGE hello, bob')).toBe('OK SENT 1');
+    expect(await until(bob, /^MESSAGE /)).toBe('MESSAGE ada hello, bob');
+    expect(await bob.reply('PRIVATE ada psst')).toBe('OK SENT 1');
+    expect(await until(ada, /^PRIVATE /)).toBe('PRIVATE bob psst');
+    expect(await bob.reply('PRIVATE ada,nobody psst')).toMatch(/^ERROR NO_SUCH_USER .*"nobody"/);
+    expect(await ada.reply('JOIN Devs')).toBe('OK JOINED Devs');
+    // bob's node learns of Devs from the bus: JOIN keeps the creator's spelling across nodes.
+    await expect.poll(async () => bob.reply('GROUPS'), { timeout: 30_000 }).toBe('OK GROUPS 1 Devs:1');
+    expect(await bob.reply('GROUP devs hi')).toBe('ERROR NOT_MEMBER join Devs first: JOIN Devs');
+    expect(await bob.reply('JOIN devs')).toBe('OK JOINED Devs');
+    expect(await until(ada, /^JOINED /)).toBe('JOINED bob Devs');
+    expect(await bob.reply('GROUP devs the build is green')).toBe('OK SENT 1');
+    expect(await until(ada, /^GROUP /)).toBe('GROUP Devs bob the build is green');
+    expect(await ada.reply('REGISTER ida')).toBe('OK RENAMED ada ida');
+    expect(await until(bob, /^RENAMED /)).toBe('RENAMED ada ida');
+    expect(await ada.reply('LEAVE devs')).toBe('OK LEFT Devs');
+    expect(await until(bob, /^LEFT /)).toBe('LEFT ida Devs');
+    ada.destroy();
+    expect(await until(bob, /^LEFT /)).toBe('LEFT ida');
+  });
+
+  it('lists USERS and GROUPS across the cluster, a page at a time', async () => {
+    const [a, b, c] = await cluster(3, { listLimit: 2 });
+    const names = ['ann', 'Bea', 'cal', 'dee', 'Eve'];
+    const users: RawClient[] = [];
+    for (const [i, name] of names.entries()) users.push(await join([a, b, c][i % 3]!, name));
+    const watcher = users[0]!;
+    // News from different nodes may come in any order.
+    const expected = new Set(names.slice(1).map((name) => `JOINED ${name}`));
+    while (expected.size > 0) expected.delete(await watcher.next());
+    await users[1]!.reply('JOIN zeta');
+    await users[2]!.reply('JOIN alpha');
+    await users[3]!.reply('JOIN alpha');
+    const asker = await join(c!);
+    await expect.poll(async () => asker.reply('USERS'), { timeout: 30_000 }).toBe('OK USERS 5 ann Bea +3');
+    expect(await asker.reply('USERS bea')).toBe('OK USERS 5 cal dee +1');
+    expect(await asker.reply('USERS dee')).toBe('OK USERS 5 Eve');
+    await expect
+      .poll(async () => users[4]!.reply('GROUPS'), { timeout: 30_000 })
+      .toBe('OK GROUPS 2 alpha:2 zeta:1');
+  });
+
+  it("keeps one sender's order across nodes under a burst", async () => {
+    const [a, b] = await cluster(2, { flood: { burst: 1000, ratePerSecond: 1000, maxQueued: 1000 } });
+    const listener = await join(b!, 'listener');
+    const sender = await join(a!, 'sender');
+    await until(listener, 'JOINED sender');
+    const count = 500;
+    for (let i = 0; i < count; i++) sender.send(`MESSAGE m${i}`);
+    const seen: string[] = [];
+    while (seen.length < count) {
+      const line = await listener.next();
+      if (line.startsWith('MESSAGE sender ')) seen.push(line.slice('MESSAGE sender '.length));
+    }
+    expect(seen).toEqual(Array.from({ length: count }, (_, i) => `m${i}`));
+  });
+});
