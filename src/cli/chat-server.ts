@@ -8,7 +8,7 @@ import { normalizeOrigin } from '../chat/web/origin.js';
 import { ChatWebServer, DEFAULT_WEB_PORT } from '../chat/web/server.js';
 import { createLogger, type Logger } from '../log.js';
 import { formatHostPort } from '../text/host-port.js';
-import { parsePort, parsePositiveInt } from './options.js';
+import { parsePort, parsePositiveInt, parseRedisUrl, parseSeconds } from './options.js';
 import { describeListenError, type RunningServer, runServer } from './server-run.js';
 
 interface ChatServerCliOptions {
@@ -30,19 +30,6 @@ interface ChatServerCliOptions {
   redisLease: number;
 }
 
-/** redis://HOST:PORT (or rediss://, with user, password and database as ioredis takes them). */
-function parseRedisUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError(`"${value}" is not a URL; use redis://HOST:PORT`);
-  }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
-    throw new InvalidArgumentError(`"${value}" is not a Redis URL; use redis://HOST:PORT`);
-  return value;
-}
-
 export function register(program: Command): void {
   program
     .command('chat-server')
@@ -51,11 +38,11 @@ export function register(program: Command): void {
     )
     .option('--host <host>', 'address to listen on (0.0.0.0 or :: for every interface)', '127.0.0.1')
     .option('--port <port>', 'TCP port (0 picks a free one)', parsePort, 8090)
-    .option('--idle <seconds>', 'PING a client silent this long', parsePositiveInt, DEFAULT_IDLE_MS / 1000)
+    .option('--idle <seconds>', 'PING a client silent this long', parseSeconds(), DEFAULT_IDLE_MS / 1000)
     .option(
       '--ping-timeout <seconds>',
       'drop a PINGed client that says nothing for this long',
-      parsePositiveInt,
+      parseSeconds(),
       DEFAULT_PING_TIMEOUT_MS / 1000,
     )
     .option(
@@ -115,7 +102,7 @@ export function register(program: Command): void {
     .option(
       '--redis-lease <seconds>',
       "with --redis: a dead node's names are free this long after its last heartbeat",
-      parsePositiveInt,
+      parseSeconds(),
       DEFAULT_LEASE_MS / 1000,
     )
     .addHelpText(

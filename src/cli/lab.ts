@@ -6,13 +6,17 @@ import { defaultDataDir } from '../lab/data-dir.js';
 import { exampleSiteDir } from '../lab/package-files.js';
 import { DEFAULT_PORTS, PORT_ORDER, type PortName, PortsError, parsePorts } from '../lab/ports.js';
 import { runLab } from '../lab/run.js';
-import { LAB_SERVICES } from '../lab/services.js';
+import { type ClusterLinks, LAB_SERVICES } from '../lab/services.js';
 import { createLogger } from '../log.js';
+import { parseEtcdUrls, parseRedisUrl } from './options.js';
 
 interface LabCliOptions {
   host: string;
   data?: string;
   ports: Record<PortName, number>;
+  cluster?: boolean;
+  etcd?: string[];
+  redis?: string;
 }
 
 function portsOption(value: string): Record<PortName, number> {
@@ -42,6 +46,16 @@ export function register(program: Command): void {
         .argParser(portsOption)
         .default(parsePorts(defaultPorts), defaultPorts),
     )
+    .option(
+      '--cluster',
+      'start the store and the chat server as nodes of a cluster (needs --etcd and --redis)',
+    )
+    .option('--etcd <urls>', "with --cluster: the etcd cluster's client URLs, comma-separated", parseEtcdUrls)
+    .option(
+      '--redis <url>',
+      'with --cluster: the Redis the chat nodes share (redis://HOST:PORT)',
+      parseRedisUrl,
+    )
     .addHelpText(
       'after',
       `
@@ -55,9 +69,13 @@ Examples:
   plainwire lab --ports auto                # free ports, shown in the table
   plainwire lab --data /tmp/lab --host 0.0.0.0
 
-Cluster mode (--cluster, --etcd, --redis) comes with the etcd/Redis work. See docs/LAB.md.`,
+Cluster mode: with --cluster the store keeps its data in etcd and the chat server joins the other chat nodes
+through Redis, so several labs (on one machine with --ports auto, or on several) serve one store and one chat:
+  plainwire lab --cluster --ports auto --etcd http://127.0.0.1:2379 --redis redis://127.0.0.1:6379
+How to start etcd and Redis for it, and what each guarantee is: docs/LAB.md and docs/SCALE.md.`,
     )
-    .action(async (opts: LabCliOptions) => {
+    .action(async (opts: LabCliOptions, command: Command) => {
+      const cluster = clusterLinks(opts, command);
       const dataDir = resolve(
         opts.data ?? defaultDataDir({ platform: process.platform, env: process.env, home: homedir() }),
       );
@@ -66,6 +84,7 @@ Cluster mode (--cluster, --etcd, --redis) comes with the etcd/Redis work. See do
         ports: opts.ports,
         dataDir,
         siteDir: exampleSiteDir(),
+        ...(cluster ? { cluster } : {}),
         services: LAB_SERVICES,
         // The lab's log is for people even on a pipe (npm start | tee): one line per record, its service named.
         loggerFor: (name) => createLogger(name, { pretty: true }),
@@ -73,4 +92,21 @@ Cluster mode (--cluster, --etcd, --redis) comes with the etcd/Redis work. See do
         cli: process.env.npm_lifecycle_event !== undefined ? 'npx plainwire' : 'plainwire',
       });
     });
+}
+
+/** --cluster with both its links, or neither: half a cluster (an etcd store beside a lone chat) is a typo. */
+function clusterLinks(opts: LabCliOptions, command: Command): ClusterLinks | undefined {
+  const fail = (message: string) => command.error(`plainwire lab: ${message}`, { exitCode: 2 });
+  if (!opts.cluster) {
+    if (opts.etcd || opts.redis)
+      fail(
+        `--${opts.etcd ? 'etcd' : 'redis'} applies only with --cluster (add --cluster, and give both --etcd and --redis)`,
+      );
+    return undefined;
+  }
+  if (!opts.etcd || !opts.redis)
+    fail(
+      `--cluster needs ${!opts.etcd && !opts.redis ? '--etcd URL,... and --redis URL' : !opts.etcd ? '--etcd URL,... too' : '--redis URL too'} (where the store and the chat keep what the nodes share)`,
+    );
+  return { etcd: opts.etcd!, redis: opts.redis! };
 }

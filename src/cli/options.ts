@@ -105,3 +105,40 @@ export function parseSeconds(rule: SecondsRule = {}): (value: string) => number 
     return n;
   };
 }
+
+/** "http://h:p,h:p" -> URLs with a scheme; what etcd's own --endpoints takes. */
+export function parseEtcdUrls(value: string): string[] {
+  const urls = value
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  if (urls.length === 0)
+    throw new InvalidArgumentError('give at least one etcd client URL, e.g. http://127.0.0.1:2379.');
+  return urls.map((raw) => {
+    const withScheme = /^[a-z]+:\/\//i.test(raw) ? raw : `http://${raw}`;
+    let url: URL;
+    try {
+      url = new URL(withScheme);
+    } catch {
+      throw new InvalidArgumentError(`"${raw}" is not an etcd client URL (e.g. http://127.0.0.1:2379).`);
+    }
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.port === '' || url.pathname !== '/')
+      throw new InvalidArgumentError(
+        `"${raw}" is not an etcd client URL: give http://HOST:PORT (etcd's client port, 2379 by default).`,
+      );
+    return `${url.protocol}//${url.host}`;
+  });
+}
+
+/** redis://HOST:PORT (or rediss://, with user, password and database as ioredis takes them). */
+export function parseRedisUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(`"${value}" is not a URL; use redis://HOST:PORT`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw new InvalidArgumentError(`"${value}" is not a Redis URL; use redis://HOST:PORT`);
+  return value;
+}

@@ -7,7 +7,7 @@ import { DEFAULT_DISK_RESERVE_BYTES } from '../store/disk-space.js';
 import { DEFAULT_ETCD_PREFIX, DEFAULT_ETCD_TIMEOUT_MS, loadEtcdEngine } from '../store/etcd-options.js';
 import { parseAllowedOrigin } from '../store/origin.js';
 import { EngineOpenError, startStoreServer } from '../store/server.js';
-import { parsePort, parsePositiveInt } from './options.js';
+import { parseEtcdUrls, parsePort, parsePositiveInt } from './options.js';
 import { runServer } from './server-run.js';
 
 interface StoreCliOptions {
@@ -182,30 +182,6 @@ function parseToken(value: string): string {
     throw new InvalidArgumentError(`${(err as Error).message}.`);
   }
   return value;
-}
-
-/** "http://h:p,h:p" -> URLs with a scheme; what etcd's own --endpoints takes. */
-function parseEtcdUrls(value: string): string[] {
-  const urls = value
-    .split(',')
-    .map((u) => u.trim())
-    .filter(Boolean);
-  if (urls.length === 0)
-    throw new InvalidArgumentError('give at least one etcd client URL, e.g. http://127.0.0.1:2379.');
-  return urls.map((raw) => {
-    const withScheme = /^[a-z]+:\/\//i.test(raw) ? raw : `http://${raw}`;
-    let url: URL;
-    try {
-      url = new URL(withScheme);
-    } catch {
-      throw new InvalidArgumentError(`"${raw}" is not an etcd client URL (e.g. http://127.0.0.1:2379).`);
-    }
-    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.port === '' || url.pathname !== '/')
-      throw new InvalidArgumentError(
-        `"${raw}" is not an etcd client URL: give http://HOST:PORT (etcd's client port, 2379 by default).`,
-      );
-    return `${url.protocol}//${url.host}`;
-  });
 }
 
 function parseWholeNumber(value: string): number {

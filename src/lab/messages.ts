@@ -2,10 +2,16 @@
 import { formatHostPort } from '../text/host-port.js';
 import type { StartedService } from './lab.js';
 import { LabStartError } from './lab.js';
+import type { ClusterLinks } from './services.js';
 import { formatTable } from './table.js';
 
 /** The table printed once everything listens, then where the data lives. */
-export function formatStartup(started: readonly StartedService[], dataDir: string, cli: string): string {
+export function formatStartup(
+  started: readonly StartedService[],
+  dataDir: string,
+  cli: string,
+  cluster?: ClusterLinks,
+): string {
   const table = formatTable(
     started.map(({ service, running }) => ({
       service: service.name,
@@ -13,6 +19,8 @@ export function formatStartup(started: readonly StartedService[], dataDir: strin
       tryThis: service.tryThis(running, cli),
     })),
   );
+  if (cluster)
+    return `${table}\n\ndata: the store's in etcd (${cluster.etcd.join(',')}), the chat's in Redis (${cluster.redis}), shared with every node of the cluster\n`;
   return `${table}\n\ndata: ${dataDir} (kept across runs; --data DIR to use another)\n`;
 }
 

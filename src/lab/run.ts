@@ -102,6 +102,6 @@ export async function runLab(options: RunLabOptions): Promise<void> {
     await shutDown(lab, stopRequest);
     return;
   }
-  stdout.write(formatStartup(lab.started, options.dataDir, options.cli));
+  stdout.write(formatStartup(lab.started, options.dataDir, options.cli, options.cluster));
   stdout.write(`${READY_LINE}\n`);
 }

@@ -103,8 +103,12 @@ const store: LabService = {
 
 const chatServer: LabService = {
   name: 'chat-server',
-  async start({ host, port, logger }) {
-    const server = new ChatServer({ logger });
+  async start({ host, port, logger, cluster }) {
+    // Loaded only for a cluster: a lone lab never loads the Redis client.
+    const link = cluster
+      ? new (await import('../chat/cluster/redis-link.js')).RedisLink({ url: cluster.redis, logger })
+      : undefined;
+    const server = new ChatServer({ logger, ...(link ? { cluster: link } : {}) });
     try {
       const address = await server.start({ host, port });
       // stop() tells every user "BYE server stopping" before closing.
