@@ -2,6 +2,7 @@
 // and socket-free: events are the server's events, the replies to what was sent, keys and resizes, so a whole
 // session is testable without a terminal. Text is stored as the line client would print it (display.ts, with
 // colour off) and sanitised there; the screen (screen.ts) only lays it out.
+import { EMPTY_INPUT_LINE, editInputLine, type InputLine, submitInputLine } from '../../term/input-line.js';
 import type { TuiKey } from '../../term/keys.js';
 import { parseListing } from '../client.js';
 import { ChatDisplay } from '../display.js';
@@ -22,7 +23,7 @@ export interface Entry {
 /** Why a command was sent: typed by the person, or the TUI's own filling of the side pane. */
 export type Purpose = 'typed' | 'fill-users' | 'fill-groups';
 
-export interface ChatTuiState {
+export interface ChatTuiState extends InputLine {
   columns: number;
   rows: number;
   server: string;
@@ -35,12 +36,6 @@ export interface ChatTuiState {
   unread: number;
   /** Private messages among them. */
   unreadPrivate: number;
-  input: string;
-  history: string[];
-  /** Position in history while recalling (history.length: the line being typed). */
-  recall: number;
-  /** The line being typed before recalling started. */
-  draft: string;
   users: string[];
   usersTotal: number;
   /** Every group the GROUPS listing showed, and those joined since. */
@@ -68,7 +63,6 @@ export interface Update {
 
 /** Kept in memory: older entries are dropped, so a long session does not grow without bound. */
 export const MAX_ENTRIES = 5000;
-const MAX_HISTORY = 500;
 
 const PLAIN = makeStyle(false);
 
@@ -83,10 +77,7 @@ export function initialState(server: string, name: string, columns: number, rows
     scroll: 0,
     unread: 0,
     unreadPrivate: 0,
-    input: '',
-    history: [],
-    recall: 0,
-    draft: '',
+    ...EMPTY_INPUT_LINE,
     users: [name],
     usersTotal: 1,
     groups: [],
@@ -243,11 +234,7 @@ export function complete(state: ChatTuiState): { input: string; candidates: stri
 
 function submit(state: ChatTuiState, time: Date): Update {
   const typed = state.input;
-  const history =
-    typed.trim() === '' || state.history.at(-1) === typed
-      ? state.history
-      : [...state.history, typed].slice(-MAX_HISTORY);
-  let next: ChatTuiState = { ...state, input: '', draft: '', history, recall: history.length };
+  let next: ChatTuiState = { ...state, ...submitInputLine(state) };
   // Sending follows the conversation again.
   next = scrollBy(next, -next.scroll);
   const display = new ChatDisplay(PLAIN, () => time);
@@ -281,30 +268,14 @@ function submit(state: ChatTuiState, time: Date): Update {
 
 function onKey(state: ChatTuiState, key: TuiKey, time: Date): Update {
   const none = (s: ChatTuiState): Update => ({ state: s, effects: [] });
+  const edited = editInputLine(state, key);
+  if (edited) return none({ ...state, ...edited });
   const page = Math.max(1, paneRows(state) - 1);
   switch (key.name) {
-    case 'char':
-      return none({ ...state, input: state.input + (key.char ?? '') });
-    case 'backspace':
-      return none({ ...state, input: Array.from(state.input).slice(0, -1).join('') });
-    case 'clearLine':
-      return none({ ...state, input: '' });
     case 'enter':
       return submit(state, time);
     case 'interrupt':
       return { state, effects: [{ type: 'quit', line: 'QUIT' }] };
-    case 'up': {
-      if (state.recall === 0) return none(state);
-      const draft = state.recall === state.history.length ? state.input : state.draft;
-      const recall = state.recall - 1;
-      return none({ ...state, recall, draft, input: state.history[recall]! });
-    }
-    case 'down': {
-      if (state.recall >= state.history.length) return none(state);
-      const recall = state.recall + 1;
-      const input = recall === state.history.length ? state.draft : state.history[recall]!;
-      return none({ ...state, recall, input });
-    }
     case 'pageUp':
       return none(scrollBy(state, page));
     case 'pageDown':

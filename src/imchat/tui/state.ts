@@ -2,6 +2,7 @@
 // Pure: events are the session's room events and diagnostics, its queue of unsent lines, keys and resizes, so a
 // whole session is testable without a terminal or a store. Lines are stored as the line client prints them
 // (display.ts with colour off, sanitised there); the screen (screen.ts) only lays them out.
+import { EMPTY_INPUT_LINE, editInputLine, type InputLine, submitInputLine } from '../../term/input-line.js';
 import type { TuiKey } from '../../term/keys.js';
 import { makeStyle } from '../../term/style.js';
 import { nameKey } from '../../text/names.js';
@@ -21,7 +22,7 @@ export interface Entry {
 /** Whose turn it is in turn mode, as the session last said. */
 export type TurnShown = { state: 'mine' | 'partner' | 'other'; other?: string; turn: number };
 
-export interface ImchatTuiState {
+export interface ImchatTuiState extends InputLine {
   columns: number;
   rows: number;
   store: string;
@@ -34,12 +35,6 @@ export interface ImchatTuiState {
   scroll: number;
   /** Messages that arrived while scrolled back. */
   unread: number;
-  input: string;
-  history: string[];
-  /** Position in history while recalling (history.length: the line being typed). */
-  recall: number;
-  /** The line being typed before recalling started. */
-  draft: string;
   /** Who is present (in turn mode: the two seated), sanitised, in name order. */
   present: string[];
   turn: TurnShown | undefined;
@@ -63,7 +58,6 @@ export interface Update {
 
 /** Kept in memory: older entries are dropped, so a long session does not grow without bound. */
 export const MAX_ENTRIES = 5000;
-const MAX_HISTORY = 500;
 /** Held lines shown above the input at most; more are counted. */
 export const MAX_HELD_ROWS = 3;
 
@@ -88,10 +82,7 @@ export function initialState(start: ImchatTuiStart): ImchatTuiState {
     entries: [],
     scroll: 0,
     unread: 0,
-    input: '',
-    history: [],
-    recall: 0,
-    draft: '',
+    ...EMPTY_INPUT_LINE,
     present: [start.name],
     turn: undefined,
     held: [],
@@ -183,11 +174,7 @@ function scrollBy(state: ImchatTuiState, delta: number): ImchatTuiState {
 
 function submit(state: ImchatTuiState, time: Date): Update {
   const typed = state.input;
-  const history =
-    typed.trim() === '' || state.history.at(-1) === typed
-      ? state.history
-      : [...state.history, typed].slice(-MAX_HISTORY);
-  let next: ImchatTuiState = { ...state, input: '', draft: '', history, recall: history.length };
+  let next: ImchatTuiState = { ...state, ...submitInputLine(state) };
   next = scrollBy(next, -next.scroll);
   const input = parseImchatInput(typed);
   switch (input.kind) {
@@ -209,30 +196,14 @@ function submit(state: ImchatTuiState, time: Date): Update {
 
 function onKey(state: ImchatTuiState, key: TuiKey, time: Date): Update {
   const none = (s: ImchatTuiState): Update => ({ state: s, effects: [] });
+  const edited = editInputLine(state, key);
+  if (edited) return none({ ...state, ...edited });
   const page = Math.max(1, paneRows(state) - 1);
   switch (key.name) {
-    case 'char':
-      return none({ ...state, input: state.input + (key.char ?? '') });
-    case 'backspace':
-      return none({ ...state, input: Array.from(state.input).slice(0, -1).join('') });
-    case 'clearLine':
-      return none({ ...state, input: '' });
     case 'enter':
       return submit(state, time);
     case 'interrupt':
       return { state: { ...state, connection: 'leaving' }, effects: [{ type: 'quit' }] };
-    case 'up': {
-      if (state.recall === 0) return none(state);
-      const draft = state.recall === state.history.length ? state.input : state.draft;
-      const recall = state.recall - 1;
-      return none({ ...state, recall, draft, input: state.history[recall]! });
-    }
-    case 'down': {
-      if (state.recall >= state.history.length) return none(state);
-      const recall = state.recall + 1;
-      const input = recall === state.history.length ? state.draft : state.history[recall]!;
-      return none({ ...state, recall, input });
-    }
     case 'pageUp':
       return none(scrollBy(state, page));
     case 'pageDown':
