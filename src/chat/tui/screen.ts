@@ -1,8 +1,8 @@
 // What `plainwire chat --tui` shows for a state: the message pane beside the side pane (users, groups), the
 // status line and the input line, as terminal-safe rows of exactly the screen's width. Pure, so the layout is
 // testable without a terminal.
-import stringWidth from 'string-width';
-import { padTo, sideWidth, tailColumns, wrapColumns } from '../../term/layout.js';
+import { padTo, sideWidth, wrapColumns } from '../../term/layout.js';
+import { bodyRows, inputBar, type PaneLine, statusBar } from '../../term/panes.js';
 import { makeStyle, type Style } from '../../term/style.js';
 import { type ChatTuiState, type EntryKind, paneRows } from './state.js';
 
@@ -12,9 +12,6 @@ export interface ChatFrame {
   status: string;
   input: string;
 }
-
-const INVERSE_ON = '\u001b[7m';
-const INVERSE_OFF = '\u001b[27m';
 
 export { padTo, sideWidth, wrapColumns };
 
@@ -35,23 +32,8 @@ function colourOf(style: Style, kind: EntryKind): (s: string) => string {
   }
 }
 
-function messageRows(state: ChatTuiState, width: number, height: number, style: Style): string[] {
-  const rows: string[] = [];
-  const end = state.entries.length - state.scroll;
-  // Only as many entries as can fill the pane are wrapped, however long the history.
-  for (let i = end - 1; i >= 0 && rows.length < height; i--) {
-    const entry = state.entries[i]!;
-    const colour = colourOf(style, entry.kind);
-    const wrapped = wrapColumns(entry.text, width).map((r) => colour(padTo(r, width)));
-    rows.unshift(...wrapped);
-  }
-  const visible = rows.slice(-height);
-  while (visible.length < height) visible.unshift(' '.repeat(width));
-  return visible;
-}
-
-function sideRows(state: ChatTuiState, width: number, height: number, style: Style): string[] {
-  const lines: Array<{ text: string; colour?: (s: string) => string }> = [];
+function sideLines(state: ChatTuiState, style: Style): PaneLine[] {
+  const lines: PaneLine[] = [];
   lines.push({ text: `Users (${state.usersTotal})`, colour: style.bold });
   for (const name of state.users) {
     const me = name === state.name;
@@ -66,12 +48,7 @@ function sideRows(state: ChatTuiState, width: number, height: number, style: Sty
     const mine = state.mine.includes(group);
     lines.push({ text: `${mine ? '*' : ' '}${group}` });
   }
-  if (lines.length > height) {
-    const cut = lines.length - height + 1;
-    lines.splice(height - 1, lines.length, { text: ` ... ${cut} more`, colour: style.dim });
-  }
-  while (lines.length < height) lines.push({ text: '' });
-  return lines.map((l) => (l.colour ? l.colour(padTo(l.text, width)) : padTo(l.text, width)));
+  return lines;
 }
 
 export function statusText(state: ChatTuiState): string {
@@ -87,16 +64,16 @@ export function statusText(state: ChatTuiState): string {
 
 export function composeFrame(state: ChatTuiState, colour: boolean): ChatFrame {
   const style = makeStyle(colour);
-  const height = paneRows(state);
-  const side = sideWidth(state.columns);
-  const messageWidth = side > 0 ? state.columns - side - 1 : state.columns;
-  const messages = messageRows(state, messageWidth, height, style);
-  const sidePane = side > 0 ? sideRows(state, side, height, style) : [];
-  const body = messages.map((row, i) => (side > 0 ? `${row}${style.dim('\u2502')}${sidePane[i]}` : row));
-  // Inverse video is an attribute, not a colour: the status line stands out even under NO_COLOR.
-  const status = `${INVERSE_ON}${padTo(statusText(state), state.columns)}${INVERSE_OFF}`;
-  const prompt = '> ';
-  const shown = tailColumns(state.input, Math.max(1, state.columns - stringWidth(prompt) - 1));
-  const input = `${prompt}${shown}${INVERSE_ON} ${INVERSE_OFF}`;
-  return { body, status, input };
+  const body = bodyRows(
+    state,
+    paneRows(state),
+    style,
+    (entry) => colourOf(style, entry.kind),
+    () => sideLines(state, style),
+  );
+  return {
+    body,
+    status: statusBar(statusText(state), state.columns),
+    input: inputBar('> ', state.input, state.columns),
+  };
 }

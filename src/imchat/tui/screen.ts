@@ -1,8 +1,8 @@
 // What `plainwire imchat --tui` shows for a state: the message pane beside the side pane (who is present, whose
 // turn), the lines held for our turn, the status line and the input line, as terminal-safe rows of exactly the
 // screen's width. Pure, so the layout is testable without a terminal.
-import stringWidth from 'string-width';
-import { padTo, sideWidth, tailColumns, wrapColumns } from '../../term/layout.js';
+import { padTo } from '../../term/layout.js';
+import { bodyRows, inputBar, type PaneLine, statusBar } from '../../term/panes.js';
 import { makeStyle, type Style } from '../../term/style.js';
 import { nameKey } from '../../text/names.js';
 import { type EntryKind, heldRows, type ImchatTuiState, paneRows } from './state.js';
@@ -15,9 +15,6 @@ export interface ImchatFrame {
   status: string;
   input: string;
 }
-
-const INVERSE_ON = '\u001b[7m';
-const INVERSE_OFF = '\u001b[27m';
 
 function colourOf(style: Style, kind: EntryKind): (s: string) => string {
   switch (kind) {
@@ -35,20 +32,6 @@ function colourOf(style: Style, kind: EntryKind): (s: string) => string {
   }
 }
 
-function messageRows(state: ImchatTuiState, width: number, height: number, style: Style): string[] {
-  const rows: string[] = [];
-  const end = state.entries.length - state.scroll;
-  // Only as many entries as can fill the pane are wrapped, however long the history.
-  for (let i = end - 1; i >= 0 && rows.length < height; i--) {
-    const entry = state.entries[i]!;
-    const colour = colourOf(style, entry.kind);
-    rows.unshift(...wrapColumns(entry.text, width).map((r) => colour(padTo(r, width))));
-  }
-  const visible = rows.slice(-height);
-  while (visible.length < height) visible.unshift(' '.repeat(width));
-  return visible;
-}
-
 /** Whose turn, in words: for the side pane and the status line. */
 export function turnText(state: ImchatTuiState): string | undefined {
   if (!state.turns) return undefined;
@@ -59,8 +42,8 @@ export function turnText(state: ImchatTuiState): string | undefined {
   return `${turn.other ?? '?'}'s turn`;
 }
 
-function sideRows(state: ImchatTuiState, width: number, height: number, style: Style): string[] {
-  const lines: Array<{ text: string; colour?: (s: string) => string }> = [];
+function sideLines(state: ImchatTuiState, style: Style): PaneLine[] {
+  const lines: PaneLine[] = [];
   lines.push({ text: `Present (${state.present.length})`, colour: style.bold });
   const speaking =
     state.turn?.state === 'mine' ? state.name : state.turn?.state === 'other' ? state.turn.other : undefined;
@@ -76,12 +59,7 @@ function sideRows(state: ImchatTuiState, width: number, height: number, style: S
     lines.push({ text: 'Turn', colour: style.bold });
     lines.push({ text: ` ${turn}${state.turn && state.turn.turn > 0 ? ` (${state.turn.turn})` : ''}` });
   }
-  if (lines.length > height) {
-    const cut = lines.length - height + 1;
-    lines.splice(height - 1, lines.length, { text: ` ... ${cut} more`, colour: style.dim });
-  }
-  while (lines.length < height) lines.push({ text: '' });
-  return lines.map((l) => (l.colour ? l.colour(padTo(l.text, width)) : padTo(l.text, width)));
+  return lines;
 }
 
 function heldLines(state: ImchatTuiState, style: Style): string[] {
@@ -121,16 +99,17 @@ function prompt(state: ImchatTuiState): string {
 
 export function composeFrame(state: ImchatTuiState, colour: boolean): ImchatFrame {
   const style = makeStyle(colour);
-  const height = paneRows(state);
-  const side = sideWidth(state.columns);
-  const messageWidth = side > 0 ? state.columns - side - 1 : state.columns;
-  const messages = messageRows(state, messageWidth, height, style);
-  const sidePane = side > 0 ? sideRows(state, side, height, style) : [];
-  const body = messages.map((row, i) => (side > 0 ? `${row}${style.dim('\u2502')}${sidePane[i]}` : row));
-  // Inverse video is an attribute, not a colour: the status line stands out even under NO_COLOR.
-  const status = `${INVERSE_ON}${padTo(statusText(state), state.columns)}${INVERSE_OFF}`;
-  const shownPrompt = padTo(prompt(state), Math.min(stringWidth(prompt(state)), state.columns - 2));
-  const shown = tailColumns(state.input, Math.max(1, state.columns - stringWidth(shownPrompt) - 1));
-  const input = `${shownPrompt}${shown}${INVERSE_ON} ${INVERSE_OFF}`;
-  return { body, held: heldLines(state, style), status, input };
+  const body = bodyRows(
+    state,
+    paneRows(state),
+    style,
+    (entry) => colourOf(style, entry.kind),
+    () => sideLines(state, style),
+  );
+  return {
+    body,
+    held: heldLines(state, style),
+    status: statusBar(statusText(state), state.columns),
+    input: inputBar(prompt(state), state.input, state.columns),
+  };
 }
