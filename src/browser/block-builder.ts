@@ -139,7 +139,7 @@ export class BlockBuilder {
     if (last && last.type === 'text') {
       // Text split by a comment or an empty element ("a <!-- --> b"): one space where the two halves meet.
       // Whether it ends in a space is remembered from the piece last added: reading the end of a string built
-      // by appending flattens it, and a page can split one text thousands of times (5 MB took 11 s).
+      // by appending flattens it, and a page can split one text thousands of times (quadratic; docs/BROWSER.md).
       const endsWithSpace =
         last === this.lastText ? this.lastTextSpace : last.text.charCodeAt(last.text.length - 1) === 32;
       last.text =
