@@ -23,7 +23,11 @@ export interface TableCell {
 export type Block =
   | { type: 'heading'; level: number; inlines: Inline[] }
   | { type: 'paragraph'; inlines: Inline[] }
-  | { type: 'list'; ordered: boolean; start: number; items: Block[][] }
+  /**
+   * `continued`: only on blocks handed to parseDocument's onBlock: these items go on the unordered list of the
+   * block before (a long one is handed over a few items at a time while it is parsed).
+   */
+  | { type: 'list'; ordered: boolean; start: number; items: Block[][]; continued?: true }
   | { type: 'pre'; text: string }
   | { type: 'blockquote'; blocks: Block[] }
   /** Indented without a quote bar: <dd> and similar. */

@@ -1,5 +1,6 @@
 // Walks parse5's tree into the block model: which elements are blocks, inline wrappers, links, tables or form
-// fields, and what is skipped (scripts, styles, hidden elements).
+// fields, and what is skipped (scripts, styles, hidden elements). Used whole (walk) or a child at a time by the
+// incremental reader (incremental.ts).
 import type { DefaultTreeAdapterMap } from 'parse5';
 import { sanitizeText } from '../text/sanitize.js';
 import { BlockBuilder } from './block-builder.js';
@@ -114,25 +115,33 @@ const HEADING_LEVEL = new Map([
 const TEXT_INPUT_TYPES = new Set(['text', 'search', 'email', 'url', 'tel', 'number', 'date', 'time', '']);
 
 // Nesting beyond this depth (and inline wrappers beyond MAX_INLINE_WRAPPERS in block-builder.ts) is flattened: no
-// page needs it to be read, and a hostile one could use it to exhaust the stack or make layout quadratic.
-// (Browsers cap DOM depth in the parser for the same reason.)
+// page needs it to be read, and a hostile one could use it to exhaust the stack or make layout quadratic. (Browsers cap DOM depth in the parser for the same reason.)
 const MAX_ELEMENT_DEPTH = 64;
 
 /** A list's items so far, read one child of the list at a time. */
-interface ListItems {
+export interface ListItems {
   items: Block[][];
   /** The content between items since the last item (it belongs to the item above), walked as it comes. */
   loose: BlockBuilder | null;
   /** The builder the list's block goes to (its open wrappers are reopened in each item). */
   around: BlockBuilder;
+  /** Whether items of it were handed over already (see IncrementalReader.handOverItems). */
+  handedOver: boolean;
 }
 
-/** The block of a list and its items. */
-function listBlock(el: Element, items: Block[][]): Block {
+/** The block of a list's `items`: all of them, or (see IncrementalReader.handOverItems) the ones read so far. */
+export function listBlock(el: Element, list: ListItems, items: Block[][]): Block {
   // `start` is recorded for unordered lists too; 1 if absent or not a number.
   const value = attr(el, 'start');
   const start = value === undefined ? 1 : Number.parseInt(value, 10);
-  return { type: 'list', ordered: el.nodeName === 'ol', start: Number.isFinite(start) ? start : 1, items };
+  const block: Block = {
+    type: 'list',
+    ordered: el.nodeName === 'ol',
+    start: Number.isFinite(start) ? start : 1,
+    items,
+  };
+  if (list.handedOver) block.continued = true;
+  return block;
 }
 
 export class DocumentBuilder {
@@ -144,6 +153,46 @@ export class DocumentBuilder {
   title = '';
 
   constructor(readonly baseUrl: string) {}
+
+  /** Walks one node into a builder that lives across calls (the body, read while it is being parsed). */
+  walkInto(node: Node, builder: BlockBuilder): void {
+    this.walk(node, builder);
+  }
+
+  /**
+   * What walk() does for a plain container (BLOCKISH, not hidden) before its children, for one read while it is
+   * parsed; false, doing nothing, where walk() would flatten it instead (too deep).
+   */
+  enterContainer(builder: BlockBuilder): boolean {
+    if (this.depth >= MAX_ELEMENT_DEPTH) return false;
+    this.depth++;
+    builder.flush();
+    return true;
+  }
+
+  /** What walk() does for that container after its children. */
+  leaveContainer(builder: BlockBuilder): void {
+    builder.flush();
+    this.depth--;
+  }
+
+  /**
+   * What walk() does for a list (not hidden) before its children, for one read while it is parsed; null where walk()
+   * would flatten it instead. (Its block flushes the paragraph before it: the same done now, as nothing is added to
+   * `builder` until the list ends.)
+   */
+  enterList(builder: BlockBuilder): ListItems | null {
+    if (this.depth >= MAX_ELEMENT_DEPTH) return null;
+    this.depth++;
+    builder.flush();
+    return this.startList(builder);
+  }
+
+  /** What walk() does for that list after its children. */
+  leaveList(el: Element, list: ListItems, builder: BlockBuilder): void {
+    builder.pushBlock(this.endList(el, list));
+    this.depth--;
+  }
 
   blocksOf(children: Node[], around?: BlockBuilder): Block[] {
     const builder = new BlockBuilder(around?.openWrappers());
@@ -326,22 +375,44 @@ export class DocumentBuilder {
   }
 
   private list(el: Element, around: BlockBuilder): Block {
-    const list: ListItems = { items: [], loose: null, around };
+    const list = this.startList(around);
     const children = el.childNodes;
     for (let i = 0; i < children.length; i++) this.listChild(list, children[i]!);
-    this.flushLoose(list);
-    return listBlock(el, list.items);
+    return this.endList(el, list);
   }
 
-  private listChild(list: ListItems, child: Node): void {
+  /**
+   * A list is read one child at a time, in order, so that a long list being parsed can be read item by item (see
+   * IncrementalReader) with the walks, and so the fields, in the same order as when it is read whole.
+   */
+  private startList(around: BlockBuilder): ListItems {
+    return { items: [], loose: null, around, handedOver: false };
+  }
+
+  /**
+   * What listChild() does for an item (not hidden) before its children, for one read while it is parsed: the
+   * builder its children are walked into. (An item adds no depth: listChild() walks its children directly.)
+   */
+  enterItem(list: ListItems): BlockBuilder {
+    this.flushLoose(list);
+    return new BlockBuilder(list.around.openWrappers());
+  }
+
+  /** What listChild() does for that item after its children. */
+  leaveItem(list: ListItems, item: BlockBuilder): void {
+    list.items.push(item.finish());
+  }
+
+  /** Reads the next child of a list (for one entered with enterList(): one that is final). */
+  listChild(list: ListItems, child: Node): void {
     if (child.nodeName === 'li') {
       if (isHidden(child as Element)) return;
       this.flushLoose(list);
       list.items.push(this.blocksOf((child as Element).childNodes, list.around));
       return;
     }
-    // The content between two items is one run (a hidden item does not end it), walked in document order, so that
-    // its form fields are numbered where they stand.
+    // The content between two items is one run (a hidden item does not end it), walked as it comes: the walk order
+    // is the one of reading it all when the next item comes.
     if (list.loose === null) list.loose = new BlockBuilder(list.around.openWrappers());
     this.walk(child, list.loose);
   }
@@ -356,6 +427,11 @@ export class DocumentBuilder {
     const last = list.items.length === 0 ? undefined : list.items[list.items.length - 1];
     if (last) for (const block of blocks) last.push(block);
     else list.items.push(blocks);
+  }
+
+  private endList(el: Element, list: ListItems): Block {
+    this.flushLoose(list);
+    return listBlock(el, list, list.items);
   }
 
   private table(el: Element, b: BlockBuilder): void {

@@ -4,46 +4,46 @@
 // Every string in the model (text, title, URLs, alt text, field values) is already terminal-safe: it passed
 // through sanitizeText/sanitizeLine as it was built, so a renderer can write it to a terminal as it is.
 //
-// The parts: blocks.ts (the model), document-builder.ts and block-builder.ts (tree -> blocks), dom.ts,
-// html-text.ts and resolve-url.ts (what they share).
-import { parse } from 'parse5';
-import type { Block, Document, FormField } from './blocks.js';
-import { DocumentBuilder } from './document-builder.js';
-import { type Element, findBase, findTitle } from './dom.js';
+// The parts: blocks.ts (the model), document-builder.ts and block-builder.ts (tree -> blocks), incremental.ts
+// (reading the body while it is parsed), dom.ts, html-text.ts and resolve-url.ts (what they share).
+import { type DefaultTreeAdapterMap, defaultTreeAdapter, Parser, type TreeAdapter } from 'parse5';
+import type { Document } from './blocks.js';
 import { clean, sanitizePre } from './html-text.js';
+import { type BlockListener, IncrementalReader } from './incremental.js';
 
 export * from './blocks.js';
+export type { BlockListener } from './incremental.js';
 export { resolveUrl } from './resolve-url.js';
 
 /**
- * Receives each top-level block of the body, in order; `fields` is the page's list of form fields, `title` its
- * title.
- */
-export type BlockListener = (block: Block, fields: readonly FormField[], title: string) => void;
-
-/**
  * Parses an HTML page fetched from `url` into the block model. Never throws on any input string.
- * `onBlock`: every block of the body goes to it, in order (--dump lays each out and writes it at once), and the
- * returned document has no blocks.
+ * `incremental: false` reads the body only once the whole tree is built (the reference the tests compare with).
+ * `onBlock`: every block goes to it while the page is parsed (--dump renders them at once, so the block tree of a
+ * large page never exists whole), and the returned document has no blocks.
  */
 export function parseDocument(
   html: string,
   url: string,
-  options: { onBlock?: BlockListener } = {},
+  options: { incremental?: boolean; onBlock?: BlockListener } = {},
 ): Document {
-  // Scripting off, so that <noscript> content is parsed as markup: plainwire is its audience.
-  const tree = parse(html, { scriptingEnabled: false });
-  const builder = new DocumentBuilder(findBase(tree, url) ?? url);
-  builder.title = findTitle(tree);
-  const root = tree.childNodes.find((n) => n.nodeName === 'html') as Element | undefined;
-  const body = root?.childNodes.find((n) => n.nodeName === 'body') as Element | undefined;
-  const blocks = body ? builder.blocksOf(body.childNodes) : [];
-  if (options.onBlock) for (const block of blocks) options.onBlock(block, builder.fields, builder.title);
+  let reader: IncrementalReader | null = null;
+  const treeAdapter: TreeAdapter<DefaultTreeAdapterMap> =
+    options.incremental === false
+      ? defaultTreeAdapter
+      : {
+          ...defaultTreeAdapter,
+          onItemPush: (element) => reader?.onPush(element),
+          onItemPop: (element, newTop) => reader?.onPop(element, newTop),
+        };
+  const parser = new Parser<DefaultTreeAdapterMap>({ scriptingEnabled: false, treeAdapter });
+  reader = new IncrementalReader(parser, url, options.onBlock);
+  parser.tokenizer.write(html, true);
+  const { builder, blocks } = reader.finish();
   return {
     url: clean(url),
     baseUrl: clean(builder.baseUrl),
     title: builder.title,
-    blocks: options.onBlock ? [] : blocks,
+    blocks,
     forms: builder.forms,
     fields: builder.fields,
   };

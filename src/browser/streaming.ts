@@ -1,13 +1,13 @@
-// --dump's layout: the page's lines made block by block, and written as they are made.
+// --dump's layout: the page's lines made block by block while it is parsed, and written as they are made.
 import type { Block, Document, FormField } from './blocks.js';
 import type { LayoutOptions } from './layout.js';
 import { Renderer } from './renderer.js';
 import { UrlNumbering } from './words.js';
 
 /**
- * The lines of renderPage(doc, options).lines, built block by block (for --dump: nothing but text is kept, so a
- * large page's laid-out lines die young). Feed it the blocks from parseDocument's onBlock, then call text() with
- * the finished document.
+ * The lines of renderPage(doc, options).lines, built block by block while the page is still being parsed (for
+ * --dump: nothing but text is kept, so a large page's blocks and laid-out lines die young). Feed it the blocks
+ * from parseDocument's onBlock, then call text() with the finished document (its title may come late).
  * With `write`, the text goes out as it is made, from the first block that comes with the page's title (which
  * has to be written first): then text() returns only what was not written yet, and nothing of a big page is
  * held in memory (no copy of it is kept, joined and written at the end).
@@ -41,7 +41,8 @@ export class StreamingRender {
     const lines = this.renderer.block(block, this.width, 0);
     if (lines.length === 0) return;
     const pending = this.pending;
-    if (pending.length > 0 || this.bodyStarted) pending.push('');
+    const continued = block.type === 'list' && block.continued === true;
+    if (!continued && (pending.length > 0 || this.bodyStarted)) pending.push('');
     this.bodyStarted = true;
     for (let i = 0; i < lines.length; i++) pending.push(lines[i]!.text);
     if (pending.length >= CHUNK_LINES) this.endChunk();

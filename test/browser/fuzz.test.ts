@@ -161,6 +161,36 @@ function check(source: string, width: number, colour: boolean): void {
   for (const t of page.targets) expect(t.lineIndex).toBeLessThan(page.lines.length);
 }
 
+describe('reading the body while it is parsed', () => {
+  it('gives the same document as reading the finished tree, for random and mutated HTML', () => {
+    fc.assert(
+      fc.property(fc.oneof(html, mutated), (body) => {
+        const source = `<title>t</title><base href="http://base.test/x/">${body}`;
+        const incremental = parseDocument(source, 'http://fuzz.test/a/b.html');
+        const whole = parseDocument(source, 'http://fuzz.test/a/b.html', { incremental: false });
+        expect(incremental).toEqual(whole);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('agrees on the cases where the parser moves nodes after closing them', () => {
+    const cases = [
+      '<table>stray text<tr><td>cell</td></tr>more</table><p>after',
+      '<b>bold<p>para</b>rest</p><div>x</div>',
+      '<p>one<b>two</p><p>three</b>four</p><ul><li>x</ul>',
+      '<a href=a>link<div>block</div></a><p>z</p>',
+      '</p><p>x</body></html><p>after the end',
+      '<h1>t<title>late title</title></h1><p>x<p>y',
+      '<div><table><tr><td>a<b>b</table>c</div><p>d',
+    ];
+    for (const body of cases) {
+      const incremental = parseDocument(body, 'http://x.test/');
+      expect(incremental).toEqual(parseDocument(body, 'http://x.test/', { incremental: false }));
+    }
+  });
+});
+
 describe('document + render on hostile input', () => {
   it('never throws and never emits control characters, for random HTML trees', () => {
     fc.assert(

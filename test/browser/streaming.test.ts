@@ -179,8 +179,9 @@ describe('StreamingRender', () => {
     );
   });
 
-  // Lists of every kind with loose content between items: the same lines as renderPage, in colour and without.
-  it('lays out lists like renderPage', () => {
+  // A long unordered list is handed over a few items at a time (continued list blocks): the lines must run on
+  // without a blank line, with the bullets of the depth the whole list has, in colour and without.
+  it('lays out an unordered list handed over in pieces like renderPage', () => {
     const pieces = [
       '<li>item <a href="/x">link</a>',
       '<li><p>one</p><p>two</p></li>',
@@ -208,7 +209,7 @@ describe('StreamingRender', () => {
     );
   });
 
-  // Every shortcut at once (block-by-block layout and writing, the flat layout, widths
+  // Every shortcut at once (text runs, fast tags, reading early in containers and lists, flat layout, widths
   // without string-width) against none of them: the example pages, pages of each bench shape, and both cut,
   // doubled and shuffled at random (broken nesting, tags cut in half).
   it('gives the text of a parse and layout without any shortcut, on whole and mangled pages', () => {
@@ -218,7 +219,7 @@ describe('StreamingRender', () => {
     for (const shape of SHAPES) pages.push(generateShapePage(shape, 20_000, 2));
     pages.push(generatePage(40_000, 9));
     const reference = (html: string, width: number) =>
-      renderPage(parseDocument(html, URL_), {
+      renderPage(parseDocument(html, URL_, { incremental: false }), {
         width,
         colour: false,
       }).lines;
