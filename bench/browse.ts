@@ -3,9 +3,10 @@
 // they are installed (Debian packages w3m and lynx). Prints one line per page and tool, ending in ratios.
 // Then the figures of issue 16, each against its same-run baseline: a tiny page against `node -e 0`, Python's
 // documentation (python3-doc; BENCH_PYDOC for another directory, BENCH_PYDOC_PAGES pages of it, `all` for all)
-// against 150 ms and against w3m, its contents.html against w3m, and in line mode the time from a followed link's
-// last byte to its page on stdout.
-// BENCH_RUNS / BENCH_RUNS_SMALL: runs per tool (median); BENCH_NODES: more Node binaries to run plainwire on;
+// against 150 ms and against w3m, its contents.html against w3m, and in line mode and --tui the time from a
+// followed link's last byte to its page on the terminal (--tui on a pseudo-terminal from script(1)).
+// BENCH_RUNS / BENCH_RUNS_SMALL / BENCH_RUNS_FOLLOW: runs (median); BENCH_NODES: more Node binaries to run
+// plainwire on; BENCH_GENERATED=0: no generated pages, only the real ones;
 // BENCH_SHAPES=1: also 5 MB pages of one shape each (many small tables, links, one long paragraph...), whose
 // timings show how much each browser's speed depends on what a page is made of. BENCH_FILES: real pages to time
 // as well (colon-separated paths, BENCH_RUNS_FILES runs each), such as the HTML documentation a machine has.
