@@ -1,7 +1,7 @@
 // Bundles `plainwire browse` into one module next to the compiled CLI: dist/src/cli/browse.bundle.js, made from
 // dist/src/cli/browse.js (run `tsc -p tsconfig.build.json` first) with the browser and its libraries (parse5,
-// entities, string-width) inside. One module instead of about eighty is most of what start-up can save (see
-// docs/BROWSER.md, "Start-up"); src/cli/main.ts loads it only while it is newer than browse.js, so a later
+// entities, string-width) inside: one module instead of about eighty to resolve, read and link at start-up (see
+// docs/BROWSER.md, "Start-up"). src/cli/main.ts loads it only while it is newer than browse.js, so a later
 // compile without this step runs the modules tsc wrote, never a stale bundle.
 // Left outside: commander (one copy, shared with main.ts's program) and the full-screen TUI (ink, react), which
 // browse.ts loads from dist/src/browser/tui/ as before. Usage: node scripts/build-browse.mjs

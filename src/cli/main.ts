@@ -29,8 +29,8 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
 };
 
 /**
- * The bundle of `browse` (scripts/build-browse.mjs: one module instead of about eighty, which is most of a small
- * page's start-up) when the build made one after the last compile; else the modules tsc wrote.
+ * The bundle of `browse` (scripts/build-browse.mjs: one module instead of about eighty to resolve, read and link)
+ * when the build made one after the last compile; else the modules tsc wrote.
  */
 function browseModule(): string {
   try {
