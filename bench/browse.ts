@@ -3,9 +3,10 @@
 // they are installed (Debian packages w3m and lynx). Prints one line per page and tool, ending in ratios.
 // Then the figures of issue 16, each against its same-run baseline: a tiny page against `node -e 0`, Python's
 // documentation (python3-doc; BENCH_PYDOC for another directory, BENCH_PYDOC_PAGES pages of it, `all` for all)
-// against 150 ms and against w3m, its contents.html against w3m, and in line mode the time from a followed link's
-// last byte to its page on stdout.
-// BENCH_RUNS / BENCH_RUNS_SMALL: runs per tool (median); BENCH_NODES: more Node binaries to run plainwire on;
+// against 150 ms and against w3m, its contents.html against w3m, and in line mode and --tui the time from a
+// followed link's last byte to its page on the terminal (--tui on a pseudo-terminal from script(1)).
+// BENCH_RUNS / BENCH_RUNS_SMALL / BENCH_RUNS_FOLLOW: runs (median); BENCH_NODES: more Node binaries to run
+// plainwire on; BENCH_GENERATED=0: no generated pages, only the real ones;
 // BENCH_SHAPES=1: also 5 MB pages of one shape each (many small tables, links, one long paragraph...), whose
 // timings show how much each browser's speed depends on what a page is made of. BENCH_FILES: real pages to time
 // as well (colon-separated paths, BENCH_RUNS_FILES runs each), such as the HTML documentation a machine has.
@@ -150,13 +151,24 @@ function spread(files: string[], count: string): string[] {
   return Array.from({ length: n }, (_, i) => files[Math.floor((i * files.length) / n)]!);
 }
 
+/** How the browser is driven to follow a link: line mode with commands piped in, or --tui on a terminal. */
+type FollowMode = 'line mode' | '--tui';
+
+/** The text that shows the page `html` is on screen: its TITLE line (the first line of the layout). */
+function titleMark(html: string): string {
+  const title = /<title>([^<]*)<\/title>/i.exec(html)?.[1] ?? '';
+  return `TITLE: ${title.replace(/\s+/g, ' ').trim().slice(0, 12)}`;
+}
+
 /**
- * Line mode following a link: `plainwire browse START` with commands piped in, START linking to the page; the time
- * from the page's last byte leaving a local server to the prompt after the page on the browser's stdout (parse,
- * layout and writing it, in a process already running). Median over the runs, in seconds.
+ * Following a link in a browser already running: `plainwire browse START`, START linking to the page; the time from
+ * the page's last byte leaving a local server to the page on the browser's terminal (parse, layout and writing it).
+ * Line mode: commands piped in, done when the prompt after the page is out. --tui: on a pseudo-terminal made by
+ * script(1), `1` Enter typed, done when the page's TITLE line is drawn. Median over the runs, in seconds.
  */
-async function followLink(page: string, runs: number): Promise<number> {
+async function followLink(page: string, runs: number, mode: FollowMode): Promise<number> {
   const body = readFileSync(page);
+  const mark = titleMark(body.toString('utf8'));
   let lastByte = 0n;
   const server = createServer((req, res) => {
     if (req.url === '/start.html') {
@@ -171,18 +183,29 @@ async function followLink(page: string, runs: number): Promise<number> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const start = `http://127.0.0.1:${port}/start.html`;
+  const env = { ...process.env, NO_COLOR: '1', TERM: mode === '--tui' ? 'xterm-256color' : 'dumb' };
   const times: number[] = [];
   try {
     for (let run = 0; run <= runs; run++) {
-      const child = spawn(
-        PLAINWIRE.command,
-        [CLI, 'browse', '--width', String(WIDTH), `http://127.0.0.1:${port}/start.html`],
-        {
-          stdio: ['pipe', 'pipe', 'ignore'],
-          env: { ...process.env, NO_COLOR: '1', TERM: 'dumb' },
-        },
-      );
-      let prompts = 0;
+      const child =
+        mode === '--tui'
+          ? spawn(
+              'script',
+              [
+                '-qfec',
+                `stty cols ${WIDTH} rows 30; exec '${PLAINWIRE.command}' '${CLI}' browse --tui '${start}'`,
+                '/dev/null',
+              ],
+              { stdio: ['pipe', 'pipe', 'ignore'], env },
+            )
+          : spawn(PLAINWIRE.command, [CLI, 'browse', '--width', String(WIDTH), start], {
+              stdio: ['pipe', 'pipe', 'ignore'],
+              env,
+            });
+      // What shows that the start page is up, then that the followed page is.
+      const [first, second] = mode === '--tui' ? ['TITLE: start', mark] : ['Select a link', 'Select a link'];
+      let stage = 0;
       let tail = '';
       const shown = await new Promise<bigint>((resolve, reject) => {
         child.on('error', reject);
@@ -190,15 +213,21 @@ async function followLink(page: string, runs: number): Promise<number> {
           reject(new Error(`plainwire browse exited (${code}) before showing the page`)),
         );
         child.stdout.on('data', (chunk: Buffer) => {
-          // The prompt is the last thing written after each page; it may be split across chunks.
-          tail = (tail + chunk.toString('latin1')).slice(-200);
-          if (!tail.includes('Select a link')) return;
+          // The marks may be split across chunks: a tail of the output is searched.
+          tail = (tail + chunk.toString('utf8')).slice(-4000);
+          if (stage === 1 && mode === '--tui' && tail.includes('Link number: 1')) {
+            stage = 2;
+            child.stdin.write('\r');
+          }
+          if (!tail.includes(stage === 0 ? first : second)) return;
           tail = '';
-          prompts++;
-          if (prompts === 1) child.stdin.write('1\n');
-          else resolve(process.hrtime.bigint());
+          if (stage === 0) {
+            stage = 1;
+            child.stdin.write(mode === '--tui' ? '1' : '1\n');
+          } else resolve(process.hrtime.bigint());
         });
       });
+      child.removeAllListeners('exit');
       child.stdin.end('q\n');
       await new Promise((resolve) => child.once('exit', resolve));
       if (run > 0) times.push(Number(shown - lastByte) / 1e9); // the first run warms the page cache and the server
@@ -246,13 +275,17 @@ async function issueFigures(dir: string, devNull: number, available: Tool[]): Pr
     );
   }
   const runs = Number(process.env.BENCH_RUNS_FOLLOW ?? 5);
+  const modes: FollowMode[] = installed('script') ? ['line mode', '--tui'] : ['line mode'];
+  if (modes.length === 1) console.log('(script(1) is not installed: --tui not timed; it is in util-linux)');
   for (const name of ['library/netdata.html', 'contents.html']) {
     const page = join(PYDOC, name);
     if (!existsSync(page)) continue;
-    const follow = await followLink(page, runs);
-    console.log(
-      `line mode, link followed to ${name}: laid out ${format(follow)} after its last byte (median of ${runs}, target: within 30 ms)`,
-    );
+    for (const mode of modes) {
+      const follow = await followLink(page, runs, mode);
+      console.log(
+        `${mode}, link followed to ${name}: laid out ${format(follow)} after its last byte (median of ${runs}, target: within 30 ms)`,
+      );
+    }
   }
 }
 
@@ -261,21 +294,27 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'plainwire-bench-browse-'));
   const devNull = openSync('/dev/null', 'w');
   try {
+    // BENCH_GENERATED=0: only the real pages (the issue's figures and BENCH_FILES).
+    const generated = process.env.BENCH_GENERATED !== '0';
     const pages: BenchPage[] = [
-      {
-        label: '5 MB',
-        bytes: 5 * 1024 * 1024,
-        runs: Number(process.env.BENCH_RUNS ?? 5),
-        html: generatePage,
-      },
-      {
-        label: '100 KB',
-        bytes: 100 * 1024,
-        runs: Number(process.env.BENCH_RUNS_SMALL ?? 9),
-        html: generatePage,
-      },
+      ...(generated
+        ? [
+            {
+              label: '5 MB',
+              bytes: 5 * 1024 * 1024,
+              runs: Number(process.env.BENCH_RUNS ?? 5),
+              html: generatePage,
+            },
+            {
+              label: '100 KB',
+              bytes: 100 * 1024,
+              runs: Number(process.env.BENCH_RUNS_SMALL ?? 9),
+              html: generatePage,
+            },
+          ]
+        : []),
       // BENCH_SHAPES=1: also 5 MB pages of one shape each (lynx takes about 12 s a run on the tables).
-      ...(process.env.BENCH_SHAPES
+      ...(generated && process.env.BENCH_SHAPES
         ? SHAPES.map((shape) => ({
             label: `5 MB of ${shape}`,
             bytes: 5 * 1024 * 1024,

@@ -1,7 +1,8 @@
 // Display columns of terminal text. ASCII and the one-column letters and symbols of NARROW are counted here;
-// anything else is measured by string-width, whose loading (Unicode tables, Intl.Segmenter) and measuring are a
-// good part of a `--dump`'s time, so it is loaded only when needed: render.ts loads it for every user of the
-// layout, `--dump` only for a page that may have such text.
+// anything else is measured by string-width, whose loading (Unicode tables, Intl.Segmenter) and first call are a
+// good part of a small page's time, so the layout takes the width function as an argument (LayoutOptions.measure):
+// render.ts binds string-width to it for every full user of the layout, `--dump` loads it only for a page that may
+// have such text (mayHaveWideText).
 import { createRequire } from 'node:module';
 
 export const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
@@ -44,12 +45,8 @@ const isNarrowCodePoint = (cp: number): boolean =>
   (cp >= 0x01 && cp <= 0x7f && cp !== 0x1b) ||
   (cp >= 0xa0 && cp <= 0xffff && NARROW.test(String.fromCharCode(cp)));
 
-let wide: ((s: string) => number) | null = null;
-
-/** Gives the measure for text beyond ASCII (string-width's default export). */
-export function setWideWidth(measure: (s: string) => number): void {
-  wide = measure;
-}
+/** Display columns of a string (terminal-safe text; plainwire's own SGR is not counted). */
+export type MeasureText = (text: string) => number;
 
 /** True when a page's source may yield text that NARROW does not cover (so string-width must be loaded). */
 export function mayHaveWideText(source: string): boolean {
@@ -68,19 +65,33 @@ export function mayHaveWideText(source: string): boolean {
   return false;
 }
 
-/** Display columns of a string (terminal-safe text; plainwire's own SGR is not counted). */
-export function displayWidth(s: string): number {
-  if (NARROW.test(s)) return s.length;
-  if (NARROW_OR_CONTROL.test(s)) return s.replace(CONTROL, '').length;
-  if (wide === null) {
-    // Not reached when the page was checked with mayHaveWideText; a last resort where require(esm) works (Node
-    // 20.19 and later). Before that, one column per code point: a wide character may misalign, nothing crashes.
-    try {
-      const loaded = createRequire(import.meta.url)('string-width') as { default: (s: string) => number };
-      wide = loaded.default;
-    } catch {
-      wide = (text: string) => [...text.replace(CONTROL, '')].length;
+/**
+ * A displayWidth that counts NARROW text (and control characters, 0 columns each, as string-width does) itself and
+ * hands anything else to `wide` (string-width's default export, or lazyStringWidth()).
+ */
+export function displayWidthWith(wide: MeasureText): MeasureText {
+  return (s) => {
+    if (NARROW.test(s)) return s.length;
+    if (NARROW_OR_CONTROL.test(s)) return s.replace(CONTROL, '').length;
+    return wide(s);
+  };
+}
+
+/**
+ * string-width, loaded on its first use: for a page that mayHaveWideText said needs none, where it is a last resort
+ * (require(esm) loads it on Node 22.12 and later; before that, one column per code point: a wide character may
+ * misalign, nothing crashes).
+ */
+export function lazyStringWidth(): MeasureText {
+  let wide: MeasureText | null = null;
+  return (s) => {
+    if (wide === null) {
+      try {
+        wide = (createRequire(import.meta.url)('string-width') as { default: MeasureText }).default;
+      } catch {
+        wide = (text) => [...text.replace(CONTROL, '')].length;
+      }
     }
-  }
-  return wide(s);
+    return wide(s);
+  };
 }

@@ -41,13 +41,13 @@ function fail(message: string): void {
 
 async function dumpLike(url: string, opts: BrowseOptions, width: number, colour: boolean): Promise<void> {
   // layout.js, not render.js: string-width is loaded below only for a page that may need it.
-  const [{ fetchPage, fetchRaw }, { documentFor, loadPage, statusProblem }, { renderPage, StreamingRender }] =
+  const [{ fetchPage, fetchRaw }, { documentFor, loadPage, statusProblem }, { StreamingRender }, widths] =
     await Promise.all([
       import('../browser/fetch.js'),
       import('../browser/page.js'),
       import('../browser/layout.js'),
+      import('../browser/width.js'),
     ]);
-  const { mayHaveWideText } = await import('../browser/width.js');
   const fetchOptions = { timeoutMs: opts.timeout * 1000, maxBytes: opts.maxBytes };
   if (opts.raw) {
     const exchange = await fetchRaw(url, fetchOptions);
@@ -58,7 +58,7 @@ async function dumpLike(url: string, opts: BrowseOptions, width: number, colour:
     return;
   }
   if (opts.json) {
-    const [{ pageToJson }] = await Promise.all([
+    const [{ pageToJson }, { renderPage }] = await Promise.all([
       import('../browser/json.js'),
       import('../browser/render.js'),
     ]);
@@ -73,10 +73,12 @@ async function dumpLike(url: string, opts: BrowseOptions, width: number, colour:
   // --dump lays out each block as soon as the parser has finished it: the same lines as renderPage, without
   // ever holding the whole page's blocks and laid-out lines (most of the time of a big page went to the GC).
   // The text is written as it is made (see StreamingRender), so a big page is never held whole.
-  const stream = new StreamingRender({ width, colour }, (text) => process.stdout.write(text));
   const fetched = await fetchPage({ url }, fetchOptions);
   if (fetched.charsetNote) process.stderr.write(`${NAME}note: ${fetched.charsetNote}\n`);
-  if (mayHaveWideText(fetched.text)) await import('../browser/render.js');
+  const measure = widths.mayHaveWideText(fetched.text)
+    ? (await import('../browser/render.js')).displayWidth
+    : widths.displayWidthWith(widths.lazyStringWidth());
+  const stream = new StreamingRender({ width, colour, measure }, (text) => process.stdout.write(text));
   const doc = documentFor(fetched, (block, fields, title) => stream.block(block, fields, title));
   process.stdout.write(`${stream.text(doc)}\n`);
   const problem = statusProblem(fetched);

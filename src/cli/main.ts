@@ -2,15 +2,12 @@
 // The `plainwire` executable: one commander program, one module per subcommand. Only the module of the command
 // being run is loaded (all of them for the overall help), so `plainwire browse` does not pay for lmdb, pino and
 // the chat server at start-up.
-import module from 'node:module';
+import { statSync } from 'node:fs';
 import type { Command } from 'commander';
+import { enableCompileCache } from './compile-cache.js';
 
-// Node 22.1 and later can keep V8's compiled code of each module on disk (in the OS temporary directory, unless
-// NODE_COMPILE_CACHE says where; NODE_DISABLE_COMPILE_CACHE=1 turns it off), so that each run after the first
-// skips compiling plainwire and its libraries: `browse --dump` of a small page 56 to 48 ms on Node 24. TypeScript's
-// tsc does the same. Node 20 has no such cache. It is enabled before anything else is imported, hence the
-// dynamic imports below.
-(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+// Before anything else is imported (hence the dynamic imports below), so that their compiled code is cached too.
+enableCompileCache();
 const { Command: Program } = await import('commander');
 const { readPackageVersion } = await import('./version.js');
 
@@ -19,7 +16,7 @@ type Registrar = { register(program: Command): void };
 // In the order `plainwire --help` lists them.
 const COMMANDS: Record<string, () => Promise<Registrar>> = {
   serve: () => import('./serve.js'),
-  browse: () => import('./browse.js'),
+  browse: () => import(browseModule()),
   store: () => import('./store.js'),
   kv: () => import('./kv.js'),
   imchat: () => import('./imchat.js'),
@@ -30,6 +27,18 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   'ego-server': () => import('./ego-server.js'),
   lab: () => import('./lab.js'),
 };
+
+/**
+ * The bundle of `browse` (scripts/build-browse.mjs: one module instead of about eighty to resolve, read and link)
+ * when the build made one after the last compile; else the modules tsc wrote.
+ */
+function browseModule(): string {
+  try {
+    const bundle = statSync(new URL('./browse.bundle.js', import.meta.url)).mtimeMs;
+    if (bundle >= statSync(new URL('./browse.js', import.meta.url)).mtimeMs) return './browse.bundle.js';
+  } catch {}
+  return './browse.js';
+}
 
 const program = new Program();
 program
@@ -45,7 +54,7 @@ program
   });
 
 const named = process.argv[2];
-// --version needs no command at all (it took 140 ms with every command loaded, 60 ms without).
+// --version needs no command at all (loading them all is most of its time).
 const loaders =
   named === '-V' || named === '--version'
     ? []

@@ -1,7 +1,7 @@
 // resolveUrl joins the common href forms by hand for speed: its answers must be exactly new URL()'s.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveSimple, resolveUrl } from '../../src/browser/document.js';
+import { resolveSimple, resolveUrl } from '../../src/browser/resolve-url.js';
 
 function reference(href: string, base: string): string | null {
   try {

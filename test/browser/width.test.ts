@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
 import { inlineText, parseDocument } from '../../src/browser/document.js';
-import { displayWidth, mayHaveWideText, NARROW, NARROW_REFERENCES } from '../../src/browser/width.js';
+import { displayWidth } from '../../src/browser/render.js';
+import { mayHaveWideText, NARROW, NARROW_REFERENCES } from '../../src/browser/width.js';
 
 const ASCII_BUT_ESC = fc.string({
   unit: fc

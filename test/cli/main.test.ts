@@ -4,6 +4,7 @@ import module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { compileCacheDir } from '../../src/cli/compile-cache.js';
 import { runCli } from '../helpers/cli.js';
 
 const packageVersion = (
@@ -42,5 +43,36 @@ describe('plainwire', () => {
     const written = readdirSync(cache, { recursive: true }).length;
     if (hasCache) expect(written).toBeGreaterThan(0);
     else expect(written).toBe(0);
+  });
+
+  it('keeps the compile cache under the user cache directory when NODE_COMPILE_CACHE is not set', async () => {
+    const hasCache = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+    const home = mkdtempSync(join(tmpdir(), 'plainwire-cache-home-'));
+    dirs.push(home);
+    const result = await runCli(['--version'], {
+      env: { NODE_COMPILE_CACHE: undefined, NODE_DISABLE_COMPILE_CACHE: undefined, XDG_CACHE_HOME: home },
+    });
+    expect(result.code).toBe(0);
+    if (hasCache)
+      expect(
+        readdirSync(join(home, 'plainwire', 'node-compile-cache'), { recursive: true }).length,
+      ).toBeGreaterThan(0);
+  });
+});
+
+describe('compileCacheDir', () => {
+  it('is NODE_COMPILE_CACHE when set, else the platform cache directory', () => {
+    expect(compileCacheDir({ NODE_COMPILE_CACHE: '/c' }, 'linux', '/home/u')).toBe('/c');
+    expect(compileCacheDir({}, 'linux', '/home/u')).toBe('/home/u/.cache/plainwire/node-compile-cache');
+    expect(compileCacheDir({ XDG_CACHE_HOME: '/x' }, 'linux', '/home/u')).toBe(
+      '/x/plainwire/node-compile-cache',
+    );
+    // The XDG spec says a relative path is invalid and is to be ignored.
+    expect(compileCacheDir({ XDG_CACHE_HOME: 'rel' }, 'linux', '/home/u')).toBe(
+      '/home/u/.cache/plainwire/node-compile-cache',
+    );
+    expect(compileCacheDir({}, 'darwin', '/Users/u')).toBe(
+      '/Users/u/Library/Caches/plainwire/node-compile-cache',
+    );
   });
 });
