@@ -3,7 +3,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { sanitizeLine } from '../text/sanitize.js';
 import { shouldColour } from '../term/style.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS } from '../browser/limits.js';
-import { parsePositiveInt } from './options.js';
+import { parsePositiveInt, parseSeconds } from './options.js';
 
 // The browser (parse5, string-width, node:https...) is loaded only when `browse` runs, so that every other
 // plainwire command starts without paying for it.
@@ -20,13 +20,6 @@ interface BrowseOptions {
 }
 
 const NAME = 'plainwire browse: ';
-
-function parseSeconds(value: string): number {
-  const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || n <= 0)
-    throw new InvalidArgumentError(`"${value}" is not a number of seconds (e.g. 15 or 0.5).`);
-  return n;
-}
 
 function parseWidth(value: string): number {
   const n = parsePositiveInt(value);
@@ -166,7 +159,7 @@ export function register(program: Command): void {
     .option(
       '--timeout <seconds>',
       'give up on a page after this long',
-      parseSeconds,
+      parseSeconds(),
       DEFAULT_TIMEOUT_MS / 1000,
     )
     .option('--max-bytes <n>', 'refuse pages larger than this', parsePositiveInt, DEFAULT_MAX_BYTES)
