@@ -7,14 +7,9 @@ import {
   ChangeFanout,
   type ChangeMatch,
   type ChangesAnswer,
-  changeMatches,
   DEFAULT_LOG_RETENTION,
 } from './engine.js';
-
-interface LoggedRevision {
-  revision: number;
-  changes: Change[];
-}
+import { type LoggedRevision, lowerBoundRevision, readLog } from './change-log.js';
 
 export interface EtcdLogOptions {
   client: Etcd3;
@@ -119,20 +114,7 @@ export class EtcdChangeLog {
   /** Changes after `after`, answered from the log: the caller has made sure `after` <= seen. */
   changesAfter(after: number, match: ChangeMatch, limit: number, scanLimit: number): ChangesAnswer {
     if (after < this.oldest) return { kind: 'compacted', oldest: this.oldest };
-    let i = lowerBoundRevision(this.log, after + 1);
-    const changes: Change[] = [];
-    let scanned = 0;
-    let revision = this.seenRevision;
-    for (; i < this.log.length; i++) {
-      const logged = this.log[i]!;
-      if (changes.length >= limit || scanned >= scanLimit) {
-        revision = this.log[i - 1]!.revision;
-        break;
-      }
-      scanned++;
-      for (const change of logged.changes) if (changeMatches(match, change.key)) changes.push(change);
-    }
-    return { kind: 'changes', changes, revision };
+    return readLog(this.log, after, match, limit, scanLimit, this.seenRevision);
   }
 
   async close(): Promise<void> {
@@ -212,15 +194,4 @@ export class EtcdChangeLog {
     }
     this.fanout.emit(changes);
   }
-}
-
-function lowerBoundRevision(log: LoggedRevision[], revision: number): number {
-  let lo = 0;
-  let hi = log.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (log[mid]!.revision < revision) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -5,7 +5,6 @@ import {
   type ChangeMatch,
   type ChangesAnswer,
   type CountRead,
-  changeMatches,
   DEFAULT_LOG_RETENTION,
   type Engine,
   type Entry,
@@ -17,6 +16,7 @@ import {
   type UnsetOptions,
   type WriteResult,
 } from './engine.js';
+import { type LoggedRevision, lowerBoundRevision, readLog } from './change-log.js';
 import { compareKeys, ExpiryTimer } from './expiry.js';
 
 export interface MemoryEngineOptions {
@@ -24,11 +24,6 @@ export interface MemoryEngineOptions {
   logRetention?: number;
   /** The time in ms since the epoch, for expiry (tests pass their own clock). */
   clock?: () => number;
-}
-
-interface LoggedRevision {
-  revision: number;
-  changes: Change[];
 }
 
 export class MemoryEngine implements Engine {
@@ -178,20 +173,7 @@ export class MemoryEngine implements Engine {
   ): Promise<ChangesAnswer> {
     if (after > this.rev) return { kind: 'future', revision: this.rev };
     if (after < this.oldest) return { kind: 'compacted', oldest: this.oldest };
-    let i = lowerBoundRevision(this.log, after + 1);
-    const changes: Change[] = [];
-    let scanned = 0;
-    let revision = this.rev;
-    for (; i < this.log.length; i++) {
-      const logged = this.log[i]!;
-      if (changes.length >= limit || scanned >= scanLimit) {
-        revision = this.log[i - 1]!.revision;
-        break;
-      }
-      scanned++;
-      for (const change of logged.changes) if (changeMatches(match, change.key)) changes.push(change);
-    }
-    return { kind: 'changes', changes, revision };
+    return readLog(this.log, after, match, limit, scanLimit, this.rev);
   }
 
   onChanges(listener: (changes: Change[]) => void): () => void {
@@ -271,17 +253,6 @@ function lowerBound(keys: string[], target: string): number {
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (compareKeys(keys[mid]!, target) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function lowerBoundRevision(log: LoggedRevision[], revision: number): number {
-  let lo = 0;
-  let hi = log.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (log[mid]!.revision < revision) lo = mid + 1;
     else hi = mid;
   }
   return lo;
