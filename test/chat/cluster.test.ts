@@ -141,4 +141,16 @@ describe('chat nodes over Redis', () => {
     }
     expect(seen).toEqual(Array.from({ length: count }, (_, i) => `m${i}`));
   });
+
+  it('a node that stops politely gives its names back at once, and the others hear LEFT', async () => {
+    const [a, b] = await cluster(2);
+    const ada = await join(a!, 'ada');
+    await join(b!, 'bob');
+    await until(ada, 'JOINED bob');
+    await servers[1]!.stop();
+    expect(await until(ada, /^LEFT /)).toBe('LEFT bob');
+    const again = await join(a!);
+    expect(await again.reply('REGISTER bob')).toBe('OK REGISTERED bob');
+    expect(await ada.reply('USERS')).toBe('OK USERS 2 ada bob');
+  });
 });

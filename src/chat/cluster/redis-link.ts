@@ -301,21 +301,28 @@ export class RedisLink implements ClusterLink {
 
   /** Reads a node's users from Redis, then replays what arrived from it meanwhile. */
   private async rereadNode(node: string, pending: BusMessage[]): Promise<void> {
-    this.held.set(node, pending);
+    const held = [...pending];
+    this.held.set(node, held);
+    // What was published before the read was sent is in the snapshot, even when the hash is gone (a node that
+    // stopped): counting it keeps a `sync` from asking for the same read again and again.
+    let floor = 0;
+    for (const message of pending) floor = Math.max(floor, message.seq ?? 0);
     let snapshot: { seq: number; records: Map<string, UserRecord> } | undefined;
     try {
       snapshot = await this.readNode(node);
     } catch {
       // The link is going down; the resync that follows re-reads everyone.
-      this.held.delete(node);
+      if (this.held.get(node) === held) this.held.delete(node);
       return;
     }
-    const waiting = this.held.get(node) ?? [];
+    // Buried meanwhile (its lease ran out), or a resync started over: this read is stale.
+    if (this.held.get(node) !== held) return;
     this.held.delete(node);
-    this.lastSeq.set(node, snapshot.seq);
+    floor = Math.max(floor, snapshot.seq);
+    this.lastSeq.set(node, floor);
     this.handlers?.snapshot(node, snapshot.records);
-    for (const message of waiting) {
-      if (message.seq !== undefined && message.seq <= snapshot.seq) continue;
+    for (const message of held) {
+      if (message.seq !== undefined && message.seq <= floor) continue;
       this.apply(message);
     }
   }
@@ -366,6 +373,8 @@ export class RedisLink implements ClusterLink {
    */
   private async resync(): Promise<void> {
     this.heldAll = [];
+    // Re-reads still running belong to the connection that was lost: this resync reads everyone anew.
+    this.held.clear();
     this.changedWhileDown = false;
     try {
       await this.sub.subscribe(this.channel);
