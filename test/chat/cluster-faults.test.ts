@@ -107,6 +107,7 @@ describe('chat cluster faults', () => {
     expect(await until(ada, /^NOTICE /)).toMatch(/^NOTICE cluster link up: /);
     expect(await until(cal, /^NOTICE /)).toMatch(/^NOTICE cluster link up: /);
     await expect.poll(async () => ada.reply('USERS'), { timeout: 30_000 }).toBe('OK USERS 4 ada amy bob cal');
+    await expect.poll(async () => bob.reply('USERS'), { timeout: 30_000 }).toBe('OK USERS 4 ada amy bob cal');
     expect(await bob.reply('MESSAGE back')).toBe('OK SENT 3');
     expect(await until(ada, 'MESSAGE bob back')).toBe('MESSAGE bob back');
     expect(await until(amy, 'MESSAGE bob back')).toBe('MESSAGE bob back');
@@ -189,8 +190,11 @@ describe('chat cluster faults', () => {
     } finally {
       redis.resume();
     }
+    // Each node reconnects on its own.
     expect(await until(ada, /^NOTICE /)).toMatch(/^NOTICE cluster link up: /);
+    expect(await until(bob, /^NOTICE /)).toMatch(/^NOTICE cluster link up: /);
     await expect.poll(async () => ada.reply('USERS'), { timeout: 30_000 }).toBe('OK USERS 2 ada bob');
+    await expect.poll(async () => bob.reply('USERS'), { timeout: 30_000 }).toBe('OK USERS 2 ada bob');
     expect(await bob.reply('MESSAGE across again')).toBe('OK SENT 1');
     expect(await until(ada, /^MESSAGE /)).toBe('MESSAGE bob across again');
   });

@@ -41,6 +41,12 @@ describe('bus messages', () => {
     expect(decodeBusMessage('{"n":"n1","e":{"t":"message","from":"ada"}}')).toBeUndefined();
     expect(decodeBusMessage('{"n":"n1","q":-1,"e":{"t":"sync"}}')).toBeUndefined();
     expect(decodeBusMessage('{"n":"n1","e":{"t":"private","from":"a","to":[],"text":"x"}}')).toBeUndefined();
+    // Nothing on the bus may break a client's line or pass escapes to its terminal.
+    expect(decodeBusMessage('{"n":"n1","e":{"t":"joined","name":"x\\nOK SENT 9"}}')).toBeUndefined();
+    expect(
+      decodeBusMessage('{"n":"n1","e":{"t":"message","from":"ada","text":"a\\u001b[2Jb"}}'),
+    ).toBeUndefined();
+    expect(decodeBusMessage('{"n":"n1","e":{"t":"message","from":"ada","text":"fine"}}')).toBeDefined();
   });
 });
 

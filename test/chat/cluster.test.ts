@@ -141,4 +141,30 @@ describe('chat nodes over Redis', () => {
     }
     expect(seen).toEqual(Array.from({ length: count }, (_, i) => `m${i}`));
   });
+
+  it('a node that stops politely gives its names back at once, and the others hear LEFT', async () => {
+    const [a, b] = await cluster(2);
+    const ada = await join(a!, 'ada');
+    await join(b!, 'bob');
+    await until(ada, 'JOINED bob');
+    await servers[1]!.stop();
+    expect(await until(ada, /^LEFT /)).toBe('LEFT bob');
+    const again = await join(a!);
+    expect(await again.reply('REGISTER bob')).toBe('OK REGISTERED bob');
+    expect(await ada.reply('USERS')).toBe('OK USERS 2 ada bob');
+  });
+
+  it('keeps flood control per node: a flooder is cut off, and the cluster goes on', async () => {
+    const [a, b] = await cluster(2, { flood: { burst: 2, ratePerSecond: 1, maxQueued: 3 } });
+    const ada = await join(a!, 'ada');
+    const flooder = await join(b!, 'fred');
+    await until(ada, 'JOINED fred');
+    for (let i = 0; i < 10; i++) flooder.send(`MESSAGE spam ${i}`);
+    await flooder.closed;
+    expect(flooder.lines.some((l) => l.startsWith('ERROR FLOOD '))).toBe(true);
+    // Its node says LEFT across the cluster, and the name is free again.
+    await until(ada, 'LEFT fred');
+    const again = await join(b!);
+    expect(await again.reply('REGISTER fred')).toBe('OK REGISTERED fred');
+  });
 });

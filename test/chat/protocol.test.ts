@@ -152,6 +152,7 @@ describe('server lines', () => {
       { type: 'RENAMED', from: 'bob', to: 'rob' },
       { type: 'PING', token: '17' },
       { type: 'HELLO', text: 'plainwire chat' },
+      { type: 'NOTICE', text: 'cluster link down: until it is back you reach only the users on this node' },
       { type: 'BYE', text: 'server stopping' },
     ];
     for (const e of events)

@@ -1,5 +1,7 @@
 // What chat nodes tell each other over the bus, as pure data, and its wire form (one JSON object per bus
 // message). Decoding never throws: a message from a newer or broken node is dropped, not trusted.
+import { sanitizeLine } from '../../text/sanitize.js';
+import { isValidName } from '../../text/names.js';
 
 /** One user's state as the cluster stores it: the name's spelling and the groups (their spellings) it is in. */
 export interface UserRecord {
@@ -43,6 +45,17 @@ export function encodeBusMessage(message: BusMessage): string {
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+// Whatever is on the bus reaches terminals: it must be what a node could have relayed (valid names, sanitised
+// text), even if something else wrote to the channel.
+const isName = (v: unknown): v is string => typeof v === 'string' && isValidName(v);
+const isText = (v: unknown): v is string => isString(v) && sanitizeLine(v) === v;
+const CHECKS: Record<string, (v: unknown) => boolean> = {
+  name: isName,
+  from: isName,
+  to: isName,
+  group: isName,
+  text: isText,
+};
 const FIELDS: Record<ClusterEvent['t'], readonly string[]> = {
   joined: ['name'],
   renamed: ['from', 'to'],
@@ -68,8 +81,8 @@ export function decodeBusMessage(text: string): BusMessage | undefined {
   if (q !== undefined && !(Number.isSafeInteger(q) && (q as number) > 0)) return undefined;
   const event = e as Record<string, unknown>;
   const fields = Object.hasOwn(FIELDS, event.t as string) ? FIELDS[event.t as ClusterEvent['t']] : undefined;
-  if (!fields?.every((f) => isString(event[f]))) return undefined;
-  if (event.t === 'private' && !(Array.isArray(event.to) && event.to.length > 0 && event.to.every(isString)))
+  if (!fields?.every((f) => CHECKS[f]!(event[f]))) return undefined;
+  if (event.t === 'private' && !(Array.isArray(event.to) && event.to.length > 0 && event.to.every(isName)))
     return undefined;
   return q === undefined
     ? { node: n, event: e as ClusterEvent }
@@ -83,7 +96,7 @@ export function encodeUserRecord(record: UserRecord): string {
 export function decodeUserRecord(text: string): UserRecord | undefined {
   try {
     const raw = JSON.parse(text) as UserRecord;
-    if (isString(raw.name) && Array.isArray(raw.groups) && raw.groups.every(isString)) return raw;
+    if (isName(raw.name) && Array.isArray(raw.groups) && raw.groups.every(isName)) return raw;
   } catch {}
   return undefined;
 }

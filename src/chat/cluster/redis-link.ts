@@ -3,20 +3,20 @@
 // users and memberships live in a hash of its own, so a dead node's entries can be found and removed.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Redis, type Result } from 'ioredis';
+import { Redis } from 'ioredis';
 import type { Logger } from '../../log.js';
 import { nameKey } from '../../text/names.js';
 import {
   type BusMessage,
   type ClusterEvent,
   decodeBusMessage,
-  decodeUserRecord,
   encodeBusMessage,
   encodeUserRecord,
   isStateEvent,
   type UserRecord,
 } from './events.js';
 import { type ClaimResult, type ClusterHandlers, type ClusterLink, DEFAULT_LEASE_MS } from './link.js';
+import { CHANGE, CLAIM, parseUsersHash, RELEASE, SEQ_FIELD } from './redis-scripts.js';
 
 export interface RedisLinkOptions {
   /** redis://HOST:PORT (any URL ioredis takes: user, password, database number). */
@@ -33,44 +33,6 @@ export interface RedisLinkOptions {
   /** How long start() waits for Redis before the node runs alone (default 3000 ms). */
   startTimeoutMs?: number;
   logger?: Logger;
-}
-
-const SEQ_FIELD = '~seq';
-
-// A name is free when nobody holds it, or its holder's lease is gone (the node died).
-const CLAIM = `
-local holder = redis.call('GET', KEYS[1])
-if holder and holder ~= ARGV[1] and redis.call('EXISTS', ARGV[2] .. holder) == 1 then return 0 end
-redis.call('SET', KEYS[1], ARGV[1])
-return 1`;
-// One state change in one command: the user's entry written or removed, names given back, the node's sequence
-// number, and the event on the bus. ARGV: seq, channel, message, name-key prefix, node, number of writes, then
-// field/value pairs (an empty value removes the field), then the name keys to give back.
-const CHANGE = `
-local writes = tonumber(ARGV[6])
-local i = 7
-for _ = 1, writes do
-  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i]) else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-  i = i + 2
-end
-while i <= #ARGV do
-  local name = ARGV[4] .. ARGV[i]
-  if redis.call('GET', name) == ARGV[5] then redis.call('DEL', name) end
-  i = i + 1
-end
-redis.call('HSET', KEYS[1], '~seq', ARGV[1])
-redis.call('PUBLISH', ARGV[2], ARGV[3])
-return 1`;
-const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    pwClaim(key: string, me: string, leasePrefix: string): Result<number, Context>;
-    pwRelease(key: string, me: string): Result<number, Context>;
-    pwChange(users: string, ...args: string[]): Result<number, Context>;
-  }
 }
 
 export class RedisLink implements ClusterLink {
@@ -301,21 +263,28 @@ export class RedisLink implements ClusterLink {
 
   /** Reads a node's users from Redis, then replays what arrived from it meanwhile. */
   private async rereadNode(node: string, pending: BusMessage[]): Promise<void> {
-    this.held.set(node, pending);
+    const held = [...pending];
+    this.held.set(node, held);
+    // What was published before the read was sent is in the snapshot, even when the hash is gone (a node that
+    // stopped): counting it keeps a `sync` from asking for the same read again and again.
+    let floor = 0;
+    for (const message of pending) floor = Math.max(floor, message.seq ?? 0);
     let snapshot: { seq: number; records: Map<string, UserRecord> } | undefined;
     try {
       snapshot = await this.readNode(node);
     } catch {
       // The link is going down; the resync that follows re-reads everyone.
-      this.held.delete(node);
+      if (this.held.get(node) === held) this.held.delete(node);
       return;
     }
-    const waiting = this.held.get(node) ?? [];
+    // Buried meanwhile (its lease ran out), or a resync started over: this read is stale.
+    if (this.held.get(node) !== held) return;
     this.held.delete(node);
-    this.lastSeq.set(node, snapshot.seq);
+    floor = Math.max(floor, snapshot.seq);
+    this.lastSeq.set(node, floor);
     this.handlers?.snapshot(node, snapshot.records);
-    for (const message of waiting) {
-      if (message.seq !== undefined && message.seq <= snapshot.seq) continue;
+    for (const message of held) {
+      if (message.seq !== undefined && message.seq <= floor) continue;
       this.apply(message);
     }
   }
@@ -366,6 +335,8 @@ export class RedisLink implements ClusterLink {
    */
   private async resync(): Promise<void> {
     this.heldAll = [];
+    // Re-reads still running belong to the connection that was lost: this resync reads everyone anew.
+    this.held.clear();
     this.changedWhileDown = false;
     try {
       await this.sub.subscribe(this.channel);
@@ -520,18 +491,4 @@ export class RedisLink implements ClusterLink {
     await tx.exec();
     this.logger?.info({ node }, 'node gone: its lease ran out');
   }
-}
-
-function parseUsersHash(hash: Record<string, string>): { seq: number; records: Map<string, UserRecord> } {
-  const records = new Map<string, UserRecord>();
-  let seq = 0;
-  for (const [field, value] of Object.entries(hash)) {
-    if (field === SEQ_FIELD) {
-      seq = Number(value) || 0;
-      continue;
-    }
-    const record = decodeUserRecord(value);
-    if (record && nameKey(record.name) === field) records.set(field, record);
-  }
-  return { seq, records };
 }
