@@ -48,7 +48,7 @@ export function register(program: Command): void {
     )
     .option(
       '--etcd-timeout <ms>',
-      'with --etcd: how long an etcd call may take before the request gets 503',
+      'with --etcd: how long an etcd call may take before the request gets 503 (504: a write sent, not confirmed)',
       parsePositiveInt,
       DEFAULT_ETCD_TIMEOUT_MS,
     )
@@ -92,8 +92,8 @@ page get 403 unless --allow-origin names it. Send a file as a value with
 
 With --etcd the store keeps nothing itself: start as many as you like on the same etcd cluster (and
 --etcd-prefix) and each serves the same keys, versions and watches. A write is answered once etcd's quorum has
-it on disk; without a quorum writes get 503, and reads that only a lone member could answer carry
-"X-Plainwire-Stale: possible". TTLs become etcd leases: whole seconds, at least etcd's minimum (2 s by
+it on disk; without a quorum writes get 504 (sent, not confirmed: read before retrying), and reads that
+only a lone member could answer carry "X-Plainwire-Stale: possible". TTLs become etcd leases: whole seconds, at least etcd's minimum (2 s by
 default). How to run it: docs/SCALE.md, "The store on etcd".
 
 The API is in docs/STORE-API.md.`,

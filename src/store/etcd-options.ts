@@ -3,7 +3,7 @@
 import type { EtcdEngine } from './etcd.js';
 
 export const DEFAULT_ETCD_PREFIX = 'plainwire/';
-/** How long one etcd call may take before the store answers 503. */
+/** How long one etcd call may take before the store answers 503 (nothing done) or 504 (a write not confirmed). */
 export const DEFAULT_ETCD_TIMEOUT_MS = 5000;
 
 export interface EtcdEngineOptions {
@@ -11,7 +11,7 @@ export interface EtcdEngineOptions {
   endpoints: string[];
   /** Every store key lives under this etcd key prefix (default "plainwire/"); keys outside it are never touched. */
   prefix?: string;
-  /** Deadline of each etcd call (default 5 s): past it a write fails with EngineUnavailableError (503). */
+  /** Deadline of each etcd call (default 5 s): past it the call fails with EngineUnavailableError (503, or 504 for a write that may still land). */
   timeoutMs?: number;
   /** How many revisions of changes this node keeps in memory for watchers (default 100,000). */
   logRetention?: number;

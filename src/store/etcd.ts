@@ -88,7 +88,7 @@ export class EtcdEngine implements Engine {
     this.client = new Etcd3({
       hosts: options.endpoints,
       dialTimeout: this.timeoutMs,
-      // Every unary call has a deadline, so a cluster without quorum gives a 503, not a request that hangs.
+      // Every unary call has a deadline, so a cluster without quorum gives a 503 or 504, not a request that hangs.
       defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + this.timeoutMs }),
       faultHandling: {
         // A member that cannot be reached (three calls in a row) is skipped for 2 s and calls go to the others.
