@@ -4,7 +4,7 @@ import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bucketMicros } from './chat-histogram.js';
+import { BUCKET_COUNT, bucketMicros } from './chat-histogram.js';
 import type { LoadCommand, LoadEvent } from './chat-load.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -103,3 +103,51 @@ export function rssOf(pid: number): { rss: number; peak: number } {
   const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN);
   return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
 }
+
+/** One offered rate's result: deliveries per second and latency percentiles in microseconds. */
+export interface Step {
+  offered: number;
+  delivered: number;
+  p50: number;
+  p99: number;
+}
+
+/**
+ * Offers each rate of deliveries per second in turn (broadcasts spread over the load processes), warms up, then
+ * measures one step; the first step warms up `firstWarmupMs` (the JIT of every process is still cold). Stops
+ * the load before returning.
+ */
+export async function runRateSteps(
+  loads: readonly Load[],
+  rates: readonly number[],
+  timing: { clients: number; warmupMs: number; firstWarmupMs: number; stepMs: number },
+): Promise<Step[]> {
+  const steps: Step[] = [];
+  for (const [step, offered] of rates.entries()) {
+    const broadcasts = offered / (timing.clients - 1);
+    for (const load of loads) load.send({ cmd: 'rate', broadcastsPerSecond: broadcasts / loads.length });
+    await sleep(step === 0 ? timing.firstWarmupMs : timing.warmupMs);
+    for (const load of loads) load.send({ cmd: 'reset' });
+    await sleep(timing.stepMs);
+    const stats = (await Promise.all(loads.map((l) => l.ask({ cmd: 'collect' })))) as Array<
+      Extract<LoadEvent, { ev: 'stats' }>
+    >;
+    const histogram = new Array<number>(BUCKET_COUNT).fill(0);
+    let delivered = 0;
+    for (const s of stats) {
+      delivered += s.deliveries / (s.elapsedMs / 1000);
+      s.histogram.forEach((n, i) => {
+        histogram[i]! += n;
+      });
+    }
+    steps.push({ offered, delivered, p50: percentile(histogram, 0.5), p99: percentile(histogram, 0.99) });
+  }
+  for (const load of loads) load.send({ cmd: 'rate', broadcastsPerSecond: 0 });
+  return steps;
+}
+
+/** A count in a short form: 950, 12.5k, 1.20M. */
+export const k = (n: number) =>
+  n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0);
+/** Milliseconds with two decimals below 10. */
+export const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1));

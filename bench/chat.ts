@@ -1,15 +1,14 @@
-// `npm run bench:chat`: broadcast delivery through the chat server against a minimal coalescing node:net
-// broadcast server (bench/chat-server-proc.ts) under identical load in the same run: N registered clients
-// split over load processes, a rising offered rate, delivered messages/s and p50/p99 delivery latency. Then
-// many idle registered clients held: how long they take to connect and to register, and the server's RSS.
-// One summary line per measurement, ending in the ratio.
-//   node dist/bench/chat.js [--clients 1000] [--procs 4] [--rates 10000,20000,...] [--step-ms 2000]
-//                           [--idle 10000] [--no-broadcast]
-// The idle part is in the default `npm run bench:chat` (10,000 clients over 4 processes, ulimit -n permitting),
-// then a bystander's PING round trips while 50 clients ask USERS back to back; --idle 0 leaves both out,
-// --no-broadcast leaves out the broadcast part.
-import { BUCKET_COUNT } from './chat-histogram.js';
-import { Load, percentile, rssOf, sleep, startServer, stopProcess } from './chat-harness.js';
+import {
+  k,
+  Load,
+  ms,
+  rssOf,
+  runRateSteps,
+  type Step,
+  sleep,
+  startServer,
+  stopProcess,
+} from './chat-harness.js';
 import type { LoadEvent } from './chat-load.js';
 
 type Kind = 'chat' | 'baseline';
@@ -55,37 +54,15 @@ async function connectLoads(
   return loads;
 }
 
-interface Step {
-  offered: number;
-  delivered: number;
-  p50: number;
-  p99: number;
-}
-
 async function broadcastRun(kind: Kind): Promise<Step[]> {
   const { child, port } = await startServer(kind);
   const loads = await connectLoads(port, CLIENTS, SENDERS_PER_PROC);
-  const steps: Step[] = [];
-  for (const offered of RATES) {
-    const broadcasts = offered / (CLIENTS - 1);
-    for (const load of loads) load.send({ cmd: 'rate', broadcastsPerSecond: broadcasts / PROCS });
-    await sleep(WARMUP_MS);
-    for (const load of loads) load.send({ cmd: 'reset' });
-    await sleep(STEP_MS);
-    const stats = (await Promise.all(loads.map((l) => l.ask({ cmd: 'collect' })))) as Array<
-      Extract<LoadEvent, { ev: 'stats' }>
-    >;
-    const histogram = new Array<number>(BUCKET_COUNT).fill(0);
-    let delivered = 0;
-    for (const s of stats) {
-      delivered += s.deliveries / (s.elapsedMs / 1000);
-      s.histogram.forEach((n, i) => {
-        histogram[i]! += n;
-      });
-    }
-    steps.push({ offered, delivered, p50: percentile(histogram, 0.5), p99: percentile(histogram, 0.99) });
-  }
-  for (const load of loads) load.send({ cmd: 'rate', broadcastsPerSecond: 0 });
+  const steps = await runRateSteps(loads, RATES, {
+    clients: CLIENTS,
+    warmupMs: WARMUP_MS,
+    firstWarmupMs: WARMUP_MS,
+    stepMs: STEP_MS,
+  });
   await Promise.all(loads.map((l) => l.close()));
   await stopProcess(child);
   return steps;
@@ -159,10 +136,6 @@ async function idleRun(kind: Kind): Promise<IdleFigures> {
     ...(listing ? { listing } : {}),
   };
 }
-
-const k = (n: number) =>
-  n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0);
-const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1));
 
 console.log(
   `# bench:chat: ${CLIENTS} registered clients over ${PROCS} load processes, ${SENDERS_PER_PROC * PROCS} senders, ` +

@@ -12,9 +12,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BUCKET_COUNT } from './chat-histogram.js';
-import { children, Load, percentile, rssOf, sleep, startServer, stopProcess } from './chat-harness.js';
-import type { LoadEvent } from './chat-load.js';
+import {
+  children,
+  k,
+  Load,
+  ms,
+  rssOf,
+  runRateSteps,
+  type Step,
+  sleep,
+  startServer,
+  stopProcess,
+} from './chat-harness.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -110,13 +119,6 @@ async function connectLoads(
   return loads;
 }
 
-interface Step {
-  offered: number;
-  delivered: number;
-  p50: number;
-  p99: number;
-}
-
 async function broadcastRun(kind: Kind, redis: BenchRedis): Promise<Step[]> {
   const nodes = await startNodes(kind, redis);
   const loads = await connectLoads(
@@ -129,28 +131,13 @@ async function broadcastRun(kind: Kind, redis: BenchRedis): Promise<Step[]> {
   // Measure once every node knows every user and the news of their arrival is out.
   await Promise.all(nodes.map((n) => listsAll(n.port, CLIENTS)));
   await sleep(1000);
-  const steps: Step[] = [];
-  for (const [step, offered] of RATES.entries()) {
-    const broadcasts = offered / (CLIENTS - 1);
-    for (const load of loads) load.send({ cmd: 'rate', broadcastsPerSecond: broadcasts / PROCS });
-    // The first step also warms up the code paths (JIT) of every process: it gets longer before measuring.
-    await sleep(step === 0 ? 4 * WARMUP_MS : WARMUP_MS);
-    for (const load of loads) load.send({ cmd: 'reset' });
-    await sleep(STEP_MS);
-    const stats = (await Promise.all(loads.map((l) => l.ask({ cmd: 'collect' })))) as Array<
-      Extract<LoadEvent, { ev: 'stats' }>
-    >;
-    const histogram = new Array<number>(BUCKET_COUNT).fill(0);
-    let delivered = 0;
-    for (const s of stats) {
-      delivered += s.deliveries / (s.elapsedMs / 1000);
-      s.histogram.forEach((n, i) => {
-        histogram[i]! += n;
-      });
-    }
-    steps.push({ offered, delivered, p50: percentile(histogram, 0.5), p99: percentile(histogram, 0.99) });
-  }
-  for (const load of loads) load.send({ cmd: 'rate', broadcastsPerSecond: 0 });
+  // The first step also warms up the code paths (JIT) of every process: it gets longer before measuring.
+  const steps = await runRateSteps(loads, RATES, {
+    clients: CLIENTS,
+    warmupMs: WARMUP_MS,
+    firstWarmupMs: 4 * WARMUP_MS,
+    stepMs: STEP_MS,
+  });
   await Promise.all(loads.map((l) => l.close()));
   await Promise.all(nodes.map((n) => stopProcess(n.child)));
   return steps;
@@ -202,10 +189,6 @@ async function idleRun(kind: Kind, redis: BenchRedis, clients: number): Promise<
   await Promise.all(nodes.map((n) => stopProcess(n.child)));
   return { rss, registering, listed };
 }
-
-const k = (n: number) =>
-  n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0);
-const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1));
 
 const redis = new BenchRedis();
 await redis.start();
