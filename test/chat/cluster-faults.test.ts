@@ -47,32 +47,25 @@ async function join(port: number, name?: string): Promise<RawClient> {
   return c;
 }
 
-async function until(c: RawClient, match: RegExp | string): Promise<string> {
-  for (;;) {
-    const line = await c.next();
-    if (typeof match === 'string' ? line === match : match.test(line)) return line;
-  }
-}
-
 describe('chat cluster faults', () => {
   it("frees a killed node's names within its lease, and the others keep chatting", async () => {
     const [a, b, c] = [await node(), await node(), await node()];
     const ada = await join(a.port, 'ada');
     const bob = await join(b.port, 'bob');
     await join(c.port, 'cyd');
-    await until(ada, 'JOINED cyd');
-    await until(bob, 'JOINED cyd');
+    await ada.until('JOINED cyd');
+    await bob.until('JOINED cyd');
     const started = Date.now();
     await c.stop('SIGKILL');
     // The survivors hear that cyd is gone once the dead node's lease (2 s) has run out...
-    expect(await until(ada, /^LEFT /)).toBe('LEFT cyd');
-    expect(await until(bob, /^LEFT /)).toBe('LEFT cyd');
+    expect(await ada.until(/^LEFT /)).toBe('LEFT cyd');
+    expect(await bob.until(/^LEFT /)).toBe('LEFT cyd');
     const freedAfter = Date.now() - started;
     // ...well within the 10 s the cluster promises (lease 2 s + a heartbeat; slack for a busy machine).
     expect(freedAfter).toBeLessThan(10_000);
     expect(await bob.reply('REGISTER cyd')).toBe('OK RENAMED bob cyd');
     expect(await ada.reply('MESSAGE still here')).toBe('OK SENT 1');
-    expect(await until(bob, /^MESSAGE /)).toBe('MESSAGE ada still here');
+    expect(await bob.until(/^MESSAGE /)).toBe('MESSAGE ada still here');
     expect(await ada.reply('USERS')).toBe('OK USERS 2 ada cyd');
   });
 
@@ -82,35 +75,35 @@ describe('chat cluster faults', () => {
     const ada = await join(a.port, 'ada');
     const amy = await join(a.port, 'amy');
     const bob = await join(b.port, 'bob');
-    await until(ada, 'JOINED bob');
-    await until(amy, 'JOINED bob');
+    await ada.until('JOINED bob');
+    await amy.until('JOINED bob');
     // A load across the nodes while Redis dies: bob sends without pause until told the link is down.
     let sent = 0;
     const load = setInterval(() => {
       if (!bob.isClosed) bob.send(`MESSAGE load ${sent++}`);
     }, 5);
-    await until(ada, /^MESSAGE bob load /);
+    await ada.until(/^MESSAGE bob load /);
     await redis.kill();
-    expect(await until(ada, /^NOTICE /)).toMatch(/^NOTICE cluster link down: /);
-    expect(await until(bob, /^NOTICE /)).toMatch(/^NOTICE cluster link down: /);
+    expect(await ada.until(/^NOTICE /)).toMatch(/^NOTICE cluster link down: /);
+    expect(await bob.until(/^NOTICE /)).toMatch(/^NOTICE cluster link down: /);
     clearInterval(load);
     // Both nodes are alive, and the users of one node still chat with each other.
     expect([a.child.exitCode, b.child.exitCode]).toEqual([null, null]);
     expect(await amy.reply('MESSAGE just us')).toBe('OK SENT 1');
-    expect(await until(ada, 'MESSAGE amy just us')).toBe('MESSAGE amy just us');
+    expect(await ada.until('MESSAGE amy just us')).toBe('MESSAGE amy just us');
     expect(await ada.reply('USERS')).toBe('OK USERS 2 ada amy');
     bob.send('PING alive');
-    await until(bob, 'OK PONG alive');
+    await bob.until('OK PONG alive');
     // Someone registers on a node while it is alone; the name is claimed when the link is back.
     const cal = await join(b.port, 'cal');
     await redis.restart();
-    expect(await until(ada, /^NOTICE /)).toMatch(/^NOTICE cluster link up: /);
-    expect(await until(cal, /^NOTICE /)).toMatch(/^NOTICE cluster link up: /);
+    expect(await ada.until(/^NOTICE /)).toMatch(/^NOTICE cluster link up: /);
+    expect(await cal.until(/^NOTICE /)).toMatch(/^NOTICE cluster link up: /);
     await expect.poll(async () => ada.reply('USERS'), { timeout: 30_000 }).toBe('OK USERS 4 ada amy bob cal');
     await expect.poll(async () => bob.reply('USERS'), { timeout: 30_000 }).toBe('OK USERS 4 ada amy bob cal');
     expect(await bob.reply('MESSAGE back')).toBe('OK SENT 3');
-    expect(await until(ada, 'MESSAGE bob back')).toBe('MESSAGE bob back');
-    expect(await until(amy, 'MESSAGE bob back')).toBe('MESSAGE bob back');
+    expect(await ada.until('MESSAGE bob back')).toBe('MESSAGE bob back');
+    expect(await amy.until('MESSAGE bob back')).toBe('MESSAGE bob back');
     const other = await join(a.port);
     expect(await other.reply('REGISTER cal')).toMatch(/^ERROR NAME_TAKEN /);
   });
@@ -119,14 +112,14 @@ describe('chat cluster faults', () => {
     const a = await node();
     const ada = await join(a.port, 'ada');
     await redis.kill();
-    await until(ada, /^NOTICE cluster link down/);
+    await ada.until(/^NOTICE cluster link down/);
     const b = await node();
     expect(b.stderr.text()).toMatch(/cannot reach Redis: running alone/);
     const bob = await join(b.port, 'bob');
     expect(await bob.reply('USERS')).toBe('OK USERS 1 bob');
     await redis.restart();
-    await until(bob, /^NOTICE cluster link up/);
-    await until(bob, 'JOINED ada');
+    await bob.until(/^NOTICE cluster link up/);
+    await bob.until('JOINED ada');
     expect(await bob.reply('USERS')).toBe('OK USERS 2 ada bob');
   });
 
@@ -135,8 +128,8 @@ describe('chat cluster faults', () => {
     const ada = await join(a.port, 'ada');
     const bob = await join(b.port, 'bob');
     await redis.kill();
-    await until(ada, /^NOTICE cluster link down/);
-    await until(bob, /^NOTICE cluster link down/);
+    await ada.until(/^NOTICE cluster link down/);
+    await bob.until(/^NOTICE cluster link down/);
     const zedA = await join(a.port, 'zed');
     const zedB = await join(b.port, 'zed');
     await redis.restart();
@@ -159,9 +152,9 @@ describe('chat cluster faults', () => {
     const ada = spawnCli(['chat', `127.0.0.1:${a.port},127.0.0.1:${b.port}`, '--name', 'ada']);
     sessions.push(ada);
     await ada.stdout.waitFor(`connected to 127.0.0.1:${a.port} as ada`);
-    await until(bob, 'JOINED ada');
+    await bob.until('JOINED ada');
     ada.child.stdin.write('before\n');
-    expect(await until(bob, /^MESSAGE /)).toBe('MESSAGE ada before');
+    expect(await bob.until(/^MESSAGE /)).toBe('MESSAGE ada before');
     // Replies come in order: once /users is answered, so is "before" (a reply lost with the node is an error).
     ada.child.stdin.write('/users\n');
     await ada.stdout.waitFor('2 people here: ada bob');
@@ -169,9 +162,9 @@ describe('chat cluster faults', () => {
     await ada.stdout.waitFor(`lost the connection to 127.0.0.1:${a.port}`);
     // Back under the same name once the dead node's lease (2 s) has let it go.
     await ada.stdout.waitFor(`reconnected to 127.0.0.1:${b.port} as ada`);
-    await until(bob, 'JOINED ada');
+    await bob.until('JOINED ada');
     ada.child.stdin.write('after\n');
-    expect(await until(bob, /^MESSAGE /)).toBe('MESSAGE ada after');
+    expect(await bob.until(/^MESSAGE /)).toBe('MESSAGE ada after');
     expect(await bob.reply('USERS')).toBe('OK USERS 2 ada bob');
     ada.child.stdin.end();
     expect(await ada.exited, `${ada.stdout.text()}\n${ada.stderr.text()}`).toBe(0);
@@ -181,21 +174,21 @@ describe('chat cluster faults', () => {
     const [a, b] = [await node(), await node()];
     const ada = await join(a.port, 'ada');
     const bob = await join(b.port, 'bob');
-    await until(ada, 'JOINED bob');
+    await ada.until('JOINED bob');
     redis.pause();
     try {
-      expect(await until(ada, /^NOTICE /)).toMatch(/^NOTICE cluster link down: /);
-      expect(await until(bob, /^NOTICE /)).toMatch(/^NOTICE cluster link down: /);
+      expect(await ada.until(/^NOTICE /)).toMatch(/^NOTICE cluster link down: /);
+      expect(await bob.until(/^NOTICE /)).toMatch(/^NOTICE cluster link down: /);
       expect(await ada.reply('USERS')).toBe('OK USERS 1 ada');
     } finally {
       redis.resume();
     }
     // Each node reconnects on its own.
-    expect(await until(ada, /^NOTICE /)).toMatch(/^NOTICE cluster link up: /);
-    expect(await until(bob, /^NOTICE /)).toMatch(/^NOTICE cluster link up: /);
+    expect(await ada.until(/^NOTICE /)).toMatch(/^NOTICE cluster link up: /);
+    expect(await bob.until(/^NOTICE /)).toMatch(/^NOTICE cluster link up: /);
     await expect.poll(async () => ada.reply('USERS'), { timeout: 30_000 }).toBe('OK USERS 2 ada bob');
     await expect.poll(async () => bob.reply('USERS'), { timeout: 30_000 }).toBe('OK USERS 2 ada bob');
     expect(await bob.reply('MESSAGE across again')).toBe('OK SENT 1');
-    expect(await until(ada, /^MESSAGE /)).toBe('MESSAGE bob across again');
+    expect(await ada.until(/^MESSAGE /)).toBe('MESSAGE bob across again');
   });
 });

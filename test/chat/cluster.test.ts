@@ -44,14 +44,6 @@ async function join(port: number, name?: string): Promise<RawClient> {
   return c;
 }
 
-/** Reads lines until one matches; returns it (the ones before are dropped). */
-async function until(c: RawClient, match: RegExp | string): Promise<string> {
-  for (;;) {
-    const line = await c.next();
-    if (typeof match === 'string' ? line === match : match.test(line)) return line;
-  }
-}
-
 describe('chat nodes over Redis', () => {
   it('keeps names unique across nodes, ignoring case, and frees them when their holder leaves', async () => {
     const [a, b] = await cluster(2);
@@ -71,12 +63,12 @@ describe('chat nodes over Redis', () => {
     expect(await ada.reply('QUIT')).toBe('OK BYE');
     await ada.closed;
     // The name is free once Ada's node said LEFT.
-    await until(bob, 'LEFT Ada');
+    await bob.until('LEFT Ada');
     expect(await other.reply('REGISTER ada')).toBe('OK REGISTERED ada');
     // A rename gives the old name back to the whole cluster.
     expect(await other.reply('REGISTER ida')).toBe('OK RENAMED ada ida');
     const again = await join(a!);
-    await until(bob, 'RENAMED ada ida');
+    await bob.until('RENAMED ada ida');
     expect(await again.reply('REGISTER ada')).toBe('OK REGISTERED ada');
   });
 
@@ -84,26 +76,26 @@ describe('chat nodes over Redis', () => {
     const [a, b] = await cluster(2);
     const ada = await join(a!, 'ada');
     const bob = await join(b!, 'bob');
-    expect(await until(ada, /^JOINED /)).toBe('JOINED bob');
+    expect(await ada.until(/^JOINED /)).toBe('JOINED bob');
     expect(await ada.reply('MESSAGE hello, bob')).toBe('OK SENT 1');
-    expect(await until(bob, /^MESSAGE /)).toBe('MESSAGE ada hello, bob');
+    expect(await bob.until(/^MESSAGE /)).toBe('MESSAGE ada hello, bob');
     expect(await bob.reply('PRIVATE ada psst')).toBe('OK SENT 1');
-    expect(await until(ada, /^PRIVATE /)).toBe('PRIVATE bob psst');
+    expect(await ada.until(/^PRIVATE /)).toBe('PRIVATE bob psst');
     expect(await bob.reply('PRIVATE ada,nobody psst')).toMatch(/^ERROR NO_SUCH_USER .*"nobody"/);
     expect(await ada.reply('JOIN Devs')).toBe('OK JOINED Devs');
     // bob's node learns of Devs from the bus: JOIN keeps the creator's spelling across nodes.
     await expect.poll(async () => bob.reply('GROUPS'), { timeout: 30_000 }).toBe('OK GROUPS 1 Devs:1');
     expect(await bob.reply('GROUP devs hi')).toBe('ERROR NOT_MEMBER join Devs first: JOIN Devs');
     expect(await bob.reply('JOIN devs')).toBe('OK JOINED Devs');
-    expect(await until(ada, /^JOINED /)).toBe('JOINED bob Devs');
+    expect(await ada.until(/^JOINED /)).toBe('JOINED bob Devs');
     expect(await bob.reply('GROUP devs the build is green')).toBe('OK SENT 1');
-    expect(await until(ada, /^GROUP /)).toBe('GROUP Devs bob the build is green');
+    expect(await ada.until(/^GROUP /)).toBe('GROUP Devs bob the build is green');
     expect(await ada.reply('REGISTER ida')).toBe('OK RENAMED ada ida');
-    expect(await until(bob, /^RENAMED /)).toBe('RENAMED ada ida');
+    expect(await bob.until(/^RENAMED /)).toBe('RENAMED ada ida');
     expect(await ada.reply('LEAVE devs')).toBe('OK LEFT Devs');
-    expect(await until(bob, /^LEFT /)).toBe('LEFT ida Devs');
+    expect(await bob.until(/^LEFT /)).toBe('LEFT ida Devs');
     ada.destroy();
-    expect(await until(bob, /^LEFT /)).toBe('LEFT ida');
+    expect(await bob.until(/^LEFT /)).toBe('LEFT ida');
   });
 
   it('lists USERS and GROUPS across the cluster, a page at a time', async () => {
@@ -131,7 +123,7 @@ describe('chat nodes over Redis', () => {
     const [a, b] = await cluster(2, { flood: { burst: 1000, ratePerSecond: 1000, maxQueued: 1000 } });
     const listener = await join(b!, 'listener');
     const sender = await join(a!, 'sender');
-    await until(listener, 'JOINED sender');
+    await listener.until('JOINED sender');
     const count = 500;
     for (let i = 0; i < count; i++) sender.send(`MESSAGE m${i}`);
     const seen: string[] = [];
@@ -146,9 +138,9 @@ describe('chat nodes over Redis', () => {
     const [a, b] = await cluster(2);
     const ada = await join(a!, 'ada');
     await join(b!, 'bob');
-    await until(ada, 'JOINED bob');
+    await ada.until('JOINED bob');
     await servers[1]!.stop();
-    expect(await until(ada, /^LEFT /)).toBe('LEFT bob');
+    expect(await ada.until(/^LEFT /)).toBe('LEFT bob');
     const again = await join(a!);
     expect(await again.reply('REGISTER bob')).toBe('OK REGISTERED bob');
     expect(await ada.reply('USERS')).toBe('OK USERS 2 ada bob');
@@ -158,12 +150,12 @@ describe('chat nodes over Redis', () => {
     const [a, b] = await cluster(2, { flood: { burst: 2, ratePerSecond: 1, maxQueued: 3 } });
     const ada = await join(a!, 'ada');
     const flooder = await join(b!, 'fred');
-    await until(ada, 'JOINED fred');
+    await ada.until('JOINED fred');
     for (let i = 0; i < 10; i++) flooder.send(`MESSAGE spam ${i}`);
     await flooder.closed;
     expect(flooder.lines.some((l) => l.startsWith('ERROR FLOOD '))).toBe(true);
     // Its node says LEFT across the cluster, and the name is free again.
-    await until(ada, 'LEFT fred');
+    await ada.until('LEFT fred');
     const again = await join(b!);
     expect(await again.reply('REGISTER fred')).toBe('OK REGISTERED fred');
   });

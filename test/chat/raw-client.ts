@@ -69,6 +69,14 @@ export class RawClient {
     return this.raw.lines[this.cursor++]!;
   }
 
+  /** Reads lines until one matches (equal to a string, or a pattern's match) and returns it; those before are dropped. */
+  async until(match: RegExp | string): Promise<string> {
+    for (;;) {
+      const line = await this.next();
+      if (typeof match === 'string' ? line === match : match.test(line)) return line;
+    }
+  }
+
   /** Sends a command and returns the next line (the reply, when no event is expected in between). */
   async ask(line: string): Promise<string> {
     this.send(line);

@@ -63,14 +63,6 @@ describe.skipIf(!etcdInstalled())('plainwire lab --cluster: two labs, one store,
     return client;
   }
 
-  /** The next line matching, skipping presence news and notices that may come between. */
-  async function nextMatching(client: RawClient, pattern: RegExp): Promise<string> {
-    for (;;) {
-      const line = await client.next();
-      if (pattern.test(line)) return line;
-    }
-  }
-
   it(
     'a key set through one lab is read through the other, a chat message crosses from one to the other, and SIGINT stops each (130)',
     async () => {
@@ -92,9 +84,9 @@ describe.skipIf(!etcdInstalled())('plainwire lab --cluster: two labs, one store,
       clients.push(imposter);
       expect(await imposter.next()).toMatch(/^HELLO /);
       expect(await imposter.ask('REGISTER ada')).toMatch(/^ERROR NAME_TAKEN/);
-      expect(await nextMatching(ada, /^JOINED bob$/)).toBe('JOINED bob');
+      expect(await ada.until(/^JOINED bob$/)).toBe('JOINED bob');
       expect(await ada.reply('MESSAGE hello across labs')).toMatch(/^OK SENT/);
-      expect(await nextMatching(bob, /^MESSAGE /)).toBe('MESSAGE ada hello across labs');
+      expect(await bob.until(/^MESSAGE /)).toBe('MESSAGE ada hello across labs');
 
       for (const l of [a, b]) {
         const ports = Object.values(l.ports);
