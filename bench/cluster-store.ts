@@ -2,16 +2,16 @@
 // nodes, then measures sets and gets through 1, 2 and 3 store nodes against etcd's own HTTP/JSON gateway (POST
 // /v3/kv/put and /v3/kv/range, spread over its 3 members), at the same concurrency, in the same run. The ratio is
 // plainwire's throughput over etcd's: the issue's target is at least 0.67 (the store costs at most a third).
-import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StoreClient } from '../src/store/client.js';
 import { EtcdCluster, etcdInstalled } from '../test/helpers/etcd.js';
-import type { LoadJob, LoadKind, LoadResult } from './store-load.js';
+import type { LoadResult } from './store-load.js';
+import { best, kilo, LoadGenerator, rate } from './store-load-client.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.join(here, '..', 'src', 'cli', 'main.js');
-const LOAD = path.join(here, 'store-load.js');
 
 const arg = (name: string, fallback: number): number => {
   const at = process.argv.indexOf(name);
@@ -59,40 +59,6 @@ function startNode(endpoints: string[]): Promise<number> {
   });
 }
 
-class LoadGenerator {
-  private readonly child = fork(LOAD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  constructor() {
-    children.push(this.child);
-  }
-  run(kind: LoadKind, ports: number[]): Promise<LoadResult> {
-    const job: LoadJob = {
-      kind,
-      host: '127.0.0.1',
-      port: ports[0]!,
-      ports,
-      connections: CONCURRENCY,
-      warmupMs: WARMUP_MS,
-      durationMs: DURATION_MS,
-    };
-    return new Promise((resolve, reject) => {
-      const onExit = (code: number | null) => reject(new Error(`the load generator exited with ${code}`));
-      this.child.once('exit', onExit);
-      this.child.once('message', (result) => {
-        this.child.off('exit', onExit);
-        resolve(result as LoadResult);
-      });
-      this.child.send(job);
-    });
-  }
-  stop(): void {
-    this.child.kill();
-  }
-}
-
-const rate = (r: LoadResult): number => (r.requests * 1000) / r.elapsedMs;
-const best = (a: LoadResult | undefined, b: LoadResult): LoadResult =>
-  a === undefined || rate(b) > rate(a) ? b : a;
-const kilo = (n: number): string => (n >= 10_000 ? `${(n / 1000).toFixed(1)}k` : `${Math.round(n)}`);
 function describe(r: LoadResult): string {
   const errors = r.errors ? `, ${r.errors} errors (first: ${r.firstError})` : '';
   return `${kilo(rate(r))} req/s (p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms${errors})`;
@@ -110,7 +76,7 @@ async function main(): Promise<void> {
     const store = new StoreClient(`http://127.0.0.1:${nodePorts[0]}/`);
     await store.set('bench-get', 'v'.repeat(64));
     store.close();
-    const load = new LoadGenerator();
+    const load = new LoadGenerator(children, { warmupMs: WARMUP_MS, durationMs: DURATION_MS });
     console.log(
       `cluster store bench: 3-member etcd ${etcd()} on this machine, ${CONCURRENCY} requests in flight, best of ${ROUNDS} interleaved runs of ${DURATION_MS} ms; ` +
         "baseline: etcd's HTTP/JSON gateway (/v3/kv/put, /v3/kv/range) on all 3 members, same concurrency, same run",
@@ -123,8 +89,8 @@ async function main(): Promise<void> {
         let mine: LoadResult | undefined;
         let baseline: LoadResult | undefined;
         for (let round = 0; round < ROUNDS; round++) {
-          baseline = best(baseline, await load.run(theirs, etcdPorts));
-          mine = best(mine, await load.run(ours, nodePorts.slice(0, nodes)));
+          baseline = best(baseline, await load.run(theirs, etcdPorts, CONCURRENCY));
+          mine = best(mine, await load.run(ours, nodePorts.slice(0, nodes), CONCURRENCY));
         }
         console.log(
           `cluster store ${what} via ${nodes} node${nodes > 1 ? 's' : ''}: ${describe(mine!)}; etcd gateway ${describe(baseline!)}; ratio ${(rate(mine!) / rate(baseline!)).toFixed(2)}`,

@@ -2,18 +2,18 @@
 // a minimal node:http server answering a constant body in the same run; our set against etcd's put when etcd
 // is installed; and StoreClient's transport (node:http agent) against global fetch.
 // Every server and the load generator run in their own processes; the load generator gets its own core.
-import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StoreClient } from '../src/store/client.js';
-import type { LoadJob, LoadKind, LoadResult } from './store-load.js';
+import type { LoadResult } from './store-load.js';
+import { best, kilo, LoadGenerator, rate } from './store-load-client.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.join(here, '..', 'src', 'cli', 'main.js');
-const LOAD = path.join(here, 'store-load.js');
 
 const durationArg = process.argv.indexOf('--duration-ms');
 const DURATION_MS = durationArg > 0 ? Number(process.argv[durationArg + 1]) : 1500;
@@ -73,47 +73,6 @@ const server = http.createServer((req, res) => {
 server.keepAliveTimeout = 60000;
 server.listen(0, '127.0.0.1', () => console.error('listening on 127.0.0.1:' + server.address().port));
 `;
-
-class LoadGenerator {
-  private readonly child = fork(LOAD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  constructor() {
-    children.push(this.child);
-  }
-  run(kind: LoadKind, port: number, connections: number): Promise<LoadResult> {
-    const job: LoadJob = {
-      kind,
-      host: '127.0.0.1',
-      port,
-      connections,
-      warmupMs: WARMUP_MS,
-      durationMs: DURATION_MS,
-    };
-    return new Promise((resolve, reject) => {
-      const onExit = (code: number | null) => reject(new Error(`the load generator exited with ${code}`));
-      this.child.once('exit', onExit);
-      this.child.once('message', (result) => {
-        this.child.off('exit', onExit);
-        resolve(result as LoadResult);
-      });
-      this.child.send(job);
-    });
-  }
-  stop(): void {
-    this.child.kill();
-  }
-}
-
-function best(a: LoadResult | undefined, b: LoadResult): LoadResult {
-  return a === undefined || rate(b) > rate(a) ? b : a;
-}
-
-function rate(result: LoadResult): number {
-  return (result.requests * 1000) / result.elapsedMs;
-}
-
-function kilo(perSecond: number): string {
-  return perSecond >= 10_000 ? `${(perSecond / 1000).toFixed(1)}k` : `${Math.round(perSecond)}`;
-}
 
 function ms(value: number): string {
   return value < 1 ? value.toFixed(2) : value.toFixed(1);
@@ -196,7 +155,7 @@ async function main(): Promise<void> {
   const baselinePort = await startLogged(process.execPath, ['-e', BASELINE_SERVER], 'the baseline server');
   const store = new StoreClient(`http://127.0.0.1:${storePort}/`);
   await store.set('bench-get', GET_VALUE);
-  const load = new LoadGenerator();
+  const load = new LoadGenerator(children, { warmupMs: WARMUP_MS, durationMs: DURATION_MS });
 
   console.log(
     `store bench: best of ${ROUNDS} interleaved runs of ${DURATION_MS} ms (after ${WARMUP_MS} ms warm-up); durable store in ${dataDir}; ` +
@@ -209,9 +168,9 @@ async function main(): Promise<void> {
     let get: LoadResult | undefined;
     let set: LoadResult | undefined;
     for (let round = 0; round < ROUNDS; round++) {
-      baseline = best(baseline, await load.run('baseline', baselinePort, connections));
-      get = best(get, await load.run('get', storePort, connections));
-      set = best(set, await load.run('set', storePort, connections));
+      baseline = best(baseline, await load.run('baseline', [baselinePort], connections));
+      get = best(get, await load.run('get', [storePort], connections));
+      set = best(set, await load.run('set', [storePort], connections));
     }
     const base = `baseline ${kilo(rate(baseline!))} req/s (p50 ${ms(baseline!.p50Ms)} ms, p99 ${ms(baseline!.p99Ms)} ms)`;
     console.log(
@@ -230,8 +189,8 @@ async function main(): Promise<void> {
     let put: LoadResult | undefined;
     let ours = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      put = best(put, await load.run('etcd-put', etcdPort, 64));
-      ours = Math.max(ours, rate(await load.run('set', storePort, 64)));
+      put = best(put, await load.run('etcd-put', [etcdPort], 64));
+      ours = Math.max(ours, rate(await load.run('set', [storePort], 64)));
     }
     console.log(
       `store durable set vs etcd put, 64 conn: ${kilo(ours)} req/s vs etcd ${describe(put!)}; ratio ${(ours / rate(put!)).toFixed(2)}`,
