@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // TypeScript's CommonJS modules (.cts: the executable and what it loads first) are TypeScript too.
+  oxc: { include: /\.(c|m)?tsx?$/ },
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     // Bounds for a hang, not expectations of speed: every test waits on events, and on a busy 2-core machine a

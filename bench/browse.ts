@@ -29,7 +29,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generatePage, generateShapePage, SHAPES } from './browse-page.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../src/cli/plainwire.cjs', import.meta.url));
 const WIDTH = 80;
 
 interface Tool {

@@ -1,7 +1,7 @@
 // Fetches a page over http, https or file: redirects followed by hand (at most 10, loops detected), one deadline
 // for the whole navigation, a body limit enforced while streaming, and the charset found the way browsers do.
 // Failures are FetchError subclasses with one-line messages a person can act on.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { type Dirent, readdir, readFile, type Stats, stat } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sanitizeLine, sanitizeText } from '../text/sanitize.js';
@@ -316,14 +316,14 @@ async function fetchFile(url: URL, maxBytes: number): Promise<FetchedPage> {
   }
   let bytes: Uint8Array;
   try {
-    let info = await stat(path);
+    let info = await promised<Stats>((done) => stat(path, done));
     if (info.isDirectory()) {
       // Like a web server: the directory's index.html, else a listing. Its URL ends in '/' so that the
       // links inside resolve within it.
       if (!url.pathname.endsWith('/')) url = new URL(`${url.pathname}/${url.search}`, url);
       const index = join(path, 'index.html');
       try {
-        info = await stat(index);
+        info = await promised<Stats>((done) => stat(index, done));
         path = index;
       } catch {
         const html = await directoryListing(path, url);
@@ -331,7 +331,7 @@ async function fetchFile(url: URL, maxBytes: number): Promise<FetchedPage> {
       }
     }
     if (info.size > maxBytes) throw new TooLargeError(url.href, maxBytes);
-    bytes = await readFile(path);
+    bytes = await promised<Buffer>((done) => readFile(path, done));
   } catch (err) {
     if (err instanceof FetchError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
@@ -343,8 +343,18 @@ async function fetchFile(url: URL, maxBytes: number): Promise<FetchedPage> {
   return fileAnswer(url, mimeFromPath(path, bytes), bytes);
 }
 
+/**
+ * A callback of node:fs as a promise. Not node:fs/promises: loading it is a tenth of the work of starting
+ * `browse` on a small local page (docs/BROWSER.md, "Start-up").
+ */
+function promised<T>(
+  call: (done: (err: NodeJS.ErrnoException | null, value: T) => void) => void,
+): Promise<T> {
+  return new Promise((resolve, reject) => call((err, value) => (err ? reject(err) : resolve(value))));
+}
+
 async function directoryListing(path: string, url: URL): Promise<string> {
-  const entries = await readdir(path, { withFileTypes: true });
+  const entries = await promised<Dirent[]>((done) => readdir(path, { withFileTypes: true }, done));
   const names = entries
     .filter((e) => !e.name.startsWith('.'))
     .map((e) => (e.isDirectory() ? `${e.name}/` : e.name))

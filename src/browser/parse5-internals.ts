@@ -19,7 +19,15 @@ export interface InternalsReport {
 
 type ParserInternals = { activeFormattingElements: { newest?: unknown } };
 
+/**
+ * The version of the parse5 that this code runs with, when a bundle holds it: scripts/build-browse.mjs defines it
+ * as the version it bundled (the bundled code is that version, whatever node_modules holds later).
+ */
+declare const PLAINWIRE_BUNDLED_PARSE5: string | undefined;
+
 function installedVersion(): string | null {
+  // Resolving parse5 through its package exports is a tenth of a small page's start-up: a bundle says instead.
+  if (typeof PLAINWIRE_BUNDLED_PARSE5 === 'string') return PLAINWIRE_BUNDLED_PARSE5;
   try {
     const main = createRequire(import.meta.url).resolve('parse5');
     const pkg = JSON.parse(readFileSync(join(dirname(main), '..', 'package.json'), 'utf8')) as {

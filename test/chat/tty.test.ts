@@ -9,7 +9,7 @@ import { RawClient } from './raw-client.js';
 const HAS_TMUX = spawnSync('which', ['tmux']).status === 0;
 // A private tmux server (its own socket), so the test never touches a tmux the developer is using.
 const SOCKET = `plainwire-chat-tty-test-${process.pid}`;
-const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../dist/src/cli/plainwire.cjs', import.meta.url));
 
 function tmux(...args: string[]): string {
   return execFileSync('tmux', ['-L', SOCKET, '-f', '/dev/null', ...args], { encoding: 'utf8' });

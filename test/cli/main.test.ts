@@ -4,7 +4,7 @@ import module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { compileCacheDir } from '../../src/cli/compile-cache.js';
+import { compileCacheDir } from '../../src/cli/compile-cache.cjs';
 import { runCli } from '../helpers/cli.js';
 
 const packageVersion = (

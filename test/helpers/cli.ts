@@ -3,7 +3,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const CLI_PATH = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+export const CLI_PATH = fileURLToPath(new URL('../../dist/src/cli/plainwire.cjs', import.meta.url));
 
 function assertBuilt(): void {
   if (!existsSync(CLI_PATH))

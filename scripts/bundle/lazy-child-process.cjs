@@ -1,0 +1,13 @@
+// node:child_process as the browse bundle sees it (scripts/build-browse.mjs): loaded on first use. commander
+// requires it as it loads, for subcommands run as separate executables, which plainwire has none of; loading it
+// (and node:net with it) was a tenth of the work of starting `browse` on a small page.
+let real;
+module.exports = new Proxy(
+  {},
+  {
+    get(_, key) {
+      real ??= require('node:child_process');
+      return real[key];
+    },
+  },
+);
