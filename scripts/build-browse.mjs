@@ -52,6 +52,10 @@ await build({
   // A third fewer bytes to read and scan at each start; names stay as written, for stack traces.
   minifyWhitespace: true,
   plugins: [lazyChildProcess],
+  // The executable runs the bundle as a vm script (src/cli/code-cache.cts), where import() has no loader: the
+  // bundle's own (node:http and node:https, loaded for http(s) pages only) become require(). The TUI, an ES
+  // module, is loaded through the executable's loader (src/cli/import-later.ts).
+  supported: { 'dynamic-import': false },
   legalComments: 'none',
   logLevel: 'warning',
 });

@@ -3,6 +3,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { sanitizeLine } from '../text/sanitize.js';
 import { shouldColour } from '../term/style.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS } from '../browser/limits.js';
+import { importLater } from './import-later.js';
 import { parsePositiveInt, parseSeconds } from './options.js';
 
 // The browser (parse5, string-width, node:https...) is loaded only when `browse` runs, so that every other
@@ -97,8 +98,7 @@ async function browse(address: string | undefined, opts: BrowseOptions): Promise
     delete process.env.CONTINUOUS_INTEGRATION;
     let tui: { runTui(options: Record<string, unknown>): Promise<void> };
     try {
-      const spec = '../browser/tui/index.js';
-      tui = await import(spec);
+      tui = await importLater(new URL('../browser/tui/index.js', import.meta.url));
     } catch {
       fail('--tui is not available in this build');
       return;

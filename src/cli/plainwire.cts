@@ -5,8 +5,10 @@
 // when no bundle is newer than the modules tsc wrote, goes through main.js as before. docs/BROWSER.md
 // ("Start-up") has the measurements behind this.
 import { statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { enableCompileCache } from './compile-cache.cjs';
+import { requireWithCodeCache } from './code-cache.cjs';
+import { compileCacheDir, enableCompileCache } from './compile-cache.cjs';
 
 // Before anything else is loaded, so that its compiled code is cached too.
 enableCompileCache();
@@ -23,10 +25,14 @@ function bundleIsFresh(): boolean {
 }
 
 if (process.argv[2] === 'browse' && bundleIsFresh()) {
-  const { runBrowse } = require('./browse.bundle.cjs') as {
-    runBrowse(argv: string[]): Promise<void>;
+  const cacheDir = process.env.NODE_DISABLE_COMPILE_CACHE
+    ? null
+    : compileCacheDir(process.env, process.platform, homedir());
+  const { runBrowse } = requireWithCodeCache(join(__dirname, 'browse.bundle.cjs'), cacheDir) as {
+    runBrowse(argv: string[], importModule: (href: string) => Promise<unknown>): Promise<void>;
   };
-  runBrowse(process.argv).catch((err: unknown) => {
+  // The bundle runs as a vm script, where import() has no loader: this module's has.
+  runBrowse(process.argv, (href) => import(href)).catch((err: unknown) => {
     process.stderr.write(`plainwire browse: ${(err as Error)?.stack ?? String(err)}\n`);
     process.exitCode = 1;
   });
