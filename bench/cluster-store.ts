@@ -2,7 +2,11 @@
 // nodes, then measures sets and gets through 1, 2 and 3 store nodes against etcd's own HTTP/JSON gateway (POST
 // /v3/kv/put and /v3/kv/range, spread over its 3 members), at the same concurrency, in the same run. The ratio is
 // plainwire's throughput over etcd's: the issue's target is at least 0.67 (the store costs at most a third).
+// For sets it also prints how many writes shared one etcd revision (the nodes' group commit, src/store/etcd-batch.ts)
+// and the machine's load average, since the numbers mean little on a busy machine.
+// `--only set|get` runs one half, `--duration-ms N` and `--concurrency N` change the load.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StoreClient } from '../src/store/client.js';
@@ -21,6 +25,7 @@ const DURATION_MS = arg('--duration-ms', 1500);
 const CONCURRENCY = arg('--concurrency', 32);
 const WARMUP_MS = Math.min(300, DURATION_MS / 4);
 const ROUNDS = 2;
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 
 const children: ChildProcess[] = [];
 let cluster: EtcdCluster | undefined;
@@ -59,6 +64,18 @@ function startNode(endpoints: string[]): Promise<number> {
   });
 }
 
+/** etcd's current revision, asked through its gateway: it grows by one per write transaction. */
+async function etcdRevision(port: number): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${port}/v3/kv/range`, {
+    method: 'POST',
+    body: JSON.stringify({ key: Buffer.from('plainwire/').toString('base64'), count_only: true }),
+  });
+  const answer = (await res.json()) as { header: { revision: string } };
+  return Number(answer.header.revision);
+}
+
+const load1 = (): string => loadavg()[0]!.toFixed(2);
+
 function describe(r: LoadResult): string {
   const errors = r.errors ? `, ${r.errors} errors (first: ${r.firstError})` : '';
   return `${kilo(rate(r))} req/s (p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms${errors})`;
@@ -79,21 +96,30 @@ async function main(): Promise<void> {
     const load = new LoadGenerator(children, { warmupMs: WARMUP_MS, durationMs: DURATION_MS });
     console.log(
       `cluster store bench: 3-member etcd ${etcd()} on this machine, ${CONCURRENCY} requests in flight, best of ${ROUNDS} interleaved runs of ${DURATION_MS} ms; ` +
-        "baseline: etcd's HTTP/JSON gateway (/v3/kv/put, /v3/kv/range) on all 3 members, same concurrency, same run",
+        "baseline: etcd's HTTP/JSON gateway (/v3/kv/put, /v3/kv/range) on all 3 members, same concurrency, same run; " +
+        `load average ${load1()} at the start`,
     );
-    for (const [ours, theirs, what] of [
+    const steps = [
       ['set', 'etcd-put', 'set (durable write)'],
       ['get', 'etcd-range', 'get (linearizable read)'],
-    ] as const) {
+    ] as const;
+    for (const [ours, theirs, what] of steps.filter(([kind]) => ONLY === undefined || ONLY === kind)) {
       for (const nodes of [1, 2, 3]) {
         let mine: LoadResult | undefined;
         let baseline: LoadResult | undefined;
+        let writes = 0;
+        let revisions = 0;
         for (let round = 0; round < ROUNDS; round++) {
           baseline = best(baseline, await load.run(theirs, etcdPorts, CONCURRENCY));
-          mine = best(mine, await load.run(ours, nodePorts.slice(0, nodes), CONCURRENCY));
+          const before = await etcdRevision(etcdPorts[0]!);
+          const run = await load.run(ours, nodePorts.slice(0, nodes), CONCURRENCY);
+          revisions += (await etcdRevision(etcdPorts[0]!)) - before;
+          writes += run.completed;
+          mine = best(mine, run);
         }
+        const shared = ours === 'set' ? `, ${(writes / revisions).toFixed(1)} writes per etcd revision` : '';
         console.log(
-          `cluster store ${what} via ${nodes} node${nodes > 1 ? 's' : ''}: ${describe(mine!)}; etcd gateway ${describe(baseline!)}; ratio ${(rate(mine!) / rate(baseline!)).toFixed(2)}`,
+          `cluster store ${what} via ${nodes} node${nodes > 1 ? 's' : ''}: ${describe(mine!)}${shared}; etcd gateway ${describe(baseline!)}; ratio ${(rate(mine!) / rate(baseline!)).toFixed(2)} (load ${load1()})`,
         );
       }
     }
