@@ -21,8 +21,13 @@ export interface BatchLimits {
 }
 
 export interface BatcherOptions extends BatchLimits {
-  /** Sends the operations as one transaction (no compare: they all apply, or none does). */
-  send: (ops: IRequestOp[]) => Promise<ITxnResponse>;
+  /**
+   * Sends the operations as one transaction (no compare: they all apply, or none does), to be answered by
+   * `deadline` (ms since the epoch).
+   */
+  send: (ops: IRequestOp[], deadline: number) => Promise<ITxnResponse>;
+  /** How long an operation may take from its submission, its wait for a batch included. */
+  timeoutMs: number;
   /**
    * Whether etcd (or the client) refused this transaction as a whole, before applying anything, for a reason that
    * may belong to only one of its operations (too large, a lease not found): each is then sent alone, so each gets
@@ -36,6 +41,7 @@ interface Pending {
   /** Operations on one key never share a transaction, nor overtake each other (absent: no such rule). */
   key: string | undefined;
   bytes: number;
+  submittedAt: number;
   resolve: (answer: BatchedAnswer) => void;
   reject: (err: unknown) => void;
 }
@@ -64,6 +70,7 @@ export class TxnBatcher {
         op,
         key: key?.toString('latin1'),
         bytes: bytes + OP_OVERHEAD_BYTES,
+        submittedAt: Date.now(),
         resolve,
         reject,
       });
@@ -144,9 +151,17 @@ export class TxnBatcher {
     }
   }
 
-  /** One transaction for `batch`; resolves each operation with its own response. */
+  /**
+   * One transaction for `batch`; resolves each operation with its own response. The deadline is the oldest
+   * operation's: time spent waiting for a batch counts, so no caller waits past its timeout.
+   */
   private async send(batch: Pending[]): Promise<void> {
-    const res = await this.options.send(batch.map((p) => p.op));
+    let oldest = batch[0]!.submittedAt;
+    for (const p of batch) if (p.submittedAt < oldest) oldest = p.submittedAt;
+    const res = await this.options.send(
+      batch.map((p) => p.op),
+      oldest + this.options.timeoutMs,
+    );
     for (let i = 0; i < batch.length; i++)
       batch[i]!.resolve({ revision: res.header.revision, response: res.responses[i]! });
   }

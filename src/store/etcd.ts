@@ -131,9 +131,11 @@ export class EtcdEngine implements Engine {
         ),
       },
     });
-    const send = (ops: IRequestOp[]) => this.client.kv.txn({ compare: [], success: ops });
-    this.writes = new TxnBatcher({ ...WRITE_BATCH, ...options.writeBatch, send, refusedWhole });
-    this.reads = new TxnBatcher({ ...READ_BATCH, send, refusedWhole });
+    const send = (ops: IRequestOp[], deadline: number) =>
+      this.client.kv.txn({ compare: [], success: ops }, { deadline });
+    const batching = { send, refusedWhole, timeoutMs: this.timeoutMs };
+    this.writes = new TxnBatcher({ ...WRITE_BATCH, ...options.writeBatch, ...batching });
+    this.reads = new TxnBatcher({ ...READ_BATCH, ...batching });
     this.log = new EtcdChangeLog(
       {
         client: this.client,
