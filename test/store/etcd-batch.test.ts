@@ -2,6 +2,7 @@
 // its revision, yet each is acknowledged with its own version, read back, and seen exactly once by watchers on
 // another node; one key's writes keep their order; a batch etcd refuses whole is split so each write gets its own
 // answer; compare-and-set writes keep their own outcome among batched ones.
+import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Change, WriteResult } from '../../src/store/engine.js';
 import { EngineWriteError } from '../../src/store/engine.js';
@@ -157,6 +158,26 @@ describe.skipIf(!etcdInstalled())('batched writes over etcd', () => {
     expect((await b.get('big2')).entry?.value.length).toBe(big.length);
     expect((await b.get('s199')).entry?.value).toBe('x');
     expect((await b.get('too-big')).entry).toBeUndefined();
+  });
+
+  it('a node catching up with more than 1000 revisions of history (etcd sends them in chunks) logs every one', async () => {
+    // etcd hands a watcher that starts in the past at most 1000 revisions per answer, each headed with the current
+    // revision: the log must not take that header for "seen up to here" and drop the chunks that follow.
+    const prefix = `history-${++n}/`;
+    const raw = new Etcd3({ hosts: cluster.endpoints });
+    try {
+      const first = await raw.put(`${prefix}start`).value('0').exec();
+      const keys = Array.from({ length: 1500 }, (_, i) => `h${i}`);
+      for (let i = 0; i < keys.length; i += 50)
+        await Promise.all(keys.slice(i, i + 50).map((key) => raw.put(`${prefix}${key}`).value(key).exec()));
+      const late = await openEtcdEngine({ endpoints: cluster.endpoints, prefix });
+      engines.push(late);
+      const newest = (await late.revision()).revision;
+      const logged = await changesSince(late, Number(first.header.revision), newest);
+      expect(logged.map((c) => c.key).sort()).toEqual([...keys].sort());
+    } finally {
+      raw.close();
+    }
   });
 
   it('concurrent gets are answered from batched reads with their own keys', async () => {
