@@ -191,6 +191,18 @@ describe.skipIf(!etcdInstalled())('batched writes over etcd', () => {
     }
   });
 
+  it("gets whose batched answer is over gRPC's message limit are read one by one", async () => {
+    const [a, b] = await nodes();
+    const value = 'v'.repeat(1000 * 1024);
+    for (let i = 0; i < 6; i++) await a.set(`large${i}`, value);
+    // Six such values in one answer are over grpc-js's 4 MiB limit on a received message.
+    const reads = await Promise.all(Array.from({ length: 6 }, (_, i) => b.get(`large${i}`)));
+    for (const read of reads) {
+      expect(read.entry?.value.length).toBe(value.length);
+      expect(read.stale).toBe(false);
+    }
+  });
+
   describe('through store nodes over HTTP', () => {
     let x: CliServer;
     let y: CliServer;
