@@ -2,13 +2,18 @@
 // nodes, then measures sets and gets through 1, 2 and 3 store nodes against etcd's own HTTP/JSON gateway (POST
 // /v3/kv/put and /v3/kv/range, spread over its 3 members), at the same concurrency, in the same run. The ratio is
 // plainwire's throughput over etcd's: the issue's target is at least 0.67 (the store costs at most a third).
+// For sets it also prints how many writes shared one etcd revision (the nodes' group commit, src/store/etcd-batch.ts)
+// and the machine's load average, since the numbers mean little on a busy machine.
+// `--only set|get` runs one half, `--duration-ms N` and `--concurrency N` change the load.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StoreClient } from '../src/store/client.js';
 import { EtcdCluster, etcdInstalled } from '../test/helpers/etcd.js';
-import type { LoadResult } from './store-load.js';
-import { best, kilo, LoadGenerator, rate } from './store-load-client.js';
+import type { LoadKind, LoadResult } from './store-load.js';
+import { kilo, LoadGenerator, rate } from './store-load-client.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.join(here, '..', 'src', 'cli', 'main.js');
@@ -21,8 +26,10 @@ const DURATION_MS = arg('--duration-ms', 1500);
 const CONCURRENCY = arg('--concurrency', 32);
 const WARMUP_MS = Math.min(300, DURATION_MS / 4);
 const ROUNDS = 2;
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 
 const children: ChildProcess[] = [];
+const nodePids: (number | undefined)[] = [];
 let cluster: EtcdCluster | undefined;
 process.on('exit', () => {
   for (const child of children)
@@ -38,6 +45,7 @@ function startNode(endpoints: string[]): Promise<number> {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   children.push(child);
+  nodePids.push(child.pid);
   return new Promise((resolve, reject) => {
     let log = '';
     const timer = setTimeout(
@@ -59,10 +67,48 @@ function startNode(endpoints: string[]): Promise<number> {
   });
 }
 
-function describe(r: LoadResult): string {
-  const errors = r.errors ? `, ${r.errors} errors (first: ${r.firstError})` : '';
-  return `${kilo(rate(r))} req/s (p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms${errors})`;
+/** etcd's current revision, asked through its gateway: it grows by one per write transaction. */
+async function etcdRevision(port: number): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${port}/v3/kv/range`, {
+    method: 'POST',
+    body: JSON.stringify({ key: Buffer.from('plainwire/').toString('base64'), count_only: true }),
+  });
+  const answer = (await res.json()) as { header: { revision: string } };
+  return Number(answer.header.revision);
 }
+
+/** CPU seconds (user + system) the processes have used so far, from /proc (Linux; 0 elsewhere). */
+function cpuSeconds(pids: readonly (number | undefined)[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {}
+  }
+  return ticks / 100;
+}
+
+/** A run with what it cost the store nodes' and etcd's processes in CPU, per answered request. */
+interface Measured {
+  result: LoadResult;
+  nodeCpuUs: number;
+  etcdCpuUs: number;
+}
+
+const load1 = (): string => loadavg()[0]!.toFixed(2);
+
+function describe(m: Measured, withNodes: boolean): string {
+  const r = m.result;
+  const errors = r.errors ? `, ${r.errors} errors (first: ${r.firstError})` : '';
+  const cpu = `${withNodes ? `nodes ${Math.round(m.nodeCpuUs)} + ` : ''}etcd ${Math.round(m.etcdCpuUs)} µs CPU/req`;
+  return `${kilo(rate(r))} req/s (p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${cpu}${errors})`;
+}
+
+/** The faster of two measured runs. */
+const bestMeasured = (a: Measured | undefined, b: Measured): Measured =>
+  a === undefined || rate(b.result) > rate(a.result) ? b : a;
 
 async function main(): Promise<void> {
   if (!etcdInstalled()) {
@@ -77,23 +123,45 @@ async function main(): Promise<void> {
     await store.set('bench-get', 'v'.repeat(64));
     store.close();
     const load = new LoadGenerator(children, { warmupMs: WARMUP_MS, durationMs: DURATION_MS });
+    const etcdPids = cluster.members.map((m) => m.process?.pid);
+    // Every node counts, the idle ones too: each decodes every change from its etcd watch.
+    const measure = async (kind: LoadKind, ports: number[]): Promise<Measured> => {
+      const nodeCpu = cpuSeconds(nodePids);
+      const etcdCpu = cpuSeconds(etcdPids);
+      const result = await load.run(kind, ports, CONCURRENCY);
+      const perRequest = (seconds: number) => (seconds * 1e6) / Math.max(1, result.completed);
+      return {
+        result,
+        nodeCpuUs: perRequest(cpuSeconds(nodePids) - nodeCpu),
+        etcdCpuUs: perRequest(cpuSeconds(etcdPids) - etcdCpu),
+      };
+    };
     console.log(
       `cluster store bench: 3-member etcd ${etcd()} on this machine, ${CONCURRENCY} requests in flight, best of ${ROUNDS} interleaved runs of ${DURATION_MS} ms; ` +
-        "baseline: etcd's HTTP/JSON gateway (/v3/kv/put, /v3/kv/range) on all 3 members, same concurrency, same run",
+        "baseline: etcd's HTTP/JSON gateway (/v3/kv/put, /v3/kv/range) on all 3 members, same concurrency, same run; " +
+        `load average ${load1()} at the start`,
     );
-    for (const [ours, theirs, what] of [
+    const steps = [
       ['set', 'etcd-put', 'set (durable write)'],
       ['get', 'etcd-range', 'get (linearizable read)'],
-    ] as const) {
+    ] as const;
+    for (const [ours, theirs, what] of steps.filter(([kind]) => ONLY === undefined || ONLY === kind)) {
       for (const nodes of [1, 2, 3]) {
-        let mine: LoadResult | undefined;
-        let baseline: LoadResult | undefined;
+        let mine: Measured | undefined;
+        let baseline: Measured | undefined;
+        let writes = 0;
+        let revisions = 0;
         for (let round = 0; round < ROUNDS; round++) {
-          baseline = best(baseline, await load.run(theirs, etcdPorts, CONCURRENCY));
-          mine = best(mine, await load.run(ours, nodePorts.slice(0, nodes), CONCURRENCY));
+          baseline = bestMeasured(baseline, await measure(theirs, etcdPorts));
+          const before = await etcdRevision(etcdPorts[0]!);
+          const run = await measure(ours, nodePorts.slice(0, nodes));
+          revisions += (await etcdRevision(etcdPorts[0]!)) - before;
+          writes += run.result.completed;
+          mine = bestMeasured(mine, run);
         }
+        const shared = ours === 'set' ? `, ${(writes / revisions).toFixed(1)} writes per etcd revision` : '';
         console.log(
-          `cluster store ${what} via ${nodes} node${nodes > 1 ? 's' : ''}: ${describe(mine!)}; etcd gateway ${describe(baseline!)}; ratio ${(rate(mine!) / rate(baseline!)).toFixed(2)}`,
+          `cluster store ${what} via ${nodes} node${nodes > 1 ? 's' : ''}: ${describe(mine!, true)}${shared}; etcd gateway ${describe(baseline!, false)}; ratio ${(rate(mine!.result) / rate(baseline!.result)).toFixed(2)} (load ${load1()})`,
         );
       }
     }

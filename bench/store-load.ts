@@ -17,7 +17,10 @@ export interface LoadJob {
 }
 
 export interface LoadResult {
+  /** Successful answers inside the measured window. */
   requests: number;
+  /** Successful answers in the whole run, warm-up and wind-down included (what the server really did). */
+  completed: number;
   errors: number;
   firstError?: string;
   elapsedMs: number;
@@ -96,6 +99,7 @@ export function runLoad(job: LoadJob): Promise<LoadResult> {
     let latencies = new Float64Array(1 << 16);
     let count = 0;
     let errors = 0;
+    let completed = 0;
     let firstError: string | undefined;
     let open = job.connections;
 
@@ -117,6 +121,7 @@ export function runLoad(job: LoadJob): Promise<LoadResult> {
         count === 0 ? Number.NaN : sample[Math.min(count - 1, Math.floor(q * count))]!;
       const result: LoadResult = {
         requests: count,
+        completed,
         errors,
         elapsedMs: job.durationMs,
         p50Ms: at(0.5),
@@ -142,6 +147,7 @@ export function runLoad(job: LoadJob): Promise<LoadResult> {
         if (!response) return;
         pending = pending.subarray(response.length);
         const now = performance.now();
+        if (response.status >= 200 && response.status < 300) completed++;
         if (now >= measureFrom && now < stopAt) {
           if (response.status >= 200 && response.status < 300) record(now - sentAt);
           else fail(`HTTP ${response.status}`);

@@ -163,8 +163,12 @@ export class EtcdChangeLog {
       const changes = await Promise.all(events.map((event) => this.toChange(event, revision)));
       this.record(revision, changes);
     }
-    const header = Number(res.header.revision);
-    if (header > this.seenRevision) this.seenRevision = header;
+    // A watcher catching up with history gets at most 1000 revisions per answer, each headed with the current
+    // revision, and the rest in later answers: only an answer without events (nothing more to come) vouches for its
+    // header; one with events vouches for its newest event.
+    let reached = Number(res.header.revision);
+    if (res.events.length > 0) reached = Number(res.events[res.events.length - 1]!.kv.mod_revision);
+    if (reached > this.seenRevision) this.seenRevision = reached;
     this.wakeSeenWaiters();
   }
 

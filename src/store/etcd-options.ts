@@ -1,6 +1,7 @@
 // The etcd engine's options and defaults, and `loadEtcdEngine`, which loads etcd's client (gRPC, slow to load)
 // only when a store is started on etcd: a store on lmdb never pays for it.
 import type { EtcdEngine } from './etcd.js';
+import type { BatchLimits } from './etcd-batch.js';
 
 export const DEFAULT_ETCD_PREFIX = 'plainwire/';
 /** How long one etcd call may take before the store answers 503 (nothing done) or 504 (a write not confirmed). */
@@ -15,6 +16,8 @@ export interface EtcdEngineOptions {
   timeoutMs?: number;
   /** How many revisions of changes this node keeps in memory for watchers (default 100,000). */
   logRetention?: number;
+  /** Overrides of the write batches' limits (tests make them small to see a batch refused and split). */
+  writeBatch?: Partial<BatchLimits>;
   /** Told when the node's etcd watch had to restart (etcd compacted what it had not yet seen). */
   onWatchRestart?: (why: string) => void;
 }

@@ -13,6 +13,7 @@ import {
   type IKeyValue,
   type IRangeRequest,
   type IRangeResponse,
+  type IRequestOp,
   isRecoverableError,
 } from 'etcd3';
 import {
@@ -34,12 +35,28 @@ import {
   type UnsetOptions,
   type WriteResult,
 } from './engine.js';
+import { type BatchLimits, TxnBatcher } from './etcd-batch.js';
 import { EtcdChangeLog } from './etcd-log.js';
 import { DEFAULT_ETCD_PREFIX, DEFAULT_ETCD_TIMEOUT_MS, type EtcdEngineOptions } from './etcd-options.js';
 import { compareKeys } from './expiry.js';
 
 /** Keys per range when the engine lists every key. */
 const KEYS_PAGE = 1000;
+
+/**
+ * Plain writes per transaction stay under etcd's defaults (--max-txn-ops 128, --max-request-bytes 1.5 MiB); a
+ * batch etcd refuses whole is sent again one write at a time (etcd-batch.ts).
+ */
+const WRITE_BATCH: BatchLimits = {
+  maxOps: 128,
+  maxBytes: 1024 * 1024,
+  maxInFlight: 2,
+};
+const READ_BATCH: BatchLimits = {
+  maxOps: 128,
+  maxBytes: 1024 * 1024,
+  maxInFlight: 2,
+};
 
 /** Connects to etcd, checks that it answers, and starts the node's watch. */
 export async function openEtcdEngine(options: EtcdEngineOptions): Promise<EtcdEngine> {
@@ -63,6 +80,10 @@ export class EtcdEngine implements Engine {
   private readonly timeoutMs: number;
   private readonly endpoints: string[];
   private readonly log: EtcdChangeLog;
+  /** Plain writes (no compare) committed together, one transaction per batch (etcd-batch.ts). */
+  private readonly writes: TxnBatcher;
+  /** Linearizable gets read together, one read-only transaction per batch. */
+  private readonly reads: TxnBatcher;
   private readonly retention: number;
   private known = 0;
   /** The newest revision this node wrote: its own watchers must see it (read your writes). */
@@ -110,6 +131,11 @@ export class EtcdEngine implements Engine {
         ),
       },
     });
+    const send = (ops: IRequestOp[], deadline: number) =>
+      this.client.kv.txn({ compare: [], success: ops }, { deadline });
+    const batching = { send, refusedWhole, timeoutMs: this.timeoutMs };
+    this.writes = new TxnBatcher({ ...WRITE_BATCH, ...options.writeBatch, ...batching });
+    this.reads = new TxnBatcher({ ...READ_BATCH, ...batching });
     this.log = new EtcdChangeLog(
       {
         client: this.client,
@@ -181,7 +207,7 @@ export class EtcdEngine implements Engine {
   }
 
   async get(key: string): Promise<EntryRead> {
-    const { res, stale } = await this.range({ key: this.etcdKey(key) });
+    const { res, stale } = await this.range({ key: this.etcdKey(key) }, true);
     const kv = res.kvs[0];
     return { entry: kv ? this.toEntry(kv) : undefined, revision: this.observe(res.header.revision), stale };
   }
@@ -191,8 +217,9 @@ export class EtcdEngine implements Engine {
     const lease = options.ttlMs !== undefined ? await this.grantLease(options.ttlMs) : undefined;
     const put = { key: this.etcdKey(key), value: Buffer.from(value, 'utf8'), lease };
     if (options.ifVersion === undefined) {
-      const res = await this.write('set', () => this.client.kv.put(put));
-      return this.written(res.header.revision);
+      const bytes = put.key.length + put.value.length;
+      const res = await this.write('set', () => this.writes.submit({ request_put: put }, put.key, bytes));
+      return this.written(res.revision);
     }
     const res = await this.write('set', () =>
       this.client.kv.txn({
@@ -211,10 +238,13 @@ export class EtcdEngine implements Engine {
     this.assertOpen();
     const etcdKey = this.etcdKey(key);
     if (options.ifVersion === undefined) {
-      const res = await this.write('unset', () => this.client.kv.deleteRange({ key: etcdKey }));
-      if (Number(res.deleted) === 0)
-        return { ok: true, version: 0, revision: this.observe(res.header.revision) };
-      const { revision } = this.written(res.header.revision);
+      const res = await this.write('unset', () =>
+        this.writes.submit({ request_delete_range: { key: etcdKey } }, etcdKey, etcdKey.length),
+      );
+      // In a batch the transaction's revision is new even when this key was absent: then it is only observed.
+      if (Number(res.response.response_delete_range.deleted) === 0)
+        return { ok: true, version: 0, revision: this.observe(res.revision) };
+      const { revision } = this.written(res.revision);
       return { ok: true, version: 0, revision };
     }
     const res = await this.write('unset', () =>
@@ -301,6 +331,8 @@ export class EtcdEngine implements Engine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.writes.close();
+    this.reads.close();
     await this.log.close();
     this.client.close();
   }
@@ -309,10 +341,12 @@ export class EtcdEngine implements Engine {
    * A linearizable range (etcd confirms with its quorum that nothing newer exists). When that fails, the member's
    * own copy is read (serializable) and the answer is marked stale: it may miss acknowledged writes.
    */
-  private async range(req: IRangeRequest): Promise<{ res: IRangeResponse; stale: boolean }> {
+  private async range(req: IRangeRequest, batched = false): Promise<{ res: IRangeResponse; stale: boolean }> {
     this.assertOpen();
     try {
-      return { res: await this.client.kv.range(req), stale: false };
+      if (!batched) return { res: await this.client.kv.range(req), stale: false };
+      const { response } = await this.reads.submit({ request_range: req }, undefined, 0);
+      return { res: response.response_range, stale: false };
     } catch (err) {
       if (!unavailable(err)) throw err;
       try {
@@ -419,6 +453,16 @@ function rangeEndOf(prefix: Buffer): Buffer {
   }
   // Every byte is 0xff (or there is none): to the end of the key space.
   return Buffer.from([0]);
+}
+
+/**
+ * A transaction etcd refused whole for what may be one operation's fault: over --max-request-bytes or --max-txn-ops,
+ * a lease not found, or an answer over the client's message limit. Nothing of it was applied.
+ */
+function refusedWhole(err: unknown): boolean {
+  return /request is too large|too many operations in txn|requested lease not found|larger than max|RESOURCE_EXHAUSTED/i.test(
+    String((err as Error)?.message),
+  );
 }
 
 /** An error that says the cluster cannot answer now (down, partitioned, no leader, too slow), not a bad request. */
