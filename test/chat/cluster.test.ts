@@ -98,6 +98,34 @@ describe('chat nodes over Redis', () => {
     expect(await bob.until(/^LEFT /)).toBe('LEFT ida');
   });
 
+  it('spells a group created on two nodes at once one way everywhere: the first claim wins', async () => {
+    const [a, b] = await cluster(2);
+    const ada = await join(a!, 'ada');
+    const bob = await join(b!, 'bob');
+    await ada.until('JOINED bob');
+    // Several rounds, each with a new group asked for on both nodes in the same moment, spelt differently.
+    for (const [i, [onA, onB]] of [
+      ['Ops', 'ops'],
+      ['TEAM', 'Team'],
+      ['qa', 'QA'],
+    ].entries()) {
+      ada.send(`JOIN ${onA}`);
+      bob.send(`JOIN ${onB}`);
+      const [replyA, replyB] = [await ada.until(/^OK JOINED /), await bob.until(/^OK JOINED /)];
+      // Both were told the one spelling, whichever node claimed it first.
+      expect(replyA).toBe(replyB);
+      const spelling = replyA.slice('OK JOINED '.length);
+      expect([onA, onB]).toContain(spelling);
+      // Every node lists it and names it in group messages that way.
+      await expect.poll(async () => ada.reply('GROUPS'), { timeout: 30_000 }).toContain(` ${spelling}:2`);
+      await expect.poll(async () => bob.reply('GROUPS'), { timeout: 30_000 }).toContain(` ${spelling}:2`);
+      expect(await ada.reply(`GROUP ${onB} round ${i}`)).toBe('OK SENT 1');
+      expect(await bob.until(/^GROUP /)).toBe(`GROUP ${spelling} ada round ${i}`);
+      expect(await bob.reply(`GROUP ${onA} back ${i}`)).toBe('OK SENT 1');
+      expect(await ada.until(/^GROUP /)).toBe(`GROUP ${spelling} bob back ${i}`);
+    }
+  });
+
   it('lists USERS and GROUPS across the cluster, a page at a time', async () => {
     const [a, b, c] = await cluster(3, { listLimit: 2 });
     const names = ['ann', 'Bea', 'cal', 'dee', 'Eve'];
