@@ -411,8 +411,7 @@ export class RedisLink implements ClusterLink {
       const waiting = this.heldAll;
       this.heldAll = undefined;
       for (const message of waiting) this.apply(message);
-      this.heartbeat ??= setInterval(() => void this.beat(), Math.max(50, Math.floor(this.leaseMs / 3)));
-      this.heartbeat.unref();
+      this.startHeartbeat();
       this.onFirstUp?.();
       this.onFirstUp = undefined;
       // A registration (or any change) during the resync may have missed both the claims and the rewrite.
@@ -423,6 +422,13 @@ export class RedisLink implements ClusterLink {
         this.heldAll = undefined;
       }
     }
+  }
+
+  private startHeartbeat(): void {
+    // Made here rather than inside resync(): a closure made there shares resync's scope, and the interval would
+    // keep its last reads (every other node's users hash) alive for as long as the node runs.
+    this.heartbeat ??= setInterval(() => void this.beat(), Math.max(50, Math.floor(this.leaseMs / 3)));
+    this.heartbeat.unref();
   }
 
   /** Renews our lease and looks for dead nodes: their users leave, their names and entries are removed. */
