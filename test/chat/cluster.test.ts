@@ -1,6 +1,13 @@
 // Chat nodes joined by a real redis-server (started by the test on a free loopback port): names unique
 // across nodes, messages, private and group messages and presence news crossing nodes, USERS and GROUPS
-// cluster-wide, and one sender's order kept under a burst.
+// cluster-wide, one group's spelling, one sender's order kept under a burst, and nothing of a resync's reads
+// kept after it.
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisLink } from '../../src/chat/cluster/redis-link.js';
 import { ChatServer, type ChatServerOptions } from '../../src/chat/server.js';
@@ -36,6 +43,19 @@ async function cluster(count: number, options: ChatServerOptions = {}): Promise<
     ports.push((await server.start({ port: 0 })).port);
   }
   return ports;
+}
+
+/** Another live node's state, written straight into Redis: its lease, its place in the set and one user. */
+async function writeOtherNode(prefix: string, name: string): Promise<void> {
+  const other = new Redis(redis.url);
+  await other
+    .multi()
+    .set(`${prefix}node:other`, '1', 'PX', 60_000)
+    .sadd(`${prefix}nodes`, 'other')
+    .set(`${prefix}name:${name}`, 'other')
+    .hset(`${prefix}users:other`, '~seq', '1', name, JSON.stringify({ name, groups: [] }))
+    .exec();
+  await other.quit();
 }
 
 async function join(port: number, name?: string): Promise<RawClient> {
@@ -145,6 +165,28 @@ describe('chat nodes over Redis', () => {
     await expect
       .poll(async () => users[4]!.reply('GROUPS'), { timeout: 30_000 })
       .toBe('OK GROUPS 2 alpha:2 zeta:1');
+  });
+
+  it("keeps nothing of another node's users hash once its resync has read it into the view", async () => {
+    const prefix = `test${++run}:`;
+    const marker = `m${randomBytes(6).toString('hex')}`;
+    await writeOtherNode(prefix, marker);
+    const server = new ChatServer({
+      cluster: new RedisLink({ url: redis.url, prefix, leaseMs: 60_000, nodeId: 'n0' }),
+    });
+    servers.push(server);
+    const { port } = await server.start({ port: 0 });
+    const ada = await join(port, 'ada');
+    expect(await ada.reply('USERS')).toBe(`OK USERS 2 ada ${marker}`);
+    // The record's text as Redis gave it is garbage once parsed; a heap snapshot collects first.
+    const file = path.join(tmpdir(), `plainwire-resync-${marker}.heapsnapshot`);
+    writeHeapSnapshot(file);
+    try {
+      const kept = readFileSync(file, 'utf8').includes(`${marker}\\",\\"groups`);
+      expect(kept, "the hash's text is still on the heap").toBe(false);
+    } finally {
+      rmSync(file, { force: true });
+    }
   });
 
   it("keeps one sender's order across nodes under a burst", async () => {
