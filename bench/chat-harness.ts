@@ -98,6 +98,39 @@ export function percentile(histogram: number[], q: number): number {
   return Number.POSITIVE_INFINITY;
 }
 
+/** What process.memoryUsage() said before and after the full collections (bench/chat-server-proc.ts). */
+export interface MemoryReport {
+  before: NodeJS.MemoryUsage;
+  after: NodeJS.MemoryUsage;
+  /** v8.getHeapStatistics() and each heap space's physical size, after the collections. */
+  heap: Record<string, number>;
+  spaces: Record<string, number>;
+}
+
+/**
+ * Asks a server started with --expose-gc to collect garbage (SIGUSR2) and resolves with its memory report,
+ * read from the "MEMORY" line it then prints.
+ */
+export function collectAndMeasure(child: ChildProcess, timeoutMs = 120_000): Promise<MemoryReport> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      child.stdout!.off('data', onData);
+      reject(new Error('no MEMORY line from the server'));
+    }, timeoutMs);
+    const onData = (d: string) => {
+      out += d;
+      const m = /MEMORY (\{.*\})\n/.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      resolve(JSON.parse(m[1]!) as MemoryReport);
+    };
+    child.stdout!.on('data', onData);
+    child.kill('SIGUSR2');
+  });
+}
+
 export function rssOf(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN);

@@ -4,6 +4,8 @@
 // the load uses; or, as "node <redis-url>", one node of a chat cluster (chat-server --redis). Prints
 // "PORT <n>" on stdout once listening.
 import net from 'node:net';
+import path from 'node:path';
+import { getHeapSpaceStatistics, getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 import { RedisLink } from '../src/chat/cluster/redis-link.js';
 import { ChatServer } from '../src/chat/server.js';
 import { createLogger } from '../src/log.js';
@@ -86,16 +88,31 @@ const port =
   kind === 'baseline'
     ? await startBaseline()
     : await startChat(kind === 'node' ? process.argv[3] : undefined);
-process.stdout.write(`PORT ${port}\n`);
 process.on('SIGTERM', () => process.exit(0));
-// With --expose-gc, SIGUSR2 collects garbage: the bench measures what holding the clients costs, not what
-// is left over from registering them.
-const gc = (globalThis as { gc?: () => void }).gc;
+// With --expose-gc, SIGUSR2 collects garbage: the bench measures what holding the clients costs, not what is
+// left over from registering them. The second collection is V8's memory-reducing one ("last resort"): it also
+// shrinks the young generation and gives back the pages V8 keeps after a burst of allocation, as V8's memory
+// reducer does by itself once the process has been idle a while (tens of seconds). Then it prints "MEMORY
+// <JSON>": process.memoryUsage() before and after, V8's heap statistics and each heap space's size (and,
+// with CHAT_BENCH_HEAP_DIR set, writes a heap snapshot there first, to see what is kept per user).
+const gc = (globalThis as { gc?: (options?: object) => void }).gc;
 if (gc) {
   process.on('SIGUSR2', () => {
+    const before = process.memoryUsage();
     gc();
-    // A second full collection a moment later lets V8 give back the pages the first one emptied.
-    setTimeout(() => gc(), 500);
-    if (process.env.CHAT_BENCH_DEBUG) process.stderr.write(`${JSON.stringify(process.memoryUsage())}\n`);
+    setTimeout(() => {
+      gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+      const dir = process.env.CHAT_BENCH_HEAP_DIR;
+      if (dir) writeHeapSnapshot(path.join(dir, `${kind}-${process.pid}.heapsnapshot`));
+      const after = process.memoryUsage();
+      const spaces = Object.fromEntries(
+        getHeapSpaceStatistics().map((space) => [space.space_name, space.physical_space_size]),
+      );
+      process.stdout.write(
+        `MEMORY ${JSON.stringify({ before, after, heap: getHeapStatistics(), spaces })}\n`,
+      );
+    }, 500);
   });
 }
+// Last: the bench may signal the process as soon as it reads the port, and SIGUSR2 unhandled would kill it.
+process.stdout.write(`PORT ${port}\n`);

@@ -17,6 +17,8 @@ import {
   k,
   Load,
   ms,
+  collectAndMeasure,
+  type MemoryReport,
   rssOf,
   runRateSteps,
   type Step,
@@ -84,10 +86,12 @@ class BenchRedis {
   }
 }
 
-type Kind = 'single' | 'cluster';
+/** Three (--nodes) nodes on Redis, one chat-server alone, or one node on Redis alone (no view of others). */
+type Kind = 'single' | 'cluster' | 'alone';
 
 async function startNodes(kind: Kind, redis: BenchRedis, nodeArgs: string[] = []) {
   if (kind === 'single') return [await startServer('chat', nodeArgs)];
+  if (kind === 'alone') return [await startServer('node', nodeArgs, [redis.url])];
   const nodes = [];
   for (let i = 0; i < NODES; i++) nodes.push(await startServer('node', nodeArgs, [redis.url]));
   return nodes;
@@ -171,23 +175,42 @@ interface IdleFigures {
   rss: number[];
   registering: number;
   listed: number;
+  /** Per node: memory with no client, and with its share of the clients (both after full collections). */
+  empty: MemoryReport[];
+  held: MemoryReport[];
 }
 
 async function idleRun(kind: Kind, redis: BenchRedis, clients: number): Promise<IdleFigures> {
   const nodes = await startNodes(kind, redis, ['--expose-gc']);
   const ports = nodes.map((n) => n.port);
+  const empty = await Promise.all(nodes.map((n) => collectAndMeasure(n.child)));
   const procs = Math.max(1, Math.round((IDLE_PROCS * clients) / IDLE_CLIENTS));
   const loads = await connectLoads(ports, procs, clients, 0, true);
   const started = performance.now();
   await Promise.all(loads.map((l) => l.ask({ cmd: 'register' }, 300_000)));
   const registering = (performance.now() - started) / 1000;
   const listed = Math.max(...(await Promise.all(ports.map((p) => listsAll(p, clients)))));
-  for (const n of nodes) n.child.kill('SIGUSR2');
-  await sleep(2000);
+  const held = await Promise.all(nodes.map((n) => collectAndMeasure(n.child)));
   const rss = nodes.map((n) => rssOf(n.child.pid!).rss);
   await Promise.all(loads.map((l) => l.close()));
   await Promise.all(nodes.map((n) => stopProcess(n.child)));
-  return { rss, registering, listed };
+  return { rss, registering, listed, empty, held };
+}
+
+const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+
+/** Where a node's memory is, and what one client costs it (over the same node with none). */
+function memoryLine(label: string, clients: number, empty: MemoryReport, held: MemoryReport): string {
+  const a = held.after;
+  const per = (field: keyof NodeJS.MemoryUsage) =>
+    ((a[field] - empty.after[field]) / clients / 1024).toFixed(2);
+  return (
+    `memory ${label}: rss ${mb(held.before.rss)} MB right after registering, ${mb(a.rss)} MB settled; heap ` +
+    `used ${mb(a.heapUsed)} MB of ${mb(a.heapTotal)}, young generation ${mb(held.spaces.new_space ?? 0)} MB, ` +
+    `external ${mb(a.external)} MB (array buffers ${mb(a.arrayBuffers)} MB), outside the heap ` +
+    `${mb(a.rss - a.heapTotal - a.external)} MB; per client over an empty node (${mb(empty.after.rss)} MB): rss ` +
+    `${per('rss')} KB, heap used ${per('heapUsed')} KB`
+  );
 }
 
 const redis = new BenchRedis();
@@ -221,11 +244,18 @@ if (IDLE_CLIENTS > 0) {
   // The baseline: one chat-server alone holding one node's share of the clients.
   const share = Math.ceil(IDLE_CLIENTS / NODES);
   const s = await idleRun('single', redis, share);
+  // The same share on one node with --redis and no other node: what the link itself costs per client.
+  const alone = await idleRun('alone', redis, share);
+  for (const [i, held] of c.held.entries())
+    console.log(memoryLine(`cluster node ${i} (${share} of ${IDLE_CLIENTS})`, share, c.empty[i]!, held));
+  console.log(memoryLine(`one node with --redis alone (${share})`, share, alone.empty[0]!, alone.held[0]!));
+  console.log(memoryLine(`one server without --redis (${share})`, share, s.empty[0]!, s.held[0]!));
   const rss = c.rss.map((r) => `${r.toFixed(0)} MB`).join(', ');
+  const early = c.held.map((h) => `${mb(h.before.rss)} MB`).join(', ');
   const most = Math.max(...c.rss);
   console.log(
-    `cluster idle: ${IDLE_CLIENTS} registered clients over ${NODES} node processes, RSS per node ${rss} ` +
-      `(target under 150 MB each), registered in ${c.registering.toFixed(1)} s, every node listed all of them ` +
+    `cluster idle: ${IDLE_CLIENTS} registered clients over ${NODES} node processes, RSS per node settled ` +
+      `${rss} (target under 150 MB each; right after registering ${early}), registered in ${c.registering.toFixed(1)} s, every node listed all of them ` +
       `${c.listed.toFixed(1)} s later; single node alone with ${share}: RSS ${s.rss[0]!.toFixed(0)} MB, ` +
       `registered in ${s.registering.toFixed(1)} s; ratio ${(s.rss[0]! / most).toFixed(2)} (single/largest node RSS)`,
   );

@@ -64,6 +64,11 @@ export interface Outcome {
    * it, then calls completeRegister with the answer, which gives the reply.
    */
   claim?: string;
+  /**
+   * In a cluster: a group new to the whole chat, whose spelling must first be claimed, so that two nodes
+   * creating it at once agree on one. No reply yet: the server claims it, then calls completeJoin.
+   */
+  claimGroup?: string;
   /** In a cluster: a claim made for a client that has gone, to give back. */
   release?: string;
 }
@@ -449,7 +454,8 @@ export class Room {
     return this.groups.get(key)?.name ?? this.reach()?.group(key)?.name;
   }
 
-  join(client: ClientId, groupName: string): Outcome {
+  /** `claimed`: the spelling is the cluster's answer to a claim (completeJoin), not to be claimed again. */
+  join(client: ClientId, groupName: string, claimed = false): Outcome {
     if (!isValidName(groupName)) {
       return reply(
         formatError('BAD_GROUP', `${quoteInput(groupName)} is not a valid group name: use ${NAME_RULE}`),
@@ -480,6 +486,9 @@ export class Room {
           ),
         );
       }
+      if (size === 0 && this.remote && this.linkUp && !claimed) {
+        return { reply: '', deliveries: NONE, claimGroup: groupName };
+      }
       group = { name: this.groupName(key) ?? groupName, members: new Set() };
       this.groups.set(key, group);
       this.sortedGroups = undefined;
@@ -494,6 +503,17 @@ export class Room {
       event(others, { type: 'JOINED', name: member.name!, group: group.name }),
       this.remote && { t: 'join', name: member.name!, group: group.name },
     );
+  }
+
+  /**
+   * The cluster's answer to a group's claim (see Outcome.claimGroup): the spelling the whole chat uses, or
+   * undefined when the link could not ask (the group is spelt as typed, as on a node alone). A client that
+   * left meanwhile gets nothing.
+   */
+  completeJoin(client: ClientId, typed: string, spelling: string | undefined): Outcome {
+    if (!this.members.has(client)) return reply('');
+    const name = spelling !== undefined && nameKey(spelling) === nameKey(typed) ? spelling : typed;
+    return this.join(client, name, true);
   }
 
   leave(client: ClientId, groupName: string): Outcome {

@@ -226,6 +226,10 @@ export class ChatServer extends LineServer<ChatState> {
       this.claimThenFinish(conn, outcome.claim, outcome.verb, newcomer);
       return;
     }
+    if (outcome.claimGroup !== undefined) {
+      this.claimGroupThenFinish(conn, outcome.claimGroup, outcome.verb);
+      return;
+    }
     this.finish(conn, outcome, newcomer);
   }
 
@@ -248,6 +252,19 @@ export class ChatServer extends LineServer<ChatState> {
       if (conn.closed) return;
       if (!newcomer) this.flushPresence();
       this.finish(conn, { ...outcome, verb }, newcomer);
+      this.runDue(conn);
+    });
+  }
+
+  /** A JOIN creating a group, in a cluster: its spelling is claimed first; the client's later commands wait. */
+  private claimGroupThenFinish(conn: Connection<ChatState>, typed: string, verb: string | undefined): void {
+    conn.state.claiming = true;
+    void this.cluster!.claimGroup(typed).then((spelling) => {
+      conn.state.claiming = false;
+      const outcome = this.room.completeJoin(conn.id, typed, spelling);
+      if (conn.closed) return;
+      this.flushPresence();
+      this.finish(conn, { ...outcome, verb }, false);
       this.runDue(conn);
     });
   }

@@ -6,9 +6,10 @@ import { formatHostPort } from '../text/host-port.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../line/index.js';
 import { makeStyle } from '../term/style.js';
 import { ChatClient, ChatReplyError } from './client.js';
+import { canFailOver, connectToAny, failOver, movedNotice, movingNotice } from './failover.js';
 import { ChatDisplay } from './display.js';
 import { notAName, parseInput, slashHelp } from './input.js';
-import { isValidName } from '../text/names.js';
+import { isValidName, nameKey } from '../text/names.js';
 import type { Reply } from './protocol.js';
 
 export interface ChatSessionOptions {
@@ -135,23 +136,15 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
   };
 
   if (o.name === undefined && !o.interactive) return fail(NAME_REQUIRED, 2);
-  let connected = false;
-  let firstError: Error | undefined;
   // At the start, any node of the list will do: the first that answers.
-  for (const [i, server] of servers.entries()) {
-    const c = new ChatClient();
-    attach(c);
-    try {
-      await c.connect(server.host, server.port);
-      current = i;
-      where = formatHostPort(server.host, server.port);
-      connected = true;
-      break;
-    } catch (err) {
-      firstError ??= err as Error;
-    }
+  try {
+    const first = await connectToAny(servers, attach);
+    client = first.client;
+    current = first.index;
+    where = first.where;
+  } catch (err) {
+    return fail((err as Error).message);
   }
-  if (!connected) return fail(firstError!.message);
 
   const why = () => (closedReason === 'server-closed' ? 'the server closed it' : closedReason);
   const goneAway = () => fail(`lost the connection to ${where} (${why()})`);
@@ -212,51 +205,32 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
     if (users === 'closed') return goneAway();
     print(display.info(`connected to ${where} as ${me}; ${users.total} here; type /help for the commands`));
 
-    /**
-     * The connection is lost: with several nodes, connect to the next one (backoff with jitter, bounded by
-     * failoverMs) and register the same name again. A name held by a node that died is free once that node's
-     * lease runs out, so NAME_TAKEN is retried too. Resolves false when no node took us back in time.
-     */
+    /** The groups joined, to join again after a failover. */
+    let groups: string[] = [];
+    /** The connection is lost: with several nodes, move to another (failover.ts). False when none took us. */
     const failover = async (): Promise<boolean> => {
-      if (servers.length < 2 || bye?.startsWith('name taken')) return false;
-      const lostWhere = where;
-      print(display.info(`lost the connection to ${lostWhere} (${why()}); moving to another node`));
-      const deadline = Date.now() + (o.failoverMs ?? 30_000);
-      for (let attempt = 0; Date.now() < deadline; attempt++) {
-        if (o.stop?.aborted) return false;
-        await new Promise((r) => setTimeout(r, retryDelay(attempt)));
-        current = (current + 1) % servers.length;
-        const server = servers[current]!;
-        const c = new ChatClient();
-        attach(c);
-        try {
-          await c.connect(server.host, server.port, { timeoutMs: 5000 });
-        } catch {
-          continue;
-        }
-        for (let tries = 0; Date.now() < deadline && closedReason === undefined; tries++) {
-          try {
-            await c.register(me);
-            where = formatHostPort(server.host, server.port);
-            const here = await c.listUsers().catch(() => undefined);
-            print(
-              display.info(
-                `reconnected to ${where} as ${me}${here ? `; ${here.total} here` : ''} (messages sent to you meanwhile are lost)`,
-              ),
-            );
-            if (o.interactive) rl?.prompt(true);
-            return true;
-          } catch (err) {
-            if (!(err instanceof ChatReplyError) || err.code !== 'NAME_TAKEN') break;
-            // Probably still held by the node we lost, until its lease runs out.
-            await new Promise((r) => setTimeout(r, retryDelay(tries)));
-          }
-        }
-        c.close();
+      if (!canFailOver(servers, bye)) return false;
+      print(display.info(movingNotice(where, why() ?? 'closed')));
+      const moved = await failOver({
+        servers,
+        from: current,
+        name: me,
+        groups,
+        ...(o.failoverMs !== undefined ? { failoverMs: o.failoverMs } : {}),
+        ...(o.stop ? { stop: o.stop } : {}),
+        attach,
+      });
+      if (moved === undefined) {
+        closedReason ??= 'no node took the session back';
+        return false;
       }
-      closedReason ??= 'no node took the session back';
-      where = lostWhere;
-      return false;
+      client = moved.client;
+      current = moved.index;
+      where = moved.where;
+      groups = moved.rejoined;
+      print(display.info(movedNotice(moved, me)));
+      if (o.interactive) rl?.prompt(true);
+      return true;
     };
 
     // ---- the conversation ----
@@ -293,6 +267,9 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
             me = reply.text.split(' ').at(-1) ?? me;
             rl?.setPrompt(prompt());
           }
+          const group = reply.text.split(' ')[1];
+          if (verb === 'JOIN' && reply.ok && group) groups = [...withoutGroup(groups, group), group];
+          if (verb === 'LEAVE' && reply.ok && group) groups = withoutGroup(groups, group);
           print(display.reply(verb, reply));
         },
         () => {
@@ -367,8 +344,6 @@ export async function runChatSession(o: ChatSessionOptions): Promise<number> {
   }
 }
 
-/** The wait before a failover's attempt: doubling from 100 ms to at most 3 s, each with random jitter. */
-function retryDelay(attempt: number): number {
-  const base = Math.min(3000, 100 * 2 ** Math.min(attempt, 5));
-  return base / 2 + Math.random() * (base / 2);
+function withoutGroup(groups: readonly string[], group: string): string[] {
+  return groups.filter((g) => nameKey(g) !== nameKey(group));
 }

@@ -36,7 +36,8 @@ Examples:
   $ plainwire chat --name ada                       (server on 127.0.0.1:8090)
   $ plainwire chat chat.example:9000 --name ada
   $ plainwire chat 127.0.0.1:8090,127.0.0.1:8091 --name ada   (a cluster: when a node dies, the session moves
-                                                     to the next and registers ada again; not with --tui)
+                                                     to the next, registers ada again and joins ada's groups
+                                                     again; --tui too)
   $ printf 'hello\\n/users\\n' | plainwire chat --name bot     (scripted: replies and events on stdout)
   $ plainwire chat --tui --name ada                 (full screen: Enter sends, Up/Down recall, PgUp/PgDn
                                                      scroll, Tab completes a name, Ctrl-C or /quit leaves)
@@ -68,7 +69,7 @@ with "!!" on stdout; the count goes to stderr); 2 for bad usage.`,
         delete process.env.CONTINUOUS_INTEGRATION;
         const { runChatTui } = await import('../chat/tui/index.js');
         const code = await runChatTui({
-          ...address,
+          servers,
           ...(opts.name !== undefined ? { name: opts.name } : {}),
           colour: shouldColour(process.stdout),
         });

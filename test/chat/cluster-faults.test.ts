@@ -146,7 +146,7 @@ describe('chat cluster faults', () => {
     await expect.poll(async () => ada.reply('USERS'), { timeout: 30_000 }).toBe('OK USERS 3 ada bob zed');
   });
 
-  it('plainwire chat with two nodes moves to the other when its node dies, under the same name', async () => {
+  it('plainwire chat with two nodes moves to the other when its node dies, under the same name, in its groups', async () => {
     const [a, b] = [await node(), await node()];
     const bob = await join(b.port, 'bob');
     const ada = spawnCli(['chat', `127.0.0.1:${a.port},127.0.0.1:${b.port}`, '--name', 'ada']);
@@ -156,16 +156,19 @@ describe('chat cluster faults', () => {
     ada.child.stdin.write('before\n');
     expect(await bob.until(/^MESSAGE /)).toBe('MESSAGE ada before');
     // Replies come in order: once /users is answered, so is "before" (a reply lost with the node is an error).
+    ada.child.stdin.write('/join ops\n');
+    await ada.stdout.waitFor('you joined ops');
     ada.child.stdin.write('/users\n');
     await ada.stdout.waitFor('2 people here: ada bob');
     await a.stop('SIGKILL');
     await ada.stdout.waitFor(`lost the connection to 127.0.0.1:${a.port}`);
     // Back under the same name once the dead node's lease (2 s) has let it go.
-    await ada.stdout.waitFor(`reconnected to 127.0.0.1:${b.port} as ada`);
+    await ada.stdout.waitFor(`reconnected to 127.0.0.1:${b.port} as ada; 2 here; back in ops`);
     await bob.until('JOINED ada');
     ada.child.stdin.write('after\n');
     expect(await bob.until(/^MESSAGE /)).toBe('MESSAGE ada after');
     expect(await bob.reply('USERS')).toBe('OK USERS 2 ada bob');
+    expect(await bob.reply('GROUPS')).toBe('OK GROUPS 1 ops:1');
     ada.child.stdin.end();
     expect(await ada.exited, `${ada.stdout.text()}\n${ada.stderr.text()}`).toBe(0);
   });

@@ -102,6 +102,8 @@ function pair(limits: Partial<RoomLimits> = {}) {
     rooms[side].connect(client);
     let out = rooms[side].handleLine(client, text);
     if (out.claim !== undefined) out = rooms[side].completeRegister(client, out.claim, true);
+    // A new group's spelling: the bus never fails, so every claim is the first.
+    if (out.claimGroup !== undefined) out = rooms[side].completeJoin(client, out.claimGroup, out.claimGroup);
     seen[side].push(...out.deliveries);
     carry(side, out.publish);
     return out.reply;
@@ -174,6 +176,27 @@ describe('ClusterRoom', () => {
     expect(line('a', ada, 'PRIVATE bob psst')).toMatch(/^ERROR NO_SUCH_USER /);
     rooms.a.setLinkUp(true);
     expect(line('a', ada, 'USERS')).toBe('OK USERS 2 ada bob');
+  });
+
+  it("claims a new group's spelling first, and spells it as the cluster answered", () => {
+    const room = new ClusterRoom();
+    room.connect(1);
+    room.handleLine(1, 'REGISTER ada');
+    room.completeRegister(1, 'ada', true);
+    const out = room.handleLine(1, 'JOIN ops');
+    expect(out).toMatchObject({ reply: '', claimGroup: 'ops' });
+    // Another node claimed it first as "Ops": that is the group's name here too.
+    const done = room.completeJoin(1, 'ops', 'Ops');
+    expect(done.reply).toBe('OK JOINED Ops');
+    expect(done.publish).toEqual([{ t: 'join', name: 'ada', group: 'Ops' }]);
+    expect(room.handleLine(1, 'GROUPS').reply).toBe('OK GROUPS 1 Ops:1');
+    // A group the node knows is not claimed again; with the link down, nothing is claimed.
+    room.connect(2);
+    room.handleLine(2, 'REGISTER bob');
+    room.completeRegister(2, 'bob', true);
+    expect(room.handleLine(2, 'JOIN OPS').reply).toBe('OK JOINED Ops');
+    room.setLinkUp(false);
+    expect(room.handleLine(2, 'JOIN Dev').reply).toBe('OK JOINED Dev');
   });
 
   it('holds a name being claimed: another client of the node cannot take it meanwhile', () => {

@@ -1,6 +1,13 @@
 // Chat nodes joined by a real redis-server (started by the test on a free loopback port): names unique
 // across nodes, messages, private and group messages and presence news crossing nodes, USERS and GROUPS
-// cluster-wide, and one sender's order kept under a burst.
+// cluster-wide, one group's spelling, one sender's order kept under a burst, and nothing of a resync's reads
+// kept after it.
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisLink } from '../../src/chat/cluster/redis-link.js';
 import { ChatServer, type ChatServerOptions } from '../../src/chat/server.js';
@@ -36,6 +43,19 @@ async function cluster(count: number, options: ChatServerOptions = {}): Promise<
     ports.push((await server.start({ port: 0 })).port);
   }
   return ports;
+}
+
+/** Another live node's state, written straight into Redis: its lease, its place in the set and one user. */
+async function writeOtherNode(prefix: string, name: string): Promise<void> {
+  const other = new Redis(redis.url);
+  await other
+    .multi()
+    .set(`${prefix}node:other`, '1', 'PX', 60_000)
+    .sadd(`${prefix}nodes`, 'other')
+    .set(`${prefix}name:${name}`, 'other')
+    .hset(`${prefix}users:other`, '~seq', '1', name, JSON.stringify({ name, groups: [] }))
+    .exec();
+  await other.quit();
 }
 
 async function join(port: number, name?: string): Promise<RawClient> {
@@ -98,6 +118,34 @@ describe('chat nodes over Redis', () => {
     expect(await bob.until(/^LEFT /)).toBe('LEFT ida');
   });
 
+  it('spells a group created on two nodes at once one way everywhere: the first claim wins', async () => {
+    const [a, b] = await cluster(2);
+    const ada = await join(a!, 'ada');
+    const bob = await join(b!, 'bob');
+    await ada.until('JOINED bob');
+    // Several rounds, each with a new group asked for on both nodes in the same moment, spelt differently.
+    for (const [i, [onA, onB]] of [
+      ['Ops', 'ops'],
+      ['TEAM', 'Team'],
+      ['qa', 'QA'],
+    ].entries()) {
+      ada.send(`JOIN ${onA}`);
+      bob.send(`JOIN ${onB}`);
+      const [replyA, replyB] = [await ada.until(/^OK JOINED /), await bob.until(/^OK JOINED /)];
+      // Both were told the one spelling, whichever node claimed it first.
+      expect(replyA).toBe(replyB);
+      const spelling = replyA.slice('OK JOINED '.length);
+      expect([onA, onB]).toContain(spelling);
+      // Every node lists it and names it in group messages that way.
+      await expect.poll(async () => ada.reply('GROUPS'), { timeout: 30_000 }).toContain(` ${spelling}:2`);
+      await expect.poll(async () => bob.reply('GROUPS'), { timeout: 30_000 }).toContain(` ${spelling}:2`);
+      expect(await ada.reply(`GROUP ${onB} round ${i}`)).toBe('OK SENT 1');
+      expect(await bob.until(/^GROUP /)).toBe(`GROUP ${spelling} ada round ${i}`);
+      expect(await bob.reply(`GROUP ${onA} back ${i}`)).toBe('OK SENT 1');
+      expect(await ada.until(/^GROUP /)).toBe(`GROUP ${spelling} bob back ${i}`);
+    }
+  });
+
   it('lists USERS and GROUPS across the cluster, a page at a time', async () => {
     const [a, b, c] = await cluster(3, { listLimit: 2 });
     const names = ['ann', 'Bea', 'cal', 'dee', 'Eve'];
@@ -117,6 +165,28 @@ describe('chat nodes over Redis', () => {
     await expect
       .poll(async () => users[4]!.reply('GROUPS'), { timeout: 30_000 })
       .toBe('OK GROUPS 2 alpha:2 zeta:1');
+  });
+
+  it("keeps nothing of another node's users hash once its resync has read it into the view", async () => {
+    const prefix = `test${++run}:`;
+    const marker = `m${randomBytes(6).toString('hex')}`;
+    await writeOtherNode(prefix, marker);
+    const server = new ChatServer({
+      cluster: new RedisLink({ url: redis.url, prefix, leaseMs: 60_000, nodeId: 'n0' }),
+    });
+    servers.push(server);
+    const { port } = await server.start({ port: 0 });
+    const ada = await join(port, 'ada');
+    expect(await ada.reply('USERS')).toBe(`OK USERS 2 ada ${marker}`);
+    // The record's text as Redis gave it is garbage once parsed; a heap snapshot collects first.
+    const file = path.join(tmpdir(), `plainwire-resync-${marker}.heapsnapshot`);
+    writeHeapSnapshot(file);
+    try {
+      const kept = readFileSync(file, 'utf8').includes(`${marker}\\",\\"groups`);
+      expect(kept, "the hash's text is still on the heap").toBe(false);
+    } finally {
+      rmSync(file, { force: true });
+    }
   });
 
   it("keeps one sender's order across nodes under a burst", async () => {

@@ -267,6 +267,36 @@ describe('chat --tui screen', () => {
     expect(plain.status.startsWith('\u001b[7m')).toBe(true);
   });
 
+  it('shows a move to another node: the notice, the status, then the new node, its groups and fresh listings', () => {
+    const before = run(
+      fresh(),
+      { type: 'event', event: { type: 'JOINED', name: 'bob' }, time: TIME },
+      {
+        type: 'moving',
+        text: 'lost the connection to 127.0.0.1:8090 (closed); moving to another node',
+        time: TIME,
+      },
+    ).state;
+    expect(composeFrame(before, false).status).toContain('| moving to another node');
+    expect(before.entries.at(-1)?.text).toBe(
+      '12:00:00 -- lost the connection to 127.0.0.1:8090 (closed); moving to another node',
+    );
+    const after = update(before, {
+      type: 'moved',
+      server: '127.0.0.1:8091',
+      text: 'reconnected to 127.0.0.1:8091 as ada; 2 here; back in ops',
+      mine: ['ops'],
+      time: TIME,
+    });
+    expect(composeFrame(after.state, false).status).toMatch(
+      /^\u001b\[7m 127\.0\.0\.1:8091 \| ada \| connected/,
+    );
+    expect(after.state.mine).toEqual(['ops']);
+    // The side pane is filled again from the new node, as at the start.
+    expect(after.state.users).toEqual(['ada']);
+    expect(after.effects).toEqual(startEffects());
+  });
+
   it('shows a closed connection in the status line', () => {
     const s = run(fresh(), { type: 'closed', reason: 'server-closed', time: TIME }).state;
     expect(composeFrame(s, false).status).toContain('| disconnected');

@@ -34,6 +34,11 @@ export interface ClusterLink {
   start(handlers: ClusterHandlers): Promise<boolean>;
   /** Claims a name for this node across the cluster ('offline' when the link is down: nobody could say no). */
   claim(name: string): Promise<ClaimResult>;
+  /**
+   * Claims the spelling of a group new to the chat: the first claim wins, and every later one (from any node,
+   * until the claim lapses after a lease) gets the winner's spelling. Undefined when the link is down.
+   */
+  claimGroup(name: string): Promise<string | undefined>;
   /** Gives back a claimed name nobody here holds (its client left before the claim came back). */
   release(name: string): void;
   /** This node's events, in order; state changes (joined .. leave) also update the shared state. */

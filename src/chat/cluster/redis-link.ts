@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Logger } from '../../log.js';
-import { nameKey } from '../../text/names.js';
+import { isValidName, nameKey } from '../../text/names.js';
 import {
   type BusMessage,
   type ClusterEvent,
@@ -16,7 +16,7 @@ import {
   type UserRecord,
 } from './events.js';
 import { type ClaimResult, type ClusterHandlers, type ClusterLink, DEFAULT_LEASE_MS } from './link.js';
-import { CHANGE, CLAIM, parseUsersHash, RELEASE, SEQ_FIELD } from './redis-scripts.js';
+import { CHANGE, CLAIM, CLAIM_GROUP, parseUsersHash, RELEASE, SEQ_FIELD } from './redis-scripts.js';
 
 export interface RedisLinkOptions {
   /** redis://HOST:PORT (any URL ioredis takes: user, password, database number). */
@@ -86,6 +86,7 @@ export class RedisLink implements ClusterLink {
     this.cmd = new Redis(options.url, common);
     this.cmd.defineCommand('pwClaim', { numberOfKeys: 1, lua: CLAIM });
     this.cmd.defineCommand('pwRelease', { numberOfKeys: 1, lua: RELEASE });
+    this.cmd.defineCommand('pwClaimGroup', { numberOfKeys: 1, lua: CLAIM_GROUP });
     this.cmd.defineCommand('pwChange', { numberOfKeys: 1, lua: CHANGE });
     this.sub = new Redis(options.url, { ...common, autoResubscribe: true });
     for (const conn of [this.cmd, this.sub]) {
@@ -128,6 +129,16 @@ export class RedisLink implements ClusterLink {
     }
   }
 
+  async claimGroup(name: string): Promise<string | undefined> {
+    if (!this.isUp) return undefined;
+    try {
+      const got = await this.cmd.pwClaimGroup(this.key('group', nameKey(name)), name, String(this.leaseMs));
+      return isValidName(got) ? got : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   release(name: string): void {
     if (!this.isUp) return;
     this.cmd.pwRelease(this.key('name', nameKey(name)), this.nodeId).catch(() => {});
@@ -161,7 +172,7 @@ export class RedisLink implements ClusterLink {
     this.sub.disconnect();
   }
 
-  private key(kind: 'name' | 'node' | 'users' | 'nodes', id?: string): string {
+  private key(kind: 'name' | 'node' | 'users' | 'nodes' | 'group', id?: string): string {
     return id === undefined ? `${this.prefix}${kind}` : `${this.prefix}${kind}:${id}`;
   }
 
@@ -400,8 +411,7 @@ export class RedisLink implements ClusterLink {
       const waiting = this.heldAll;
       this.heldAll = undefined;
       for (const message of waiting) this.apply(message);
-      this.heartbeat ??= setInterval(() => void this.beat(), Math.max(50, Math.floor(this.leaseMs / 3)));
-      this.heartbeat.unref();
+      this.startHeartbeat();
       this.onFirstUp?.();
       this.onFirstUp = undefined;
       // A registration (or any change) during the resync may have missed both the claims and the rewrite.
@@ -412,6 +422,13 @@ export class RedisLink implements ClusterLink {
         this.heldAll = undefined;
       }
     }
+  }
+
+  private startHeartbeat(): void {
+    // Made here rather than inside resync(): a closure made there shares resync's scope, and the interval would
+    // keep its last reads (every other node's users hash) alive for as long as the node runs.
+    this.heartbeat ??= setInterval(() => void this.beat(), Math.max(50, Math.floor(this.leaseMs / 3)));
+    this.heartbeat.unref();
   }
 
   /** Renews our lease and looks for dead nodes: their users leave, their names and entries are removed. */

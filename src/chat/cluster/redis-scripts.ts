@@ -1,6 +1,7 @@
 // The chat cluster's layout in Redis: the Lua scripts that make a claim, a release and a state change atomic,
 // and the reading of a node's users hash. Keys: <prefix>name:<name key> (holder node), <prefix>node:<id> (its
-// lease), <prefix>nodes (every node id), <prefix>users:<id> (name key -> record, and the sequence number).
+// lease), <prefix>nodes (every node id), <prefix>users:<id> (name key -> record, and the sequence number),
+// <prefix>group:<group key> (the spelling of a group being created, for a lease).
 import type { Result } from 'ioredis';
 import { nameKey } from '../../text/names.js';
 import { decodeUserRecord, type UserRecord } from './events.js';
@@ -31,6 +32,12 @@ end
 redis.call('HSET', KEYS[1], '~seq', ARGV[1])
 redis.call('PUBLISH', ARGV[2], ARGV[3])
 return 1`;
+// A group's spelling: the first claim's, kept for ARGV[2] ms after the last claim; by then every node has the
+// group in its view (or its own), and spells it from there.
+export const CLAIM_GROUP = `
+local spelling = redis.call('GET', KEYS[1]) or ARGV[1]
+redis.call('SET', KEYS[1], spelling, 'PX', ARGV[2])
+return spelling`;
 export const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
@@ -39,6 +46,7 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     pwClaim(key: string, me: string, leasePrefix: string): Result<number, Context>;
     pwRelease(key: string, me: string): Result<number, Context>;
+    pwClaimGroup(key: string, spelling: string, ttlMs: string): Result<string, Context>;
     pwChange(users: string, ...args: string[]): Result<number, Context>;
   }
 }

@@ -3,16 +3,18 @@
 // back however the session ends (/quit, Ctrl-C, a signal, a crash, the server going away).
 import { createElement } from 'react';
 import { takeTerminal } from '../../term/terminal.js';
-import { formatHostPort } from '../../text/host-port.js';
 import { sanitizeLine } from '../../text/sanitize.js';
-import { ChatClient, ChatReplyError } from '../client.js';
+import { ChatReplyError } from '../client.js';
+import { connectToAny, type NodeConnection, type ServerAddress } from '../failover.js';
 import { notAName } from '../input.js';
 import { ChatApp } from './app.js';
 import { type ChatTuiEnd, ChatTuiController } from './controller.js';
 
 export interface ChatTuiOptions {
-  host: string;
-  port: number;
+  /** The nodes of one chat, tried in order; when the one in use is lost, the session moves to the next. */
+  servers: readonly ServerAddress[];
+  /** How long a failover may try before the session gives up (default 30 000 ms). */
+  failoverMs?: number;
   name?: string;
   colour: boolean;
 }
@@ -32,13 +34,13 @@ export async function runChatTui(options: ChatTuiOptions): Promise<number> {
     stderr.write(`${NAME_REQUIRED}\n`);
     return 2;
   }
-  const where = formatHostPort(options.host, options.port);
-  const client = new ChatClient();
+  let connection: NodeConnection | undefined;
   try {
-    await client.connect(options.host, options.port);
-    await client.register(options.name);
+    connection = await connectToAny(options.servers, () => {});
+    await connection.client.register(options.name);
   } catch (err) {
-    client.close();
+    connection?.client.close();
+    const where = connection?.where ?? '';
     const message =
       err instanceof ChatReplyError
         ? err.code === 'NAME_TAKEN'
@@ -48,16 +50,22 @@ export async function runChatTui(options: ChatTuiOptions): Promise<number> {
     stderr.write(`plainwire chat: ${message}\n`);
     return 1;
   }
+  const session = {
+    connection,
+    servers: options.servers,
+    ...(options.failoverMs !== undefined ? { failoverMs: options.failoverMs } : {}),
+  };
 
   const guard = takeTerminal(stdin, stdout, stderr, 'plainwire chat');
   let end = { code: 0 } as ChatTuiEnd;
+  let controller: ChatTuiController | undefined;
   try {
     const { render } = await import('ink');
     let ended = false;
     let finish = (): void => {
       ended = true;
     };
-    const controller = new ChatTuiController(client, where, stdout.columns || 80, stdout.rows || 24, (e) => {
+    controller = new ChatTuiController(session, stdout.columns || 80, stdout.rows || 24, (e) => {
       end = e;
       finish();
     });
@@ -76,7 +84,8 @@ export async function runChatTui(options: ChatTuiOptions): Promise<number> {
       message: `unexpected error in full-screen mode: ${sanitizeLine((err as Error)?.message ?? String(err))}`,
     };
   } finally {
-    client.close();
+    if (controller) controller.close();
+    else connection.client.close();
     guard.restore();
   }
   if (end.code === 1) stderr.write(`plainwire chat: ${end.message}\n`);

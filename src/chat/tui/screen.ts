@@ -52,7 +52,8 @@ function sideLines(state: ChatTuiState, style: Style): PaneLine[] {
 }
 
 export function statusText(state: ChatTuiState): string {
-  const parts = [state.server, state.name, state.connection === 'connected' ? 'connected' : 'disconnected'];
+  const connection = { connected: 'connected', moving: 'moving to another node', closed: 'disconnected' };
+  const parts = [state.server, state.name, connection[state.connection]];
   if (state.unread > 0) {
     parts.push(
       `${state.unread} unread${state.unreadPrivate > 0 ? ` (${state.unreadPrivate} private)` : ''} below: PgDn`,

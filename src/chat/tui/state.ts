@@ -28,7 +28,8 @@ export interface ChatTuiState extends InputLine {
   rows: number;
   server: string;
   name: string;
-  connection: 'connected' | 'closed';
+  /** 'moving' while a failover looks for another node of the cluster. */
+  connection: 'connected' | 'moving' | 'closed';
   entries: Entry[];
   /** Rows scrolled back from the newest (0: following the conversation). */
   scroll: number;
@@ -49,6 +50,10 @@ export type ChatTuiEvent =
   | { type: 'reply'; line: string; purpose: Purpose; reply: Reply; echo?: Echo; time: Date }
   | { type: 'failed'; message: string; time: Date }
   | { type: 'closed'; reason: string; time: Date }
+  /** The node was lost and the session looks for another (failover.ts); `text` says so. */
+  | { type: 'moving'; text: string; time: Date }
+  /** Registered again on another node: the side pane is filled again from there. */
+  | { type: 'moved'; server: string; text: string; mine: readonly string[]; time: Date }
   | { type: 'key'; key: TuiKey; time: Date }
   | { type: 'resize'; columns: number; rows: number };
 
@@ -320,6 +325,30 @@ export function update(state: ChatTuiState, event: ChatTuiEvent): Update {
           },
         ),
         effects: [],
+      };
+    case 'moving':
+      return {
+        state: add(
+          { ...state, connection: 'moving' },
+          { kind: 'system', text: new ChatDisplay(PLAIN, () => event.time).info(event.text) },
+        ),
+        effects: [],
+      };
+    case 'moved':
+      return {
+        state: add(
+          {
+            ...state,
+            server: event.server,
+            connection: 'connected',
+            users: [state.name],
+            usersTotal: 1,
+            groups: [...event.mine],
+            mine: [...event.mine],
+          },
+          { kind: 'system', text: new ChatDisplay(PLAIN, () => event.time).info(event.text) },
+        ),
+        effects: startEffects(),
       };
     case 'key':
       return onKey(state, event.key, event.time);
