@@ -1,8 +1,8 @@
 // Display columns of terminal text. ASCII and the one-column letters and symbols of NARROW are counted here;
 // anything else is measured by string-width, whose loading (Unicode tables, Intl.Segmenter) and first call are a
 // good part of a small page's time, so the layout takes the width function as an argument (LayoutOptions.measure):
-// render.ts binds string-width to it for every full user of the layout, `--dump` loads it only for a page that may
-// have such text (mayHaveWideText).
+// render.ts binds to it a string-width loaded on the first text that needs it (lazyStringWidth), `--dump` decides
+// from the page's source whether to load it at once (mayHaveWideText).
 import { createRequire } from 'node:module';
 
 export const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
@@ -78,9 +78,9 @@ export function displayWidthWith(wide: MeasureText): MeasureText {
 }
 
 /**
- * string-width, loaded on its first use: for a page that mayHaveWideText said needs none, where it is a last resort
- * (require(esm) loads it on Node 22.12 and later; before that, one column per code point: a wide character may
- * misalign, nothing crashes).
+ * string-width, loaded on its first use (render.ts and --dump measure with it; most pages never need it). require(esm)
+ * loads it on Node 22.12 and later; before that, a rough measure stands in: East Asian wide and fullwidth
+ * characters and emoji 2 columns, combining marks 0, the rest 1 (a rare character may misalign, nothing crashes).
  */
 export function lazyStringWidth(): MeasureText {
   let wide: MeasureText | null = null;
@@ -89,9 +89,33 @@ export function lazyStringWidth(): MeasureText {
       try {
         wide = (createRequire(import.meta.url)('string-width') as { default: MeasureText }).default;
       } catch {
-        wide = (text) => [...text.replace(CONTROL, '')].length;
+        wide = roughWidth;
       }
     }
     return wide(s);
   };
+}
+
+const ROUGH_WIDE =
+  /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]/u;
+// Combining marks and zero-width characters, as [first, last] code points.
+const ROUGH_ZERO: ReadonlyArray<readonly [number, number]> = [
+  [0x300, 0x36f],
+  [0x483, 0x489],
+  [0x591, 0x5bd],
+  [0x200b, 0x200f],
+  [0x20d0, 0x20ff],
+  [0xfe00, 0xfe0f],
+  [0xfe20, 0xfe2f],
+];
+
+/** The stand-in for string-width where it cannot be loaded synchronously (exported for the tests). */
+export function roughWidth(text: string): number {
+  let columns = 0;
+  for (const char of text.replace(CONTROL, '')) {
+    const cp = char.codePointAt(0)!;
+    if (ROUGH_ZERO.some(([first, last]) => cp >= first && cp <= last)) continue;
+    columns += ROUGH_WIDE.test(char) ? 2 : 1;
+  }
+  return columns;
 }
