@@ -10,8 +10,8 @@
 //     headings: { level, text, lineIndex }[]
 //   lineIndex is the index in `lines` where the target's `[n` marker starts, column its display column.
 // `measure(s)` is the width function: display columns of a string (CJK 2, combining marks 0), ignoring
-// plainwire's own SGR. It is passed in: render.ts binds string-width to it for the pager, --json
-// and the TUI; `--dump` passes one that loads string-width only for a page that may need it (see width.ts).
+// plainwire's own SGR. It is passed in: render.ts binds to it, for the pager, --json and the TUI, a string-width
+// loaded on the first text that needs it; `--dump` loads it at once for a page that may need it (see width.ts).
 //
 // The parts: words.ts (inlines -> words -> wrapped lines), flat-text.ts (the one-column fast path), renderer.ts
 // (blocks -> lines, tables), streaming.ts (--dump's block-by-block layout).

@@ -1,6 +1,9 @@
 // The page layout (layout.ts) measuring text with string-width: what the line-mode pager, --json and the
 // full-screen TUI use. The API is described in layout.ts.
-import stringWidth from 'string-width';
+//
+// string-width is loaded on the first text that needs it (see width.ts), not when this module is: it makes an
+// Intl.Segmenter when it loads (about a third of a line-mode or --tui start-up's own work, and an object that holds
+// the default locale, which a start-up snapshot must not freeze), and most pages never need it.
 import type { Document } from './document.js';
 import {
   type LayoutOptions,
@@ -9,7 +12,7 @@ import {
   type RenderedPage,
   type RenderOptions,
 } from './layout.js';
-import { displayWidthWith, type MeasureText } from './width.js';
+import { displayWidthWith, lazyStringWidth, type MeasureText } from './width.js';
 
 export {
   fitColumns,
@@ -23,7 +26,7 @@ export {
 } from './layout.js';
 
 /** Display columns of a string (CJK 2 columns, combining marks 0), ignoring plainwire's own SGR. */
-export const displayWidth: MeasureText = displayWidthWith(stringWidth);
+export const displayWidth: MeasureText = displayWidthWith(lazyStringWidth());
 
 /** Lays out a document at a width (see layout.ts), measuring with displayWidth unless told otherwise. */
 export function renderPage(doc: Document, options: RenderOptions & { measure?: MeasureText }): RenderedPage {

@@ -19,22 +19,35 @@ import {
 /** Columns below this are raised to it. */
 export const MIN_WIDTH = 20;
 
+/**
+ * The lines with a prefix before each (`first` before the first): in place, as every caller hands over lines it
+ * made and keeps no other reference to (a nested list's line is prefixed once per level: copying it each time was
+ * most of the layout's garbage on a table of contents). BLANK, the one line shared, is replaced instead.
+ */
 export function prefixLines(lines: Line[], first: string, rest: string, measure: MeasureText): Line[] {
   const firstWidth = measure(first);
   const restWidth = measure(rest);
-  const out: Line[] = new Array(lines.length);
+  const firstTrimmed = first.trimEnd();
+  const restTrimmed = rest.trimEnd();
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
-    const prefix = i === 0 ? first : rest;
     const pw = i === 0 ? firstWidth : restWidth;
-    out[i] = {
-      text: line.text === '' ? prefix.trimEnd() : prefix + line.text,
-      width: line.text === '' ? measure(prefix.trimEnd()) : pw + line.width,
-      marks: line.marks ? line.marks.map((m) => ({ number: m.number, column: m.column + pw })) : null,
-      heading: line.heading,
-    };
+    if (line.text === '') {
+      const text = i === 0 ? firstTrimmed : restTrimmed;
+      const width = measure(text);
+      if (line === BLANK) lines[i] = { text, width, marks: null, heading: line.heading };
+      else {
+        line.text = text;
+        line.width = width;
+        if (line.marks) for (const m of line.marks) m.column += pw;
+      }
+      continue;
+    }
+    line.text = (i === 0 ? first : rest) + line.text;
+    line.width += pw;
+    if (line.marks) for (const m of line.marks) m.column += pw;
   }
-  return out;
+  return lines;
 }
 
 const BULLETS = ['*', '-', '+', 'o'];

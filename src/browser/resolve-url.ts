@@ -13,15 +13,21 @@ export function resolveFull(href: string, base: string): string | null {
 }
 
 // A big page has tens of thousands of links and new URL() is a full parse each time, so the common
-// forms (`/path?q`, `dir/file.html`) on an http(s) or file base are joined by hand. Only characters the URL
-// parser copies unchanged are allowed, and no dot segments, so the result is exactly what new URL() gives.
-const SIMPLE_HREF = /^[A-Za-z0-9_~!*()+,;=&-][A-Za-z0-9_~!*()+,;=&/.?-]*$/;
+// forms (`/path?q`, `dir/file.html#id`, `#id`) on an http(s) or file base are joined by hand. Only characters
+// the URL parser copies unchanged are allowed (in a fragment too: `#` and `:` are not escaped there), and no
+// dot segments, so the result is exactly what new URL() gives.
+const SIMPLE_HREF = /^[A-Za-z0-9_~!*()+,;=&-][A-Za-z0-9_~!*()+,;=&/.?-]*(?:#[A-Za-z0-9_~!*()+,;=&/.?:#-]*)?$/;
 // The same after the `/` of a path-absolute href (`//host` is not one).
-const SIMPLE_PATH = /^\/[A-Za-z0-9_~!*()+,;=&-][A-Za-z0-9_~!*()+,;=&/.?-]*$/;
-const DOT_SEGMENT = /(?:^|\/)\.\.?(?:[/?]|$)/;
+const SIMPLE_PATH =
+  /^\/[A-Za-z0-9_~!*()+,;=&-][A-Za-z0-9_~!*()+,;=&/.?-]*(?:#[A-Za-z0-9_~!*()+,;=&/.?:#-]*)?$/;
+// A fragment alone (`#section`): the base without its own fragment, then this one.
+const SIMPLE_FRAGMENT = /^#[A-Za-z0-9_~!*()+,;=&/.?:#-]*$/;
+// (Also matches inside a fragment, where it would be harmless: such an href just takes new URL()'s path.)
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:[/?#]|$)/;
 let simpleBase = '';
 let simpleOrigin: string | null = null;
 let simpleDir = '';
+let simpleDocument = '';
 
 /** The hand-joined URL, or null where new URL() must do it (exported for the tests). */
 export function resolveSimple(href: string, base: string): string | null {
@@ -36,11 +42,16 @@ export function resolveSimple(href: string, base: string): string | null {
       if (u.href === base && special && !u.username && !u.password && !/^\/[A-Za-z][:|]/.test(u.pathname)) {
         simpleOrigin = `${u.protocol}//${u.host}`;
         simpleDir = simpleOrigin + u.pathname.slice(0, u.pathname.lastIndexOf('/') + 1);
+        // The first `#` of a serialised URL starts its fragment (one in the path or query is escaped).
+        const hash = base.indexOf('#');
+        simpleDocument = hash === -1 ? base : base.slice(0, hash);
       }
     } catch {}
   }
   if (simpleOrigin === null) return null;
-  if (href.charCodeAt(0) === 47 /* / */) {
+  const first = href.charCodeAt(0);
+  if (first === 35 /* # */) return SIMPLE_FRAGMENT.test(href) ? simpleDocument + href : null;
+  if (first === 47 /* / */) {
     if (!SIMPLE_PATH.test(href) || DOT_SEGMENT.test(href)) return null;
     return simpleOrigin + href;
   }

@@ -1,19 +1,26 @@
 // Display columns of terminal text. ASCII and the one-column letters and symbols of NARROW are counted here;
 // anything else is measured by string-width, whose loading (Unicode tables, Intl.Segmenter) and first call are a
 // good part of a small page's time, so the layout takes the width function as an argument (LayoutOptions.measure):
-// render.ts binds string-width to it for every full user of the layout, `--dump` loads it only for a page that may
-// have such text (mayHaveWideText).
+// render.ts binds to it a string-width loaded on the first text that needs it (lazyStringWidth), `--dump` decides
+// from the page's source whether to load it at once (mayHaveWideText).
 import { createRequire } from 'node:module';
 
 export const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 // Characters of one column each, one UTF-16 unit each, that never combine with a neighbour, so that a string
 // of them is as many columns wide as it is long (string-width agrees: test/browser/width.test.ts checks every
 // one of them): Latin-1 but the soft hyphen (0 columns), Latin Extended-A and -B, Greek and Cyrillic letters (not
-// their combining marks), General Punctuation's dashes, quotes and the like, arrows and box drawing. Most
-// pages in European languages need nothing else, so they are measured without loading string-width.
-const NARROW_CHARS =
+// their combining marks), General Punctuation's dashes, quotes and the like, superscripts and subscripts, currency
+// symbols (the euro), letterlike symbols (trade mark, Kelvin), number forms (fractions, Roman numerals), arrows,
+// mathematical operators (minus, less-or-equal, infinity) and box drawing. Most pages in European languages need
+// nothing else (all but 5 of Python's 530 documentation pages), so they are measured without loading string-width.
+// The letters and punctuation of most pages, and the rarer symbols: MAY_BE_WIDE scans a whole page with the first
+// only (with the symbols too, V8 drops its fast scan: contents.html's took 32 ms instead of 6).
+const COMMON_NARROW_CHARS =
   '\\u00a0-\\u00ac\\u00ae-\\u024f\\u0370-\\u0377\\u037a-\\u037f\\u0384-\\u038a\\u038c\\u038e-\\u03a1\\u03a3-\\u0482' +
   '\\u048a-\\u04ff\\u2010-\\u2027\\u2030-\\u205e\\u2190-\\u21ff\\u2500-\\u257f';
+const NARROW_CHARS =
+  COMMON_NARROW_CHARS +
+  '\\u2070\\u2071\\u2074-\\u208e\\u2090-\\u209c\\u20a0-\\u20c0\\u2100-\\u214f\\u2153-\\u2188\\u2200-\\u22ff';
 /** Printable ASCII and the characters above: one column each. */
 export const NARROW = new RegExp(`^[\\x20-\\x7e${NARROW_CHARS}]*$`);
 // The same with control characters but ESC: string-width gives each control character (tab included) 0 columns.
@@ -22,7 +29,7 @@ const CONTROL = /[\x00-\x1f\x7f]/g;
 // What parse5 can turn into something NARROW_OR_CONTROL does not cover: other characters, NUL (U+FFFD), ESC,
 // and character references (checked one by one in mayHaveWideText: most decode to NARROW characters).
 const MAY_BE_WIDE = new RegExp(
-  `[^\\x01-\\x1a\\x1c-\\x7f${NARROW_CHARS}]|&(?:#[xX]([0-9a-fA-F]+);?|#([0-9]+);?|([A-Za-z][A-Za-z0-9]*);|(?=[#A-Za-z]))`,
+  `[^\\x01-\\x1a\\x1c-\\x7f${COMMON_NARROW_CHARS}]|&(?:#[xX]([0-9a-fA-F]+);?|#([0-9]+);?|([A-Za-z][A-Za-z0-9]*);|(?=[#A-Za-z]))`,
   'g',
 );
 /**
@@ -52,7 +59,11 @@ export type MeasureText = (text: string) => number;
 export function mayHaveWideText(source: string): boolean {
   MAY_BE_WIDE.lastIndex = 0;
   for (let m = MAY_BE_WIDE.exec(source); m !== null; m = MAY_BE_WIDE.exec(source)) {
-    if (m[0].charCodeAt(0) !== 0x26) return true;
+    const first = m[0].charCodeAt(0);
+    if (first !== 0x26) {
+      if (isNarrowCodePoint(first)) continue;
+      return true;
+    }
     const [, hex, decimal, name] = m;
     if (name !== undefined) {
       if (!NARROW_REFERENCES.has(name)) return true;
@@ -78,9 +89,9 @@ export function displayWidthWith(wide: MeasureText): MeasureText {
 }
 
 /**
- * string-width, loaded on its first use: for a page that mayHaveWideText said needs none, where it is a last resort
- * (require(esm) loads it on Node 22.12 and later; before that, one column per code point: a wide character may
- * misalign, nothing crashes).
+ * string-width, loaded on its first use (render.ts and --dump measure with it; most pages never need it). require(esm)
+ * loads it on Node 22.12 and later; before that, a rough measure stands in: East Asian wide and fullwidth
+ * characters and emoji 2 columns, combining marks 0, the rest 1 (a rare character may misalign, nothing crashes).
  */
 export function lazyStringWidth(): MeasureText {
   let wide: MeasureText | null = null;
@@ -89,9 +100,33 @@ export function lazyStringWidth(): MeasureText {
       try {
         wide = (createRequire(import.meta.url)('string-width') as { default: MeasureText }).default;
       } catch {
-        wide = (text) => [...text.replace(CONTROL, '')].length;
+        wide = roughWidth;
       }
     }
     return wide(s);
   };
+}
+
+const ROUGH_WIDE =
+  /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]/u;
+// Combining marks and zero-width characters, as [first, last] code points.
+const ROUGH_ZERO: ReadonlyArray<readonly [number, number]> = [
+  [0x300, 0x36f],
+  [0x483, 0x489],
+  [0x591, 0x5bd],
+  [0x200b, 0x200f],
+  [0x20d0, 0x20ff],
+  [0xfe00, 0xfe0f],
+  [0xfe20, 0xfe2f],
+];
+
+/** The stand-in for string-width where it cannot be loaded synchronously (exported for the tests). */
+export function roughWidth(text: string): number {
+  let columns = 0;
+  for (const char of text.replace(CONTROL, '')) {
+    const cp = char.codePointAt(0)!;
+    if (ROUGH_ZERO.some(([first, last]) => cp >= first && cp <= last)) continue;
+    columns += ROUGH_WIDE.test(char) ? 2 : 1;
+  }
+  return columns;
 }

@@ -50,6 +50,8 @@ const PIECES = [
   'é',
   'page4.html',
   'x?q=1&r=2',
+  '#sec-1.a',
+  'lib.html#os.path',
   'C:',
   'http:',
   '\n',
@@ -96,5 +98,18 @@ describe('resolveUrl', () => {
     expect(resolveUrl('/page7.html?q=3', 'file:///tmp/x/big.html')).toBe('file:///page7.html?q=3');
     expect(resolveUrl('item2.html', 'http://h/dir/p.html?x#y')).toBe('http://h/dir/item2.html');
     expect(resolveUrl('./page4.html', 'http://h/dir/p.html')).toBe('http://h/dir/page4.html');
+  });
+
+  // Python's documentation links to fragments everywhere (every heading and definition has a permalink).
+  it('joins hrefs with a fragment by hand', () => {
+    expect(resolveSimple('#json.dump', 'http://h/library/json.html')).toBe(
+      'http://h/library/json.html#json.dump',
+    );
+    expect(resolveSimple('#a:b', 'http://h/dir/p.html?x#y')).toBe('http://h/dir/p.html?x#a:b');
+    expect(resolveSimple('whatsnew/3.11.html#summary', 'file:///doc/contents.html')).toBe(
+      'file:///doc/whatsnew/3.11.html#summary',
+    );
+    expect(resolveSimple('/x.html?q#f#g', 'http://h/a/b.html')).toBe('http://h/x.html?q#f#g');
+    expect(resolveSimple('a/..#x', 'http://h/a/b.html')).toBeNull();
   });
 });

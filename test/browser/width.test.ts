@@ -5,7 +5,7 @@ import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
 import { inlineText, parseDocument } from '../../src/browser/document.js';
 import { displayWidth } from '../../src/browser/render.js';
-import { mayHaveWideText, NARROW, NARROW_REFERENCES } from '../../src/browser/width.js';
+import { mayHaveWideText, NARROW, NARROW_REFERENCES, roughWidth } from '../../src/browser/width.js';
 
 const ASCII_BUT_ESC = fc.string({
   unit: fc
@@ -62,6 +62,20 @@ describe('displayWidth', () => {
   it('measures wide and combining text with string-width', () => {
     expect(displayWidth('中文')).toBe(4);
     expect(displayWidth('e\u0301')).toBe(1);
+  });
+
+  // Where require(esm) cannot load string-width (Node before 22.12), the common scripts still line up.
+  it('has a stand-in that agrees with string-width on CJK, Hangul, kana, fullwidth forms and combining marks', () => {
+    for (const text of [
+      '中文字',
+      '한국어',
+      'ひらがなカタカナ',
+      'ＡＢＣ１２３',
+      'e\u0301te\u0301',
+      'naïve café',
+      'a\tb',
+    ])
+      expect([text, roughWidth(text)]).toEqual([text, stringWidth(text)]);
   });
 });
 
