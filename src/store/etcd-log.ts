@@ -87,12 +87,6 @@ export class EtcdChangeLog {
       return;
     }
     this.watcher = watcher;
-    // etcd3's Watcher re-emits each event on its own and, for every answer, makes the header's revision + 1 (with a
-    // BigNumber) where a reconnected watch resumes: work per answer the log does not need, and a resume point past
-    // history not yet received when a catching-up watch reconnects (headers run ahead of the events then). The log
-    // sets the resume revision itself, from what it has seen.
-    watcher.removeAllListeners('data');
-    watcher.removeAllListeners('connected');
     watcher.on('data', (res: IWatchResponse) => this.enqueue(res));
     // etcd cancels a watch whose next revision was compacted away (after a long outage of this node's link): the
     // log cannot be completed, so it restarts empty at the current revision and older readers are told to re-list.
@@ -198,7 +192,14 @@ export class EtcdChangeLog {
       this.queued.push(res);
       return;
     }
-    const pending = this.receive(res);
+    let pending: Promise<void> | undefined;
+    try {
+      pending = this.receive(res);
+    } catch {
+      // etcd3 throws a listener's error again outside the stream, which would end the node; the answers queued
+      // before went the same way.
+      return;
+    }
     if (pending) void this.drain(pending);
   }
 
@@ -236,7 +237,6 @@ export class EtcdChangeLog {
       events.length > 0 ? events[events.length - 1]!.kv.mod_revision : res.header.revision,
     );
     if (reached > this.seenRevision) this.seenRevision = reached;
-    if (this.watcher) this.watcher.request.start_revision = String(this.seenRevision + 1);
     this.wakeSeenWaiters();
     return undefined;
   }
