@@ -4,7 +4,8 @@
 // plainwire's throughput over etcd's: the issue's target is at least 0.67 (the store costs at most a third).
 // For sets it also prints how many writes shared one etcd revision (the nodes' group commit, src/store/etcd-batch.ts)
 // and the machine's load average, since the numbers mean little on a busy machine.
-// `--only set|get` runs one half, `--duration-ms N` and `--concurrency N` change the load.
+// `--only set|get` runs one half, `--duration-ms N` and `--concurrency N` change the load. PLAINWIRE_BENCH_NODE_FLAGS
+// passes flags to the store nodes' node processes (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -28,6 +29,8 @@ const WARMUP_MS = Math.min(300, DURATION_MS / 4);
 const ROUNDS = 2;
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 
+const NODE_FLAGS = (process.env.PLAINWIRE_BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+
 const children: ChildProcess[] = [];
 const nodePids: (number | undefined)[] = [];
 let cluster: EtcdCluster | undefined;
@@ -41,9 +44,13 @@ process.on('SIGINT', () => {
 
 /** Starts `plainwire store --etcd ...` and resolves with its port once it logs "listening on". */
 function startNode(endpoints: string[]): Promise<number> {
-  const child = spawn(process.execPath, [CLI, 'store', '--etcd', endpoints.join(','), '--port', '0'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...NODE_FLAGS, CLI, 'store', '--etcd', endpoints.join(','), '--port', '0'],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   children.push(child);
   nodePids.push(child.pid);
   return new Promise((resolve, reject) => {
@@ -167,9 +174,23 @@ async function main(): Promise<void> {
     }
     load.stop();
   } finally {
-    for (const child of children) child.kill('SIGKILL');
+    // SIGTERM first, so a node started with --cpu-prof writes its profile as it exits.
+    await Promise.all(children.map((child) => stopChild(child)));
     await cluster.stop();
   }
+}
+
+/** Stops a child with SIGTERM, and with SIGKILL if it has not exited 10 s later. */
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
 }
 
 /** "3.4.23": the etcd being measured, for the report. */
