@@ -344,7 +344,7 @@ async function fetchFile(url: URL, maxBytes: number): Promise<FetchedPage> {
 }
 
 /**
- * A callback of node:fs as a promise. Not node:fs/promises: loading it is a tenth of the work of starting
+ * A callback of node:fs as a promise. Not node:fs/promises: loading it is a noticeable part of starting
  * `browse` on a small local page (docs/BROWSER.md, "Start-up").
  */
 function promised<T>(

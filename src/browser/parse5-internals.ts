@@ -26,7 +26,7 @@ type ParserInternals = { activeFormattingElements: { newest?: unknown } };
 declare const PLAINWIRE_BUNDLED_PARSE5: string | undefined;
 
 function installedVersion(): string | null {
-  // Resolving parse5 through its package exports is a tenth of a small page's start-up: a bundle says instead.
+  // Resolving parse5 through its package exports costs every start (docs/BROWSER.md): a bundle says instead.
   if (typeof PLAINWIRE_BUNDLED_PARSE5 === 'string') return PLAINWIRE_BUNDLED_PARSE5;
   try {
     const main = createRequire(import.meta.url).resolve('parse5');

@@ -1,7 +1,7 @@
 // Runs a CommonJS script (the browse bundle) with a V8 code cache made after it ran, kept beside Node's compile
 // cache. Node's own compile cache holds only what V8 compiles as a script loads; the functions compiled later, as
-// a page is parsed and laid out, are compiled again at every start, and for a small page that was a third of
-// what plainwire adds to `node -e 0` (docs/BROWSER.md, "Start-up"). V8 checks a cache against its own version
+// a page is parsed and laid out, are compiled again at every start, which for a small page is a large part of
+// what plainwire adds to `node -e 0` (docs/BROWSER.md, "Start-up" has the numbers). V8 checks a cache against its own version
 // and flags and the source's length, not its text, so the file's name carries the bundle's size and mtime too.
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
