@@ -20,11 +20,17 @@ export function compileCacheDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platfor
   return join(base, 'plainwire', 'node-compile-cache');
 }
 
-/** Turns the cache on where Node has it (never fails: without a cache, modules are compiled as usual). */
-export function enableCompileCache(): void {
+/**
+ * Turns the cache on where Node has it (never fails: without a cache, modules are compiled as usual). Returns
+ * the directory caches go to, or null under NODE_DISABLE_COMPILE_CACHE (which turns plainwire's own code cache,
+ * code-cache.cts, off too).
+ */
+export function enableCompileCache(): string | null {
+  if (process.env.NODE_DISABLE_COMPILE_CACHE) return null;
+  const dir = compileCacheDir(process.env, process.platform, homedir());
   const enable = (module as { enableCompileCache?: (dir?: string) => unknown }).enableCompileCache;
-  if (enable === undefined || process.env.NODE_DISABLE_COMPILE_CACHE) return;
   try {
-    enable(compileCacheDir(process.env, process.platform, homedir()));
+    enable?.(dir);
   } catch {}
+  return dir;
 }

@@ -5,13 +5,12 @@
 // when no bundle is newer than the modules tsc wrote, goes through main.js as before. docs/BROWSER.md
 // ("Start-up") has the measurements behind this.
 import { statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { requireWithCodeCache } from './code-cache.cjs';
-import { compileCacheDir, enableCompileCache } from './compile-cache.cjs';
+import { enableCompileCache } from './compile-cache.cjs';
 
 // Before anything else is loaded, so that its compiled code is cached too.
-enableCompileCache();
+const cacheDir = enableCompileCache();
 
 /** Whether the bundle was made after the last compile (a stale one would run old code). */
 function bundleIsFresh(): boolean {
@@ -25,9 +24,6 @@ function bundleIsFresh(): boolean {
 }
 
 if (process.argv[2] === 'browse' && bundleIsFresh()) {
-  const cacheDir = process.env.NODE_DISABLE_COMPILE_CACHE
-    ? null
-    : compileCacheDir(process.env, process.platform, homedir());
   const { runBrowse } = requireWithCodeCache(join(__dirname, 'browse.bundle.cjs'), cacheDir) as {
     runBrowse(argv: string[], importModule: (href: string) => Promise<unknown>): Promise<void>;
   };
