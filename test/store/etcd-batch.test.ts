@@ -6,45 +6,21 @@ import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Change, WriteResult } from '../../src/store/engine.js';
 import { EngineWriteError } from '../../src/store/engine.js';
-import { type EtcdEngine, openEtcdEngine } from '../../src/store/etcd.js';
+import type { EtcdEngine } from '../../src/store/etcd.js';
 import type { EtcdEngineOptions } from '../../src/store/etcd-options.js';
 import { type CliServer, startCliServer } from '../helpers/cli.js';
-import { EtcdCluster, etcdInstalled } from '../helpers/etcd.js';
+import { etcdInstalled } from '../helpers/etcd.js';
+import { changesBetween, etcdNodes } from './engine-helpers.js';
 import { http, q } from './http.js';
 
 describe.skipIf(!etcdInstalled())('batched writes over etcd', () => {
-  let cluster: EtcdCluster;
-  const engines: EtcdEngine[] = [];
+  const { cluster, open } = etcdNodes();
   let n = 0;
-  beforeAll(async () => {
-    cluster = await EtcdCluster.start(3);
-  }, 120_000);
-  afterAll(async () => {
-    await Promise.all(engines.map((e) => e.close()));
-    await cluster?.stop();
-  });
 
   /** Two nodes over one fresh prefix: `a` writes, `b` reads and watches. */
   async function nodes(options: Partial<EtcdEngineOptions> = {}): Promise<[EtcdEngine, EtcdEngine]> {
     const prefix = `batch-${++n}/`;
-    const open = () => openEtcdEngine({ endpoints: cluster.endpoints, prefix, ...options });
-    const pair = await Promise.all([open(), open()]);
-    engines.push(...pair);
-    return pair;
-  }
-
-  /** Every change `b` has after `after`, read page by page the way a long-poller does (small pages). */
-  async function changesSince(b: EtcdEngine, after: number, until: number): Promise<Change[]> {
-    const changes: Change[] = [];
-    let at = after;
-    while (at < until) {
-      const answer = await b.changesAfter(at, { prefix: '' }, 7);
-      if (answer.kind !== 'changes') throw new Error(`unexpected ${answer.kind}`);
-      changes.push(...answer.changes);
-      if (answer.revision === at) await new Promise((r) => setTimeout(r, 20));
-      at = answer.revision;
-    }
-    return changes;
+    return Promise.all([open(prefix, options), open(prefix, options)]);
   }
 
   it('many concurrent sets to distinct keys: all acknowledged, readable, seen once each by a watcher on another node', async () => {
@@ -65,7 +41,7 @@ describe.skipIf(!etcdInstalled())('batched writes over etcd', () => {
       const read = await b.get(key);
       expect(read.entry).toEqual({ key, value: `value of ${key}`, version: versions[i] });
     }
-    const logged = await changesSince(b, before, newest);
+    const logged = await changesBetween(b, before, newest);
     expect(logged.map((c) => c.key).sort()).toEqual([...keys].sort());
     for (const change of logged) expect(change.version).toBe(versions[keys.indexOf(change.key)]);
     // Whole revisions, in order: a reader never sees a revision split or going back.
@@ -93,7 +69,7 @@ describe.skipIf(!etcdInstalled())('batched writes over etcd', () => {
     const same = [...results.filter((_, i) => i % 2 === 0 && i < 40), results[40]!, results[41]!];
     for (let i = 1; i < same.length; i++) expect(same[i]!.revision).toBeGreaterThan(same[i - 1]!.revision);
     expect((await b.get('same')).entry).toMatchObject({ value: 'last', version: same.at(-1)!.version });
-    const seen = (await changesSince(b, before, same.at(-1)!.revision)).filter((c) => c.key === 'same');
+    const seen = (await changesBetween(b, before, same.at(-1)!.revision)).filter((c) => c.key === 'same');
     expect(seen.map((c) => (c.type === 'set' ? c.value : c.type))).toEqual([
       ...Array.from({ length: 20 }, (_, i) => `v${i}`),
       'unset',
@@ -164,16 +140,15 @@ describe.skipIf(!etcdInstalled())('batched writes over etcd', () => {
     // etcd hands a watcher that starts in the past at most 1000 revisions per answer, each headed with the current
     // revision: the log must not take that header for "seen up to here" and drop the chunks that follow.
     const prefix = `history-${++n}/`;
-    const raw = new Etcd3({ hosts: cluster.endpoints });
+    const raw = new Etcd3({ hosts: cluster().endpoints });
     try {
       const first = await raw.put(`${prefix}start`).value('0').exec();
       const keys = Array.from({ length: 1500 }, (_, i) => `h${i}`);
       for (let i = 0; i < keys.length; i += 50)
         await Promise.all(keys.slice(i, i + 50).map((key) => raw.put(`${prefix}${key}`).value(key).exec()));
-      const late = await openEtcdEngine({ endpoints: cluster.endpoints, prefix });
-      engines.push(late);
+      const late = await open(prefix);
       const newest = (await late.revision()).revision;
-      const logged = await changesSince(late, Number(first.header.revision), newest);
+      const logged = await changesBetween(late, Number(first.header.revision), newest);
       expect(logged.map((c) => c.key).sort()).toEqual([...keys].sort());
     } finally {
       raw.close();
@@ -210,7 +185,7 @@ describe.skipIf(!etcdInstalled())('batched writes over etcd', () => {
       const args = [
         'store',
         '--etcd',
-        cluster.endpoints.join(','),
+        cluster().endpoints.join(','),
         '--etcd-prefix',
         'http-batch/',
         '--port',

@@ -2,43 +2,14 @@
 // from what the node saw put (or, for keys put before its log starts, from a keys-only read at that revision), so an
 // expiry is still an expire and an unset an unset; and every node's log holds each change once, in order, whatever
 // lease lookups it waited for.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Change } from '../../src/store/engine.js';
-import { type EtcdEngine, openEtcdEngine } from '../../src/store/etcd.js';
-import type { EtcdEngineOptions } from '../../src/store/etcd-options.js';
-import { EtcdCluster, etcdInstalled } from '../helpers/etcd.js';
-import { changeSeen } from './engine-helpers.js';
+import { etcdInstalled } from '../helpers/etcd.js';
+import { changeSeen, changesBetween, etcdNodes } from './engine-helpers.js';
 
 describe.skipIf(!etcdInstalled())('the change log of a node over etcd', () => {
-  let cluster: EtcdCluster;
-  const engines: EtcdEngine[] = [];
+  const { open } = etcdNodes();
   let n = 0;
-  beforeAll(async () => {
-    cluster = await EtcdCluster.start(3);
-  }, 120_000);
-  afterAll(async () => {
-    await Promise.all(engines.map((e) => e.close()));
-    await cluster?.stop();
-  });
-
-  async function open(prefix: string, options: Partial<EtcdEngineOptions> = {}): Promise<EtcdEngine> {
-    const engine = await openEtcdEngine({ endpoints: cluster.endpoints, prefix, ...options });
-    engines.push(engine);
-    return engine;
-  }
-
-  /** Every change in `engine`'s log after `after`, read in small pages the way a long-poller does. */
-  async function logOf(engine: EtcdEngine, after: number): Promise<Change[]> {
-    const changes: Change[] = [];
-    let at = after;
-    for (;;) {
-      const answer = await engine.changesAfter(at, { prefix: '' }, 7);
-      if (answer.kind !== 'changes') throw new Error(`unexpected answer ${answer.kind}`);
-      changes.push(...answer.changes);
-      if (answer.changes.length === 0) return changes;
-      at = answer.revision;
-    }
-  }
 
   it('a key put with a TTL before a node started its log expires as an expire on that node', async () => {
     const prefix = `log-${++n}/`;
@@ -94,9 +65,9 @@ describe.skipIf(!etcdInstalled())('the change log of a node over etcd', () => {
       }),
     );
     await a.set('done', 'v');
-    await done;
-    const onA = await logOf(a, start);
-    const onB = await logOf(b, start);
+    const last = (await done).revision;
+    const onA = await changesBetween(a, start, last);
+    const onB = await changesBetween(b, start, last);
     expect(onA).toHaveLength(161);
     expect(onB).toEqual(onA);
     expect(batches.flat()).toEqual(onA);
