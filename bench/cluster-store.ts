@@ -4,7 +4,9 @@
 // plainwire's throughput over etcd's: the issue's target is at least 0.67 (the store costs at most a third).
 // For sets it also prints how many writes shared one etcd revision (the nodes' group commit, src/store/etcd-batch.ts)
 // and the machine's load average, since the numbers mean little on a busy machine.
-// `--only set|get` runs one half, `--duration-ms N` and `--concurrency N` change the load. PLAINWIRE_BENCH_NODE_FLAGS
+// `--only set|get` runs one half, `--duration-ms N` and `--concurrency N` change the load. A node watches etcd only
+// while it has watchers, and this load has none; `--watchers` keeps one long-poller on every node, so that every
+// node watches and decodes every write, as in a cluster whose nodes all serve watchers. PLAINWIRE_BENCH_NODE_FLAGS
 // passes flags to the store nodes' node processes (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -27,6 +29,7 @@ const DURATION_MS = arg('--duration-ms', 1500);
 const CONCURRENCY = arg('--concurrency', 32);
 const WARMUP_MS = Math.min(300, DURATION_MS / 4);
 const ROUNDS = 2;
+const WATCHERS = process.argv.includes('--watchers');
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 
 const NODE_FLAGS = (process.env.PLAINWIRE_BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
@@ -129,9 +132,15 @@ async function main(): Promise<void> {
     const store = new StoreClient(`http://127.0.0.1:${nodePorts[0]}/`);
     await store.set('bench-get', 'v'.repeat(64));
     store.close();
+    const watching = new AbortController();
+    const watchers = WATCHERS ? nodePorts.map((port) => new StoreClient(`http://127.0.0.1:${port}/`)) : [];
+    for (const client of watchers)
+      void (async () => {
+        for await (const _ of client.watch({ key: 'bench-watcher', signal: watching.signal }));
+      })().catch(() => {});
     const load = new LoadGenerator(children, { warmupMs: WARMUP_MS, durationMs: DURATION_MS });
     const etcdPids = cluster.members.map((m) => m.process?.pid);
-    // Every node counts, the idle ones too: each decodes every change from its etcd watch.
+    // Every node counts, the idle ones too: with watchers, each decodes every change from its etcd watch.
     const measure = async (kind: LoadKind, ports: number[]): Promise<Measured> => {
       const nodeCpu = cpuSeconds(nodePids);
       const etcdCpu = cpuSeconds(etcdPids);
@@ -146,6 +155,7 @@ async function main(): Promise<void> {
     console.log(
       `cluster store bench: 3-member etcd ${etcd()} on this machine, ${CONCURRENCY} requests in flight, best of ${ROUNDS} interleaved runs of ${DURATION_MS} ms; ` +
         "baseline: etcd's HTTP/JSON gateway (/v3/kv/put, /v3/kv/range) on all 3 members, same concurrency, same run; " +
+        `${WATCHERS ? 'one long-poller on every node (so every node watches etcd)' : 'no watchers (so the nodes do not watch etcd)'}; ` +
         `load average ${load1()} at the start`,
     );
     const steps = [
@@ -173,6 +183,8 @@ async function main(): Promise<void> {
       }
     }
     load.stop();
+    watching.abort();
+    for (const client of watchers) client.close();
   } finally {
     // SIGTERM first, so a node started with --cpu-prof writes its profile as it exits.
     await Promise.all(children.map((child) => stopChild(child)));

@@ -6,6 +6,8 @@ import type { BatchLimits } from './etcd-batch.js';
 export const DEFAULT_ETCD_PREFIX = 'plainwire/';
 /** How long one etcd call may take before the store answers 503 (nothing done) or 504 (a write not confirmed). */
 export const DEFAULT_ETCD_TIMEOUT_MS = 5000;
+/** The largest answer a node takes from etcd. */
+export const DEFAULT_MAX_RECEIVE_BYTES = 64 * 1024 * 1024;
 
 export interface EtcdEngineOptions {
   /** Client URLs of the etcd members (http://HOST:PORT); any reachable one will do. */
@@ -16,8 +18,17 @@ export interface EtcdEngineOptions {
   timeoutMs?: number;
   /** How many revisions of changes this node keeps in memory for watchers (default 100,000). */
   logRetention?: number;
+  /** The largest answer the node takes from etcd (default 64 MiB; a watch answer over it is asked for in parts). */
+  maxReceiveBytes?: number;
   /** Overrides of the write batches' limits (tests make them small to see a batch refused and split). */
   writeBatch?: Partial<BatchLimits>;
+  /**
+   * How long the node goes on watching etcd after its last watcher left (default 2 s). Without watchers it decodes
+   * no one's writes; the next watcher brings the watch back, caught up from etcd's history.
+   */
+  watchIdleMs?: number;
+  /** Told when the node stops watching etcd for want of watchers (false), and when it watches again (true). */
+  onWatching?: (watching: boolean) => void;
   /** Told when the node's etcd watch had to restart (etcd compacted what it had not yet seen). */
   onWatchRestart?: (why: string) => void;
 }

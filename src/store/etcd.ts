@@ -37,7 +37,12 @@ import {
 } from './engine.js';
 import { type BatchLimits, TxnBatcher } from './etcd-batch.js';
 import { EtcdChangeLog } from './etcd-log.js';
-import { DEFAULT_ETCD_PREFIX, DEFAULT_ETCD_TIMEOUT_MS, type EtcdEngineOptions } from './etcd-options.js';
+import {
+  DEFAULT_ETCD_PREFIX,
+  DEFAULT_ETCD_TIMEOUT_MS,
+  DEFAULT_MAX_RECEIVE_BYTES,
+  type EtcdEngineOptions,
+} from './etcd-options.js';
 import { compareKeys } from './expiry.js';
 
 /** Keys per range when the engine lists every key. */
@@ -109,6 +114,11 @@ export class EtcdEngine implements Engine {
     this.client = new Etcd3({
       hosts: options.endpoints,
       dialTimeout: this.timeoutMs,
+      // gRPC's default (4 MiB) is smaller than one answer of a watch catching up (1000 revisions); a bigger one
+      // breaks the watch, which then asks etcd to split its answers (etcd-watch-stream.ts).
+      grpcOptions: {
+        'grpc.max_receive_message_length': options.maxReceiveBytes ?? DEFAULT_MAX_RECEIVE_BYTES,
+      },
       // Every unary call has a deadline, so a cluster without quorum gives a 503 or 504, not a request that hangs.
       defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + this.timeoutMs }),
       faultHandling: {
@@ -142,6 +152,9 @@ export class EtcdEngine implements Engine {
         prefix: this.prefixBytes,
         rangeEnd: this.rangeEnd,
         retention: this.retention,
+        idleMs: options.watchIdleMs,
+        timeoutMs: this.timeoutMs,
+        onWatching: options.onWatching,
         // At start a log older than etcd's history is expected (etcd compacts); only a restart later is news.
         onRestart: (why) => {
           if (this.opened) options.onWatchRestart?.(why);
@@ -171,14 +184,6 @@ export class EtcdEngine implements Engine {
       // The log starts in the past when etcd still has it, so a watcher that was away before this node started
       // can catch up; if etcd compacted it, the log restarts at the present (etcd-log.ts).
       await this.log.start(Math.max(0, current - this.retention));
-      // etcd sends nothing for a stretch of history without changes, so the node marks its start with a write of
-      // its own to the prefix key itself (never a store key: keys are at least one byte). Once the watch brings
-      // that back, everything before it has been seen.
-      const res = await this.client.kv.put({
-        key: this.prefixBytes,
-        value: Buffer.from('plainwire store node started'),
-      });
-      await this.log.waitSeen(this.observe(res.header.revision), this.timeoutMs * 4);
     } catch (err) {
       throw new EngineOpenError(
         `the etcd cluster at ${this.endpoints.join(',')} answers reads but not writes or watches: ${reason(err)} (does it have a majority of its members up? check "etcdctl --endpoints=${this.endpoints.join(',')} endpoint health")`,
@@ -190,6 +195,11 @@ export class EtcdEngine implements Engine {
 
   get knownRevision(): number {
     return this.known;
+  }
+
+  /** Whether the node is watching etcd now (it stops while it has no watchers). */
+  get watching(): boolean {
+    return this.log.watching;
   }
 
   /** Watchers may resume from any revision >= this; older ones are not in this node's log. */
@@ -311,6 +321,8 @@ export class EtcdEngine implements Engine {
     limit: number,
     scanLimit = 10_000,
   ): Promise<ChangesAnswer> {
+    // A node without watchers stops watching etcd; this catches up with what etcd has now.
+    await this.log.wake();
     // This node's own acknowledged writes are in its answers, even if its watch has not brought them back yet.
     if (this.lastWritten > this.log.seen) await this.log.waitSeen(this.lastWritten, this.timeoutMs);
     if (after > this.log.seen) {

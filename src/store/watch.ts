@@ -1,5 +1,6 @@
 // Long-poll watchers waiting for changes: indexed by key and by prefix, so a change wakes only the watchers it
-// matches. An idle watcher is an entry in a map (its request owns the one timeout timer); nothing polls.
+// matches. An idle watcher is an entry in a map (its request owns the one timeout timer); nothing polls. The hub
+// listens to the engine only while someone waits: a node over etcd watches etcd only while it is listened to.
 import type { Change, ChangeMatch, Engine } from './engine.js';
 
 interface Waiter {
@@ -11,11 +12,9 @@ export class WatchHub {
   private readonly byKey = new Map<string, Set<Waiter>>();
   private readonly byPrefix = new Map<string, Set<Waiter>>();
   private count = 0;
-  private readonly unsubscribe: () => void;
+  private unsubscribe: (() => void) | undefined;
 
-  constructor(engine: Engine) {
-    this.unsubscribe = engine.onChanges((changes) => this.deliver(changes));
-  }
+  constructor(private readonly engine: Engine) {}
 
   /** How many watchers are waiting. */
   get size(): number {
@@ -32,7 +31,7 @@ export class WatchHub {
       index.set(name, set);
     }
     set.add(waiter);
-    this.count++;
+    if (this.count++ === 0) this.unsubscribe = this.engine.onChanges((changes) => this.deliver(changes));
     return () => this.remove(waiter);
   }
 
@@ -46,7 +45,8 @@ export class WatchHub {
   }
 
   close(): void {
-    this.unsubscribe();
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
   }
 
   private remove(waiter: Waiter): void {
@@ -54,7 +54,7 @@ export class WatchHub {
       'key' in waiter.match ? [this.byKey, waiter.match.key] : [this.byPrefix, waiter.match.prefix];
     const set = index.get(name);
     if (!set?.delete(waiter)) return;
-    this.count--;
+    if (--this.count === 0) this.close();
     if (set.size === 0) index.delete(name);
   }
 
