@@ -140,6 +140,13 @@ The API is in docs/STORE-API.md.`,
                         { why },
                         'the etcd watch restarted at the current revision (etcd compacted changes it had not delivered); watchers from before it are told to list again',
                       ),
+                    // Pollers come and go all the time; this is for whoever wonders why a node's CPU dropped.
+                    onWatching: (watching) =>
+                      logger.debug(
+                        watching
+                          ? "watching etcd again for this node's watchers, caught up from its history"
+                          : 'stopped watching etcd: this node has no watchers',
+                      ),
                   })
                 : undefined;
               return await startStoreServer({
