@@ -64,6 +64,8 @@ describe('chat cluster faults', () => {
     // ...well within the 10 s the cluster promises (lease 2 s + a heartbeat; slack for a busy machine).
     expect(freedAfter).toBeLessThan(10_000);
     expect(await bob.reply('REGISTER cyd')).toBe('OK RENAMED bob cyd');
+    // The rename reaches ada's node through Redis on its own way: her USERS below must come after it.
+    expect(await ada.until(/^RENAMED /)).toBe('RENAMED bob cyd');
     expect(await ada.reply('MESSAGE still here')).toBe('OK SENT 1');
     expect(await bob.until(/^MESSAGE /)).toBe('MESSAGE ada still here');
     expect(await ada.reply('USERS')).toBe('OK USERS 2 ada cyd');

@@ -7,6 +7,7 @@ import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliServer, runCli, spawnCli, startCliServer } from '../helpers/cli.js';
 import { EtcdCluster, etcdInstalled } from '../helpers/etcd.js';
+import { StoreClient } from '../../src/store/client.js';
 import { freePort } from '../helpers/ports.js';
 import { http, q } from './http.js';
 
@@ -135,6 +136,20 @@ describe.skipIf(!etcdInstalled())('store nodes over etcd', () => {
   });
 
   it("a node started later answers watches from before it started (etcd's history); after etcd compacts it, 410", async () => {
+    // A watcher on node a all along, so that a watches etcd through what follows (a node without watchers stops).
+    const watching = new AbortController();
+    const keeper = new StoreClient(a.url);
+    let heard = () => {};
+    const heardOn = new Promise<void>((resolve) => {
+      heard = resolve;
+    });
+    const watchFrom = await revision(a);
+    void (async () => {
+      const options = { key: 'keep-watching', after: watchFrom, signal: watching.signal };
+      for await (const change of keeper.watch(options)) if (change.type === 'set') heard();
+    })().catch(() => {});
+    await http(`${b.url}/?${q({ action: 'set', key: 'keep-watching', value: 'on' })}`);
+    await heardOn;
     const from = await revision(a);
     const set = await http(`${a.url}/?${q({ action: 'set', key: 'history', value: 'old news' })}`);
     const version = Number(set.headers.get('x-plainwire-version'));
@@ -166,10 +181,12 @@ describe.skipIf(!etcdInstalled())('store nodes over etcd', () => {
       expect(answer.text).toMatch(
         /^revision \d+ is older than the change log \(it starts after \d+\): list again/,
       );
-      // A node that was running all along still has the changes in its own log.
+      // A node that was watching all along still has the changes in its own log.
       const kept = await http(`${a.url}/?${q({ action: 'watch', key: 'history', after: from, timeout: 0 })}`);
       expect(JSON.parse(kept.text).changes).toHaveLength(1);
     } finally {
+      watching.abort();
+      keeper.close();
       await later.stop('SIGKILL');
     }
   });
