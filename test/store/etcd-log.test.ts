@@ -28,7 +28,7 @@ function watchState() {
 }
 
 describe.skipIf(!etcdInstalled())('the change log of a node over etcd', () => {
-  const { open } = etcdNodes();
+  const { open, cluster } = etcdNodes();
   let n = 0;
 
   it('a key put with a TTL before a node started its log expires as an expire on that node', async () => {
@@ -171,5 +171,54 @@ describe.skipIf(!etcdInstalled())('the change log of a node over etcd', () => {
     expect(onB).toHaveLength(6000);
     expect(new Set(onB.map((c) => c.key)).size).toBe(6000);
     expect(onB).toEqual(await changesBetween(a, start, last));
+  }, 120_000);
+
+  it('a watch whose etcd member dies goes on from what the node has seen: no change lost or repeated', async () => {
+    const prefix = `log-${++n}/`;
+    const etcd = cluster();
+    const [m0, m1, m2] = etcd.endpoints as [string, string, string];
+    // The writer talks to the member that stays up; the watching node only to the two that die in turn, so its
+    // watch stream breaks at least once, wherever it was.
+    const a = await open(prefix, { endpoints: [m2] });
+    const b = await open(prefix, { endpoints: [m0, m1] });
+    const batches: Change[][] = [];
+    b.onChanges((changes) => batches.push(changes));
+    const start = (await a.revision()).revision;
+    let writing = true;
+    let written = 0;
+    let acked = 0;
+    const writer = (async () => {
+      // A write may time out while the cluster elects a new leader: it then may or may not land, and a's log,
+      // which is the reference below, says which.
+      while (writing)
+        await a.set(`k-${written % 50}`, `v${written++}`).then(
+          () => acked++,
+          () => {},
+        );
+    })();
+    const writtenPast = async (count: number) => {
+      const target = written + count;
+      while (written < target) await changeSeen(a, () => true);
+    };
+    try {
+      await writtenPast(30);
+      await etcd.kill(0);
+      await writtenPast(30);
+      await etcd.restart(0);
+      await writtenPast(30);
+      await etcd.kill(1);
+      await writtenPast(30);
+      await etcd.restart(1);
+      await writtenPast(30);
+    } finally {
+      writing = false;
+      await writer;
+    }
+    const done = changeSeen(b, (c) => c.key === 'done');
+    const last = (await a.set('done', 'v')).revision;
+    await done;
+    const onA = await changesBetween(a, start, last);
+    expect(onA.length).toBeGreaterThan(acked);
+    expect(batches.flat().filter((c) => c.revision > start)).toEqual(onA);
   }, 120_000);
 });
