@@ -31,6 +31,21 @@ describe.skipIf(!etcdInstalled())('the change log of a node over etcd', () => {
   const { open, cluster } = etcdNodes();
   let n = 0;
 
+  /** Node a, and node b which stops watching as soon as it has no watchers, once it has. */
+  async function nodeThatStopped(): Promise<{
+    a: EtcdEngine;
+    b: EtcdEngine;
+    state: ReturnType<typeof watchState>;
+  }> {
+    const prefix = `log-${++n}/`;
+    const a = await open(prefix);
+    const state = watchState();
+    const stopped = state.next(false);
+    const b = await open(prefix, { watchIdleMs: 0, onWatching: state.onWatching });
+    await stopped;
+    return { a, b, state };
+  }
+
   it('a key put with a TTL before a node started its log expires as an expire on that node', async () => {
     const prefix = `log-${++n}/`;
     const a = await open(prefix);
@@ -98,12 +113,7 @@ describe.skipIf(!etcdInstalled())('the change log of a node over etcd', () => {
   }, 60_000);
 
   it('a node without watchers stops watching; a watcher later gets every change made meanwhile, once and in order', async () => {
-    const prefix = `log-${++n}/`;
-    const a = await open(prefix);
-    const state = watchState();
-    const stopped = state.next(false);
-    const b: EtcdEngine = await open(prefix, { watchIdleMs: 0, onWatching: state.onWatching });
-    await stopped;
+    const { a, b, state } = await nodeThatStopped();
     expect(b.watching).toBe(false);
     const start = (await a.revision()).revision;
     // Meanwhile: plain sets, unsets, a key under a lease unset, and one whose lease runs out.
@@ -127,12 +137,7 @@ describe.skipIf(!etcdInstalled())('the change log of a node over etcd', () => {
   }, 60_000);
 
   it('a long-poller on a node that stopped watching is woken by the next change made through another node', async () => {
-    const prefix = `log-${++n}/`;
-    const a = await open(prefix);
-    const state = watchState();
-    const stopped = state.next(false);
-    const engine = await open(prefix, { watchIdleMs: 0, onWatching: state.onWatching });
-    await stopped;
+    const { a, b: engine, state } = await nodeThatStopped();
     const server = await startStoreServer({ host: '127.0.0.1', port: 0, engine });
     const client = new StoreClient(server.url);
     try {
